@@ -1,0 +1,24 @@
+/** Jest runs our TypeScript as native ES modules (ts-jest ESM preset); see README "Testing". */
+const esm = {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
+};
+
+export default {
+  projects: [
+    { ...esm, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The ModelArts client against the simulator over real HTTP (no Temporal needed).
+    { ...esm, displayName: 'modelarts', testMatch: ['<rootDir>/test/modelarts/**/*.test.ts'], testTimeout: 30_000 },
+    {
+      ...esm,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 120_000,
+    },
+  ],
+  maxWorkers: 2,
+};
