@@ -68,7 +68,10 @@ export function signature(secretKey: string, toSign: string): string {
 
 /** `20191115T033655Z` for a Date. */
 export function sdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Parses `20191115T033655Z`; undefined when malformed. */
@@ -85,12 +88,18 @@ export interface Credentials {
 }
 
 /** Adds X-Sdk-Date (when missing) and Authorization to the request headers and returns them. */
-export function signRequest(request: SignableRequest, credentials: Credentials, now = new Date()): Record<string, string> {
+export function signRequest(
+  request: SignableRequest,
+  credentials: Credentials,
+  now = new Date(),
+): Record<string, string> {
   const headers: Record<string, string> = { ...request.headers };
   const lower = lowerHeaders(headers);
   if (!lower.has('x-sdk-date')) headers['X-Sdk-Date'] = sdkDate(now);
   const date = lowerHeaders(headers).get('x-sdk-date')!;
-  const signed = [...lowerHeaders(headers).keys()].filter((name) => !name.includes('_') && name !== 'authorization').sort();
+  const signed = [...lowerHeaders(headers).keys()]
+    .filter((name) => !name.includes('_') && name !== 'authorization')
+    .sort();
   const canonical = canonicalRequest({ ...request, headers }, signed);
   const sig = signature(credentials.secretKey, stringToSign(canonical, date));
   headers.Authorization = `${ALGORITHM} Access=${credentials.accessKey}, SignedHeaders=${signed.join(';')}, Signature=${sig}`;

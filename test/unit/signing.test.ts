@@ -1,4 +1,11 @@
-import { canonicalRequest, parseAuthorization, signRequest, signature, stringToSign, verifySignature } from '../../src/modelarts/signing.js';
+import {
+  canonicalRequest,
+  parseAuthorization,
+  signRequest,
+  signature,
+  stringToSign,
+  verifySignature,
+} from '../../src/modelarts/signing.js';
 import { createHash } from 'node:crypto';
 
 describe('SDK-HMAC-SHA256 published vectors', () => {
@@ -10,7 +17,11 @@ describe('SDK-HMAC-SHA256 published vectors', () => {
         ['limit', '2'],
         ['marker', '13551d6b-755d-4757-b956-536f674975c0'],
       ] as [string, string][],
-      headers: { 'Content-Type': 'application/json', Host: 'service.region.example.com', 'X-Sdk-Date': '20191115T033655Z' },
+      headers: {
+        'Content-Type': 'application/json',
+        Host: 'service.region.example.com',
+        'X-Sdk-Date': '20191115T033655Z',
+      },
     };
     const canonical = canonicalRequest(request, ['content-type', 'host', 'x-sdk-date']);
     expect(createHash('sha256').update(canonical).digest('hex')).toBe(
@@ -68,7 +79,9 @@ describe('signRequest and verifySignature', () => {
     expect(parsed.signedHeaders).toEqual(['content-type', 'host', 'x-sdk-date']);
     expect(verifySignature({ ...base, headers }, parsed, 'SK-TEST')).toBe(true);
     expect(verifySignature({ ...base, headers, body: '{"path":"/b/y/"}' }, parsed, 'SK-TEST')).toBe(false);
-    expect(verifySignature({ ...base, headers, path: '/v2/p1/datasets/d2/export-tasks' }, parsed, 'SK-TEST')).toBe(false);
+    expect(verifySignature({ ...base, headers, path: '/v2/p1/datasets/d2/export-tasks' }, parsed, 'SK-TEST')).toBe(
+      false,
+    );
     expect(verifySignature({ ...base, headers }, parsed, 'other')).toBe(false);
   });
 

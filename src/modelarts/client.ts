@@ -1,0 +1,330 @@
+/**
+ * Typed client for the ModelArts v2 dataset APIs (export tasks, intelligent tasks, datasets, versions, import tasks).
+ *
+ * - Requests are validated before sending (validation.ts) and the JSON body is built once, so the bytes signed are
+ *   the bytes sent.
+ * - No automatic retries: callers (Temporal activities) decide, using `classifyError`. The one exception is a single
+ *   retry after the auth provider refreshed an expired token on 401, which is safe even for creates because a 401
+ *   means the request was not applied.
+ * - Each call is logged at debug level with method, path, status and duration; headers are never logged.
+ */
+import type { Logger } from 'pino';
+import type { AuthProvider } from './auth.js';
+import {
+  ModelArtsApiError,
+  ModelArtsError,
+  ModelArtsResponseError,
+  parseErrorBody,
+  parseRetryAfter,
+} from './errors.js';
+import { header, send, type HttpMethod } from './http.js';
+import { uriEncode } from './signing.js';
+import type {
+  CreateExportTaskRequest,
+  CreateImportTaskRequest,
+  CreateTaskResponse,
+  CreateVersionRequest,
+  CreateVersionResponse,
+  Dataset,
+  DatasetVersion,
+  ExportTask,
+  GetDatasetQuery,
+  ImportTask,
+  IntelligentTask,
+  ListDatasetsQuery,
+  ListDatasetsResponse,
+  ListExportTasksQuery,
+  ListExportTasksResponse,
+  ListImportTasksQuery,
+  ListImportTasksResponse,
+  ListTasksQuery,
+  ListTasksResponse,
+  ListVersionsQuery,
+  ListVersionsResponse,
+  StartTaskRequest,
+} from './types.js';
+import {
+  validateCreateExportTask,
+  validateCreateImportTask,
+  validateCreateVersion,
+  validateGetDatasetQuery,
+  validateId,
+  validateListDatasetsQuery,
+  validateListExportTasksQuery,
+  validateListImportTasksQuery,
+  validateListTasksQuery,
+  validateListVersionsQuery,
+  validateStartTask,
+} from './validation.js';
+
+export interface ModelArtsClientOptions {
+  /** e.g. `https://modelarts.eu-de.otc.t-systems.com` (no `/v2/...`). */
+  endpoint: string;
+  projectId: string;
+  auth: AuthProvider;
+  /** Per request, default 30 s. */
+  timeoutMs?: number;
+  logger?: Logger;
+  userAgent?: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_USER_AGENT = 'modelarts-temporal/0.1';
+const CONTENT_TYPE = 'application/json';
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface CallOptions {
+  query?: Query;
+  body?: unknown;
+}
+
+export class ModelArtsClient {
+  readonly endpoint: string;
+  readonly projectId: string;
+  readonly #auth: AuthProvider;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger | undefined;
+  readonly #userAgent: string;
+
+  constructor(options: ModelArtsClientOptions) {
+    const url = new URL(options.endpoint);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ModelArtsError(`endpoint must be an http(s) URL; got ${url.protocol}`);
+    }
+    this.endpoint = options.endpoint.replace(/\/+$/, '');
+    this.projectId = validateId('project_id', options.projectId);
+    this.#auth = options.auth;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#logger = options.logger;
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  }
+
+  get authMode(): AuthProvider['mode'] {
+    return this.#auth.mode;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Export tasks
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** POST .../datasets/{id}/export-tasks. Not idempotent: never repeat it blindly after a timeout. */
+  async createExportTask(datasetId: string, request: CreateExportTaskRequest): Promise<CreateTaskResponse> {
+    const body = validateCreateExportTask(request);
+    const suffix = this.#dataset(datasetId, 'export-tasks');
+    return this.#created(await this.#call<CreateTaskResponse>('POST', suffix, { body }), suffix);
+  }
+
+  async getExportTask(datasetId: string, taskId: string): Promise<ExportTask> {
+    return this.#call('GET', this.#dataset(datasetId, 'export-tasks', validateId('task_id', taskId)));
+  }
+
+  /** One page; `offset` is a page index. */
+  async listExportTasks(datasetId: string, query: ListExportTasksQuery = {}): Promise<ListExportTasksResponse> {
+    return this.#call('GET', this.#dataset(datasetId, 'export-tasks'), {
+      query: { ...validateListExportTasksQuery(query) },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Intelligent tasks
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** POST .../datasets/{id}/tasks (auto-label, pre-label, auto-grouping). Not idempotent. */
+  async startTask(datasetId: string, request: StartTaskRequest): Promise<CreateTaskResponse> {
+    const body = validateStartTask(request);
+    const suffix = this.#dataset(datasetId, 'tasks');
+    return this.#created(await this.#call<CreateTaskResponse>('POST', suffix, { body }), suffix);
+  }
+
+  async getTask(datasetId: string, taskId: string): Promise<IntelligentTask> {
+    return this.#call('GET', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId)));
+  }
+
+  /** One page; `offset` is a page index. Without `type`, the service lists auto-label and pre-label tasks. */
+  async listTasks(datasetId: string, query: ListTasksQuery = {}): Promise<ListTasksResponse> {
+    return this.#call('GET', this.#dataset(datasetId, 'tasks'), { query: { ...validateListTasksQuery(query) } });
+  }
+
+  /** POST .../tasks/{task_id}/stop; the service answers 204. */
+  async stopTask(datasetId: string, taskId: string): Promise<void> {
+    await this.#call<undefined>('POST', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId), 'stop'));
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Datasets
+  // -------------------------------------------------------------------------------------------------------------
+
+  async getDataset(datasetId: string, query: GetDatasetQuery = {}): Promise<Dataset> {
+    return this.#call('GET', this.#dataset(datasetId), { query: { ...validateGetDatasetQuery(query) } });
+  }
+
+  /** One page; `offset` is a page index. `search_content` is a fuzzy name match. */
+  async listDatasets(query: ListDatasetsQuery = {}): Promise<ListDatasetsResponse> {
+    return this.#call('GET', '/datasets', { query: { ...validateListDatasetsQuery(query) } });
+  }
+
+  /**
+   * The dataset with exactly this name, or undefined. Pages through `search_content` results (a fuzzy match) and
+   * skips datasets being deleted or deleted (status 2, 3), so a fresh NEW_DATASET export is not confused with an
+   * old dataset of the same name.
+   */
+  async findDatasetByName(
+    name: string,
+    options: { pageSize?: number; maxPages?: number } = {},
+  ): Promise<Dataset | undefined> {
+    const limit = options.pageSize ?? 100;
+    const maxPages = options.maxPages ?? 100;
+    for (let offset = 0; offset < maxPages; offset++) {
+      const page = await this.listDatasets({ search_content: name, limit, offset });
+      const match = page.datasets.find((d) => d.dataset_name === name && d.status !== 2 && d.status !== 3);
+      if (match) return match;
+      if (page.datasets.length < limit || (offset + 1) * limit >= page.total_number) return undefined;
+    }
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Versions
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** POST .../versions; 201 with `version_id`. At most one release per minute per dataset (ModelArts.4370). */
+  async createVersion(datasetId: string, request: CreateVersionRequest = {}): Promise<CreateVersionResponse> {
+    const body = validateCreateVersion(request);
+    const suffix = this.#dataset(datasetId, 'versions');
+    const created = await this.#call<CreateVersionResponse | undefined>('POST', suffix, { body });
+    if (typeof created?.version_id !== 'string')
+      throw new ModelArtsResponseError('answer has no version_id', 201, 'POST', this.#fullPath(suffix));
+    return created;
+  }
+
+  async getVersion(datasetId: string, versionId: string): Promise<DatasetVersion> {
+    return this.#call('GET', this.#dataset(datasetId, 'versions', validateId('version_id', versionId)));
+  }
+
+  /** One page; `offset` is a page index; `version_format` is an int here (0 Default, 1 CarbonData, 2 CSV). */
+  async listVersions(datasetId: string, query: ListVersionsQuery = {}): Promise<ListVersionsResponse> {
+    return this.#call('GET', this.#dataset(datasetId, 'versions'), { query: { ...validateListVersionsQuery(query) } });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Import tasks
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** POST .../import-tasks. Not idempotent. */
+  async createImportTask(datasetId: string, request: CreateImportTaskRequest): Promise<CreateTaskResponse> {
+    const body = validateCreateImportTask(request);
+    const suffix = this.#dataset(datasetId, 'import-tasks');
+    return this.#created(await this.#call<CreateTaskResponse>('POST', suffix, { body }), suffix);
+  }
+
+  async getImportTask(datasetId: string, taskId: string): Promise<ImportTask> {
+    return this.#call('GET', this.#dataset(datasetId, 'import-tasks', validateId('task_id', taskId)));
+  }
+
+  /** One page; `offset` is a page index. */
+  async listImportTasks(datasetId: string, query: ListImportTasksQuery = {}): Promise<ListImportTasksResponse> {
+    return this.#call('GET', this.#dataset(datasetId, 'import-tasks'), {
+      query: { ...validateListImportTasksQuery(query) },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Plumbing
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** `/datasets/{id}[/more…]`, ids validated and encoded. */
+  #dataset(datasetId: string, ...rest: string[]): string {
+    const id = validateId('dataset_id', datasetId);
+    return ['/datasets', id, ...rest].map((s, i) => (i === 0 ? s : encodeURIComponent(s))).join('/');
+  }
+
+  #fullPath(suffix: string): string {
+    return `/v2/${encodeURIComponent(this.projectId)}${suffix}`;
+  }
+
+  /** Checks a create answer; a missing task_id is a response error that classifyError marks as possibly applied. */
+  #created(answer: CreateTaskResponse | undefined, suffix: string): CreateTaskResponse {
+    if (typeof answer?.task_id !== 'string')
+      throw new ModelArtsResponseError('answer has no task_id', 200, 'POST', this.#fullPath(suffix));
+    return answer;
+  }
+
+  async #call<T>(method: HttpMethod, suffix: string, options: CallOptions = {}): Promise<T> {
+    const url = new URL(this.endpoint + this.#fullPath(suffix));
+    // RFC 3986 encoding (space as %20, not URLSearchParams' "+"), as the Huawei SDKs send it, so the server decodes
+    // exactly the values that were signed.
+    url.search = Object.entries(options.query ?? {})
+      .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+      .map(([key, value]) => `${uriEncode(key)}=${uriEncode(String(value))}`)
+      .join('&');
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+
+    for (let attempt = 1; ; attempt++) {
+      const authHeaders = await this.#auth.authenticate({
+        method,
+        url,
+        body: body ?? '',
+        contentType: CONTENT_TYPE,
+        projectId: this.projectId,
+      });
+      const headers = {
+        'Content-Type': CONTENT_TYPE,
+        Accept: 'application/json',
+        'User-Agent': this.#userAgent,
+        ...authHeaders,
+      };
+      const started = performance.now();
+      const logFields = { method, path: url.pathname, query: url.search || undefined, attempt };
+      let response;
+      try {
+        response = await send({ method, url, headers, body, timeoutMs: this.#timeoutMs });
+      } catch (err) {
+        this.#logger?.debug(
+          { ...logFields, error: (err as Error).message, durationMs: elapsed(started) },
+          'ModelArts call failed',
+        );
+        throw err;
+      }
+      const requestId = header(response.headers, 'x-request-id');
+      this.#logger?.debug(
+        { ...logFields, status: response.status, requestId, durationMs: elapsed(started) },
+        'ModelArts call',
+      );
+
+      if (response.status >= 200 && response.status < 300)
+        return parseBody<T>(response.body, response.status, method, url.pathname);
+
+      const parsed = parseErrorBody(response.body, response.headers);
+      const error = new ModelArtsApiError({
+        httpStatus: response.status,
+        errorCode: parsed.errorCode,
+        errorMsg: parsed.errorMsg,
+        requestId: parsed.requestId,
+        retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')),
+        method,
+        path: url.pathname,
+        authMode: this.#auth.mode,
+      });
+      if (response.status === 401 && attempt === 1 && this.#auth.onUnauthorized?.(error, authHeaders)) {
+        this.#logger?.debug(
+          { ...logFields, errorCode: error.errorCode },
+          'ModelArts token rejected; retrying once with a fresh token',
+        );
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+const elapsed = (started: number) => Math.round(performance.now() - started);
+
+function parseBody<T>(text: string, status: number, method: string, path: string): T {
+  if (status === 204 || text.trim() === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ModelArtsResponseError('answer is not JSON', status, method, path);
+  }
+}
