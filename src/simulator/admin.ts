@@ -1,0 +1,142 @@
+/**
+ * The simulator's own admin API under `/_sim/` (not part of ModelArts; no auth, no faults):
+ *
+ *   GET  /_sim/health                          → 200 {"status":"ok","project_id","now"}
+ *   GET  /_sim/counters                        → 200 Counters (see types.ts)
+ *   GET  /_sim/faults                          → 200 FaultConfig in force
+ *   PUT  /_sim/faults                          → body FaultConfig, replaces it; 200 with the new config
+ *   POST /_sim/datasets                        → body SeedDataset (dataset_name required); 201 with the dataset view
+ *   PUT  /_sim/datasets/{id}/behavior          → body Partial<TaskBehavior>, default for new tasks on the dataset
+ *   POST /_sim/datasets/{id}/next-behavior     → body Partial<TaskBehavior>, for the next task created only
+ *   POST /_sim/tokens                          → body {"expires_in_ms"?} (optional); 201 {"token","expires_at"(epoch ms)}
+ *   POST /_sim/tokens/expire                   → 204; every issued token now answers 401 ModelArts.4127
+ *
+ * Errors: 400/404 `{"error_code":"SIM.400"|"SIM.404","error_msg"}`.
+ */
+import { z } from 'zod';
+import type { Dataset } from '../modelarts/types.js';
+import type { SimulatorCore } from './server.js';
+
+const fail = z.object({ error_code: z.string().min(1), error_msg: z.string() });
+
+export const behaviorSchema = z.strictObject({
+  durationMs: z.number().min(0).optional(),
+  queuedMs: z.number().min(0).optional(),
+  progress: z.enum(['linear', 'stepwise', 'stalled-then-jump', 'none']).optional(),
+  steps: z.number().int().min(1).optional(),
+  fail: fail.optional(),
+  totalSamples: z.number().int().min(0).optional(),
+  stopMs: z.number().min(0).optional(),
+});
+
+const rate = z.number().min(0).max(1);
+export const faultSchema = z.strictObject({
+  throttleRate: rate.optional(),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  throttleCode: z.enum(['ModelArts.4206', 'APIG.0308']).optional(),
+  serverErrorRate: rate.optional(),
+  dropRate: rate.optional(),
+  dropPhase: z.enum(['before', 'after']).optional(),
+  slowRate: rate.optional(),
+  slowMs: z.number().int().min(0).optional(),
+  rpmLimit: z.number().int().min(1).optional(),
+  holdCreateAnswerMs: z.number().int().min(0).optional(),
+  onlyPaths: z.enum(['status', 'all']).optional(),
+});
+
+const labelSchema = z.looseObject({
+  name: z.string(),
+  type: z.number().int().optional(),
+  property: z.record(z.string(), z.string()).optional(),
+});
+
+const seedSchema = z.strictObject({
+  dataset_id: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,64}$/)
+    .optional(),
+  dataset_name: z.string(),
+  dataset_type: z.number().int().optional(),
+  description: z.string().optional(),
+  work_path: z.string().optional(),
+  data_path: z.string().optional(),
+  labels: z.array(labelSchema).optional(),
+  total_sample_count: z.number().int().min(0).optional(),
+  annotated_sample_count: z.number().int().min(0).optional(),
+  behavior: behaviorSchema.optional(),
+});
+
+export interface AdminAnswer {
+  status: number;
+  body?: unknown;
+}
+
+const bad = (msg: string): AdminAnswer => ({ status: 400, body: { error_code: 'SIM.400', error_msg: msg } });
+const notFound = (msg: string): AdminAnswer => ({ status: 404, body: { error_code: 'SIM.404', error_msg: msg } });
+
+function parse<T>(
+  schema: z.ZodType<T>,
+  raw: Buffer,
+  allowEmpty = false,
+): { ok: true; value: T } | { ok: false; answer: AdminAnswer } {
+  let json: unknown = {};
+  if (raw.length > 0 || !allowEmpty) {
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return { ok: false, answer: bad('body is not JSON') };
+    }
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) return { ok: false, answer: bad(z.prettifyError(result.error)) };
+  return { ok: true, value: result.data };
+}
+
+export function handleAdmin(core: SimulatorCore, method: string, path: string, body: Buffer): AdminAnswer {
+  const route = `${method} ${path}`;
+  if (route === 'GET /_sim/health')
+    return { status: 200, body: { status: 'ok', project_id: core.projectId, now: core.now() } };
+  if (route === 'GET /_sim/counters') return { status: 200, body: core.counters() };
+  if (route === 'GET /_sim/faults') return { status: 200, body: core.faults.get() };
+  if (route === 'PUT /_sim/faults') {
+    const parsed = parse(faultSchema, body);
+    if (!parsed.ok) return parsed.answer;
+    core.setFaults(parsed.value);
+    return { status: 200, body: core.faults.get() };
+  }
+  if (route === 'POST /_sim/datasets') {
+    const parsed = parse(seedSchema, body);
+    if (!parsed.ok) return parsed.answer;
+    let dataset: Dataset;
+    try {
+      dataset = core.createDataset(parsed.value);
+    } catch (error) {
+      return bad((error as Error).message);
+    }
+    return { status: 201, body: dataset };
+  }
+  if (route === 'POST /_sim/tokens') {
+    const parsed = parse(z.strictObject({ expires_in_ms: z.number().int().min(0).optional() }), body, true);
+    if (!parsed.ok) return parsed.answer;
+    const { token, expiresAt } = core.mintToken(parsed.value.expires_in_ms);
+    return { status: 201, body: { token, expires_at: expiresAt } };
+  }
+  if (route === 'POST /_sim/tokens/expire') {
+    core.expireTokens();
+    return { status: 204 };
+  }
+  const behavior = /^\/_sim\/datasets\/([^/]+)\/(behavior|next-behavior)$/.exec(path);
+  if (
+    behavior &&
+    ((method === 'PUT' && behavior[2] === 'behavior') || (method === 'POST' && behavior[2] === 'next-behavior'))
+  ) {
+    const id = decodeURIComponent(behavior[1]!);
+    if (!core.store.datasets.has(id)) return notFound(`no dataset ${id}`);
+    const parsed = parse(behaviorSchema, body);
+    if (!parsed.ok) return parsed.answer;
+    if (behavior[2] === 'behavior') core.setBehavior(id, parsed.value);
+    else core.queueBehavior(id, parsed.value);
+    return { status: 200, body: { dataset_id: id, behavior: parsed.value } };
+  }
+  return notFound(`no admin route ${route}`);
+}

@@ -1,0 +1,268 @@
+/**
+ * The HTTP server: one node:http listener serving ModelArts (`/v2/...`), IAM (`POST /v3/auth/tokens`) and the
+ * admin API (`/_sim/...`). Every answer carries `X-Request-Id`. Order for ModelArts calls: faults (gateway level)
+ * → authentication → project check → handler.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Dataset } from '../modelarts/types.js';
+import { handleAdmin } from './admin.js';
+import { Auth } from './auth.js';
+import type { Context, RouteRequest } from './context.js';
+import { CounterBook } from './counters.js';
+import { addDataset, datasetView, materializeExport } from './datasets.js';
+import { ApiError, Errors } from './errors.js';
+import { Faults } from './faults.js';
+import { readBody, sendEmpty, sendError, sendJson } from './http.js';
+import { Iam } from './iam.js';
+import { Ids, randomSeed } from './ids.js';
+import { matchRoute } from './routes.js';
+import { Store } from './store.js';
+import type { Counters, FaultConfig, SeedDataset, Simulator, SimulatorOptions, TaskBehavior } from './types.js';
+
+/** A fixed demo project id (32 hex, like IAM's). */
+export const DEMO_PROJECT_ID = '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d';
+const DAY_MS = 24 * 60 * 60_000;
+
+export class SimulatorCore {
+  readonly projectId: string;
+  readonly store: Store;
+  readonly ids: Ids;
+  readonly counterBook = new CounterBook();
+  readonly auth: Auth;
+  readonly faults: Faults;
+  readonly iam: Iam;
+  readonly context: Context;
+  baseUrl = '';
+  /** Aborted on close, so held or slowed answers do not keep the process alive. */
+  private readonly closing = new AbortController();
+
+  constructor(options: SimulatorOptions) {
+    const seed = options.seed ?? randomSeed();
+    this.projectId = options.projectId ?? DEMO_PROJECT_ID;
+    this.ids = new Ids(seed);
+    this.store = new Store(options.defaults ?? {});
+    const now = () => this.now();
+    this.auth = new Auth(
+      {
+        projectId: this.projectId,
+        requireAuth: options.requireAuth ?? true,
+        tokenTtlMs: options.tokenTtlMs ?? DAY_MS,
+        credentials: options.credentials ?? [],
+        staticTokens: options.staticTokens ?? [],
+      },
+      this.ids,
+      now,
+    );
+    this.faults = new Faults(options.faults ?? {}, seed, this.counterBook, now);
+    this.iam = new Iam(
+      this.auth,
+      options.users ?? [],
+      { id: this.projectId, name: options.projectName ?? 'eu-de' },
+      () => this.baseUrl,
+      this.counterBook,
+    );
+    this.context = {
+      store: this.store,
+      ids: this.ids,
+      counters: this.counterBook,
+      now,
+      versionReleaseIntervalMs: options.versionReleaseIntervalMs ?? 60_000,
+      taskTimeZoneOffsetMinutes: options.taskTimeZoneOffsetMinutes ?? 0,
+    };
+    for (const dataset of options.datasets ?? []) addDataset(this.store, () => this.ids.id(), dataset, this.now());
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  /** Waits `ms`, or less if the simulator closes meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.closing.signal }).catch(() => undefined);
+  }
+
+  shutdown(): void {
+    this.closing.abort();
+  }
+
+  createDataset(partial: Partial<Dataset> & { dataset_name?: string; behavior?: Partial<TaskBehavior> } = {}): Dataset {
+    const seed: SeedDataset = {
+      dataset_name: partial.dataset_name ?? `dataset-${this.ids.id().slice(0, 4).toLowerCase()}`,
+      ...(partial.dataset_id !== undefined ? { dataset_id: partial.dataset_id } : {}),
+      ...(partial.dataset_type !== undefined ? { dataset_type: partial.dataset_type } : {}),
+      ...(partial.description !== undefined ? { description: partial.description } : {}),
+      ...(partial.work_path !== undefined ? { work_path: partial.work_path } : {}),
+      ...(partial.data_sources?.[0]?.data_path !== undefined ? { data_path: partial.data_sources[0].data_path } : {}),
+      ...(partial.labels !== undefined ? { labels: partial.labels } : {}),
+      ...(partial.total_sample_count !== undefined ? { total_sample_count: partial.total_sample_count } : {}),
+      ...(partial.annotated_sample_count !== undefined
+        ? { annotated_sample_count: partial.annotated_sample_count }
+        : {}),
+      ...(partial.behavior !== undefined ? { behavior: partial.behavior } : {}),
+    };
+    const record = addDataset(this.store, () => this.ids.id(), seed, this.now());
+    return datasetView(record, this.now());
+  }
+
+  private dataset(datasetId: string) {
+    const ds = this.store.datasets.get(datasetId);
+    if (!ds) throw new Error(`no dataset ${datasetId}`);
+    return ds;
+  }
+
+  setBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void {
+    this.dataset(datasetId).behavior = { ...behavior };
+  }
+
+  queueBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void {
+    this.dataset(datasetId).nextBehaviors.push({ ...behavior });
+  }
+
+  setFaults(faults: FaultConfig): void {
+    this.faults.set(faults);
+  }
+
+  counters(): Counters {
+    return this.counterBook.snapshot();
+  }
+
+  /** A project-scoped token for the simulator's project, as if IAM had issued it. */
+  mintToken(expiresInMs?: number): { token: string; expiresAt: number } {
+    this.counterBook.total.tokensIssued++;
+    const { token, record } = this.auth.issue('sim-user', this.projectId, expiresInMs);
+    return { token, expiresAt: record.expiresAt };
+  }
+
+  expireTokens(): void {
+    this.auth.expireAll();
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = this.ids.requestId();
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const rawTarget = req.url ?? '/';
+    const q = rawTarget.indexOf('?');
+    const rawPath = q < 0 ? rawTarget : rawTarget.slice(0, q);
+    const rawQuery = q < 0 ? '' : rawTarget.slice(q + 1);
+    const method = req.method ?? 'GET';
+    try {
+      if (rawPath.startsWith('/_sim/')) {
+        const answer = handleAdmin(this, method, rawPath, await readBody(req));
+        if (answer.body === undefined) sendEmpty(res, answer.status, requestId);
+        else sendJson(res, answer.status, answer.body, requestId);
+        return;
+      }
+      if (method === 'POST' && (rawPath === '/v3/auth/tokens' || rawPath === '/v3/auth/tokens/')) {
+        const answer = this.iam.issueTokens(await readBody(req), url.searchParams);
+        sendJson(res, answer.status, answer.body, requestId, answer.headers);
+        return;
+      }
+      await this.handleModelArts(req, res, { method, rawPath, rawQuery, query: url.searchParams, requestId });
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : Errors.internal();
+      if (!(error instanceof ApiError)) console.error('simulator: unexpected error', error);
+      if (!res.headersSent) sendError(res, apiError, requestId);
+    }
+  }
+
+  private async handleModelArts(
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: { method: string; rawPath: string; rawQuery: string; query: URLSearchParams; requestId: string },
+  ): Promise<void> {
+    const { method, rawPath, requestId } = call;
+    const total = this.counterBook.total;
+    total.requests++;
+    const answerError = (error: ApiError) => {
+      total.errors++;
+      sendError(res, error, requestId);
+    };
+    const match = matchRoute(method, rawPath);
+    if (!match) return answerError(Errors.apiNotFound(rawPath));
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      return answerError(error instanceof ApiError ? error : Errors.badJson());
+    }
+
+    const plan = this.faults.plan(match.params.projectId!, rawPath, match.statusRead);
+    if (plan.delayMs > 0) await this.pause(plan.delayMs);
+    if (plan.drop === 'before') return void req.socket.destroy();
+    if (plan.error) return answerError(plan.error);
+
+    try {
+      const principal = this.auth.authenticate({
+        method,
+        rawPath,
+        rawQuery: call.rawQuery,
+        headers: req.headers,
+        body,
+      });
+      this.auth.checkProject(principal, match.params.projectId!);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 401) total.authFailures++;
+      return answerError(error);
+    }
+
+    // Time-driven side effects (new datasets from exports, imported samples) before anyone looks.
+    this.store.settle(this.now(), (ex, at) => materializeExport(this.store, ex, at));
+    const request: RouteRequest = { method, path: rawPath, params: match.params, query: call.query, body };
+    let result;
+    try {
+      result = match.handler(this.context, request);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (plan.drop === 'after') return void req.socket.destroy();
+      return answerError(error);
+    }
+    if (plan.drop === 'after') return void req.socket.destroy();
+    const hold = this.faults.get().holdCreateAnswerMs;
+    if (match.create && result.status < 400 && hold !== undefined && hold > 0) {
+      this.counterBook.faults.held++;
+      await this.pause(hold);
+    }
+    if (res.destroyed) return;
+    if (result.body === undefined) sendEmpty(res, result.status, requestId);
+    else sendJson(res, result.status, result.body, requestId);
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const core = new SimulatorCore(options);
+  const server: Server = createServer((req, res) => void core.handle(req, res));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  core.baseUrl = url;
+  return {
+    url,
+    iamUrl: `${url}/v3`,
+    projectId: core.projectId,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        core.shutdown();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+    createDataset: (partial) => core.createDataset(partial),
+    setBehavior: (id, behavior) => core.setBehavior(id, behavior),
+    queueBehavior: (id, behavior) => core.queueBehavior(id, behavior),
+    setFaults: (faults) => core.setFaults(faults),
+    counters: () => core.counters(),
+    issueToken: (expiresInMs) => core.mintToken(expiresInMs).token,
+    expireTokens: () => core.expireTokens(),
+    now: () => core.now(),
+  };
+}

@@ -1,0 +1,117 @@
+/** Shared request checks: OBS paths, Jackson-style integer coercion, paging query parameters. */
+import { z } from 'zod';
+import { Errors, type ApiError } from './errors.js';
+
+/**
+ * Integers the way the Java service binds them: JSON numbers, or strings holding an integer (the docs' own
+ * auto-grouping example sends `"n_clusters": "2"`).
+ */
+export const intLike = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+
+export const intIn = <const T extends readonly [number, ...number[]]>(values: T) =>
+  intLike.pipe(z.number().refine((v) => (values as readonly number[]).includes(v)));
+
+/** A ratio sent as a string ("0.80") per the docs, or a plain number; must lie in [0, 1]. */
+export const ratio = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*$/)
+      .transform(Number),
+  ])
+  .pipe(z.number().min(0).max(1));
+
+export type ObsPathProblem = 'invalid' | 'double-slash' | 'bucket-root';
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SEGMENT = /^[\w.-]+$/;
+
+/**
+ * OBS paths come as `/bucket/dir/`, `obs://bucket/dir/` or `s3://bucket/dir/` (all three appear in the docs'
+ * examples). Characters allowed per ModelArts.4313: letters, digits, `-`, `_`, `/` (and `.`); `//` is 4315.
+ */
+export function obsPathProblem(path: string): ObsPathProblem | undefined {
+  const rest = /^(obs|s3):\/\//.test(path)
+    ? path.replace(/^(obs|s3):\/\//, '')
+    : path.startsWith('/')
+      ? path.slice(1)
+      : undefined;
+  if (rest === undefined || rest === '') return 'invalid';
+  if (rest.includes('//')) return 'double-slash';
+  const segments = rest.replace(/\/$/, '').split('/');
+  const [bucket, ...dirs] = segments;
+  if (!bucket || !BUCKET.test(bucket)) return 'invalid';
+  if (!dirs.every((s) => SEGMENT.test(s))) return 'invalid';
+  return dirs.length === 0 ? 'bucket-root' : undefined;
+}
+
+/** `/bucket/dir` → `/bucket/dir/`; the dataset view's `inner_*` paths are built on it. */
+export function asDirectory(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+export interface Paging {
+  limit: number;
+  /** A page index, not a record offset: the docs call it "start page", and otcextensions adds 1 per page. */
+  offset: number;
+}
+
+function queryInt(
+  query: URLSearchParams,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+  error: () => ApiError,
+): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw)) throw error();
+  const value = Number(raw);
+  if (value < min || value > max) throw error();
+  return value;
+}
+
+export function paging(
+  query: URLSearchParams,
+  maxLimit = 100,
+  defaultLimit = 10,
+  error = Errors.invalidRequest,
+): Paging {
+  return {
+    limit: queryInt(query, 'limit', 1, maxLimit, defaultLimit, error),
+    offset: queryInt(query, 'offset', 0, Number.MAX_SAFE_INTEGER, 0, error),
+  };
+}
+
+export function page<T>(items: T[], { limit, offset }: Paging): T[] {
+  return items.slice(offset * limit, offset * limit + limit);
+}
+
+/** An optional integer query parameter restricted to `allowed`. */
+export function queryEnum(
+  query: URLSearchParams,
+  name: string,
+  allowed: readonly number[],
+  error = Errors.invalidRequest,
+): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw) || !allowed.includes(Number(raw))) throw error();
+  return Number(raw);
+}
+
+export function queryBool(query: URLSearchParams, name: string): boolean | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw Errors.invalidRequest();
+}
