@@ -3,22 +3,25 @@ const esm = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+  },
 };
 
 export default {
   projects: [
     { ...esm, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     // The ModelArts client against the simulator over real HTTP (no Temporal needed).
-    { ...esm, displayName: 'modelarts', testMatch: ['<rootDir>/test/modelarts/**/*.test.ts'], testTimeout: 30_000 },
+    { ...esm, displayName: 'modelarts', testMatch: ['<rootDir>/test/modelarts/**/*.test.ts'] },
     {
       ...esm,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
+  // Integration tests wait on real timers and real processes.
+  testTimeout: 120_000,
   maxWorkers: 2,
 };

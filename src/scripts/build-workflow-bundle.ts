@@ -1,11 +1,14 @@
 /** Prebuilds the workflow bundle for production worker starts (and the tests), so workers skip webpack at start. */
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { code } = await bundleWorkflowCode({ workflowsPath: path.join(here, '..', 'workflows', 'index.js'), logger: undefined });
+const { code } = await bundleWorkflowCode({
+  workflowsPath: path.join(here, '..', 'workflows', 'index.js'),
+  logger: new DefaultLogger('WARN'),
+});
 const out = path.join(here, '..', 'workflow-bundle.js');
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, code);

@@ -1,1 +1,3 @@
-export {};
+/** Every workflow the worker registers. Deterministic code only: see eslint.config.js. */
+export { exportPipeline } from './pipeline.js';
+export { exportStep, intelligentTaskStep } from './step.js';

@@ -1,0 +1,18 @@
+/** Resolves the dataset a NEW_DATASET export created: the export task reports only its name. */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ModelArtsClient } from '../modelarts/client.js';
+import { toFailure } from './failures.js';
+
+export function resolveDatasetByNameActivity(client: ModelArtsClient) {
+  return async function resolveDatasetByName(input: { name: string }): Promise<{ datasetId: string }> {
+    let found;
+    try {
+      found = await client.findDatasetByName(input.name);
+    } catch (err) {
+      throw toFailure(err, `looking up dataset ${input.name}`);
+    }
+    // The service may list a new dataset a moment after the export reports success: retry, don't fail.
+    if (!found) throw ApplicationFailure.retryable(`dataset named ${input.name} not found yet`, 'DatasetNotFoundYet');
+    return { datasetId: found.dataset_id };
+  };
+}

@@ -1,0 +1,25 @@
+/** Turns client errors into Temporal failures: the error type says whether a retry can help. */
+import { ApplicationFailure } from '@temporalio/activity';
+import { classifyError, ModelArtsApiError, ModelArtsValidationError } from '../modelarts/errors.js';
+
+export function toFailure(err: unknown, doing: string): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const message = `${doing}: ${err instanceof Error ? err.message : String(err)}`;
+  const details =
+    err instanceof ModelArtsApiError
+      ? [{ httpStatus: err.httpStatus, errorCode: err.errorCode, errorMsg: err.errorMsg, requestId: err.requestId }]
+      : undefined;
+  if (err instanceof ModelArtsValidationError) {
+    return ApplicationFailure.create({ type: 'ModelArtsValidationError', message, nonRetryable: true });
+  }
+  const { retryable, retryAfterMs } = classifyError(err);
+  if (!retryable)
+    return ApplicationFailure.create({ type: 'ModelArtsClientError', message, nonRetryable: true, details });
+  return ApplicationFailure.create({
+    type: 'ModelArtsTransientError',
+    message,
+    details,
+    // Honour Retry-After: the next attempt waits at least this long.
+    ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+  });
+}

@@ -1,0 +1,42 @@
+/** Start-or-reattach and stop for intelligent tasks (auto labeling, pre-labeling, auto grouping). */
+import { log } from '@temporalio/activity';
+import type { ModelArtsClient } from '../modelarts/client.js';
+import { toFailure } from './failures.js';
+import type { StartedTask, StartTaskInput, TaskRef } from './types.js';
+
+const SCAN_PAGES = 5;
+const PAGE_SIZE = 100;
+
+export function startOrReattachTaskActivity(client: ModelArtsClient) {
+  return async function startOrReattachTask(input: StartTaskInput): Promise<StartedTask> {
+    try {
+      for (let page = 0; page < SCAN_PAGES; page++) {
+        const { tasks, total_count } = await client.listTasks(input.datasetId, {
+          type: input.request.task_type,
+          limit: PAGE_SIZE,
+          offset: page,
+        });
+        const match = tasks.find((task) => task.config?.description?.includes(input.marker));
+        if (match) {
+          log.info('reattaching to intelligent task created by an earlier attempt', { taskId: match.task_id });
+          return { taskId: match.task_id, reattached: true };
+        }
+        if ((page + 1) * PAGE_SIZE >= total_count || tasks.length === 0) break;
+      }
+      const { task_id } = await client.startTask(input.datasetId, input.request);
+      return { taskId: task_id, reattached: false };
+    } catch (err) {
+      throw toFailure(err, `starting a ${input.request.task_type} task on dataset ${input.datasetId}`);
+    }
+  };
+}
+
+export function stopTaskActivity(client: ModelArtsClient) {
+  return async function stopTask(ref: TaskRef): Promise<void> {
+    try {
+      await client.stopTask(ref.datasetId, ref.taskId);
+    } catch (err) {
+      throw toFailure(err, `stopping intelligent task ${ref.taskId}`);
+    }
+  };
+}

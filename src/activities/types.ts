@@ -1,0 +1,62 @@
+/** Inputs and outputs of the activities (plain data; they are recorded in workflow history). */
+import type { CreateExportTaskRequest, StartTaskRequest } from '../modelarts/types.js';
+
+export interface CreateExportInput {
+  datasetId: string;
+  /** The request with this run's marker folder already in `path`. */
+  request: CreateExportTaskRequest;
+}
+
+export interface StartTaskInput {
+  datasetId: string;
+  /** The request with this run's marker already in `config.description`. */
+  request: StartTaskRequest;
+  marker: string;
+}
+
+export interface StartedTask {
+  taskId: string;
+  /** True when the task this run created earlier was found and reused. */
+  reattached: boolean;
+}
+
+export type TaskKind = 'export' | 'intelligent';
+
+export interface TaskRef {
+  kind: TaskKind;
+  datasetId: string;
+  taskId: string;
+}
+
+/** One status read, normalised across export and intelligent tasks. */
+export interface StatusRead {
+  ok: true;
+  /** ModelArts' own value: `RUNNING`, `SUCCESSED`, or an intelligent task's number as a string. */
+  status: string;
+  /** Human label of the status (`running`, `queuing`, ...). */
+  label: string;
+  /** The task has not started its work yet. */
+  queued: boolean;
+  terminal: boolean;
+  /** Set exactly when `terminal` is true. */
+  outcome?: 'succeeded' | 'failed' | 'stopped';
+  progress: number;
+  createTimeMs: number;
+  readAtMs: number;
+  totalSampleCount?: number;
+  finishedSampleCount?: number;
+  errorCode?: string;
+  errorMsg?: string;
+  path?: string;
+  newDatasetName?: string;
+}
+
+/** A status read that failed in a way worth retrying (429, 5xx, network); never fails the run. */
+export interface TransientReadFailure {
+  ok: false;
+  retryAfterMs?: number;
+  errorCode?: string;
+  message: string;
+}
+
+export type StatusObservation = StatusRead | TransientReadFailure;

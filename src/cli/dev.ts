@@ -1,0 +1,219 @@
+/**
+ * `dev`: everything locally with no configuration: the Temporal dev server with its Web UI (state kept in
+ * <data-dir>/temporal.db), the ModelArts simulator with demo datasets, and the worker in this process.
+ * `--demo` also runs a chained export and follows it.
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { connect, type Connected } from '../client/connect.js';
+import { startRun } from '../client/runs.js';
+import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../config.js';
+import { startDevServer, type DevServer } from '../devserver/dev-server.js';
+import { createLogger } from '../logger.js';
+import { DEMO_DATASETS, runSimulator, type Simulator } from '../simulator/index.js';
+import { createWorker, type RunningWorker } from '../worker.js';
+import { EXIT, UsageError, writeLine, type CliContext } from './context.js';
+import { exitCodeFor, formatOutcome, uiLink } from './format.js';
+import { createProgressView, followRun } from './progress-view.js';
+import { parsePort, simulatorEnv } from './simulator.js';
+
+interface DevFlags {
+  port: number;
+  uiPort: number;
+  simPort: number;
+  dataDir: string;
+  demo?: boolean;
+  exitAfterDemo?: boolean;
+}
+
+const NAMESPACE = 'default';
+/** Short simulated tasks, so local runs and the demo finish in seconds rather than minutes. */
+const DEV_TASK_MS = 10_000;
+
+function portIsFree(port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function checkPorts(flags: DevFlags): Promise<void> {
+  for (const [flag, port] of [
+    ['--port', flags.port],
+    ['--ui-port', flags.uiPort],
+    ['--sim-port', flags.simPort],
+  ] as const) {
+    if (!(await portIsFree(port))) {
+      throw new UsageError(
+        `${flag} ${port}: the port is in use (another \`modelarts-export dev\`?). Choose another with ${flag}.`,
+        'dev',
+      );
+    }
+  }
+}
+
+/** The demo: export the labeled images into a new dataset, then export that new dataset as COCO. */
+export function demoSpec(stamp: string): Record<string, unknown> {
+  const source = DEMO_DATASETS[0]!;
+  return {
+    summary: `Demo: ${source.dataset_name} → new dataset → COCO`,
+    steps: [
+      {
+        kind: 'export',
+        datasetId: source.dataset_id,
+        request: {
+          path: `/demo-bucket/labeled-${stamp}/input/`,
+          export_type: 0,
+          export_params: {
+            export_dest: 'NEW_DATASET',
+            export_new_dataset_name: `demo-labeled-${stamp}`,
+            export_new_dataset_work_path: `/demo-bucket/labeled-${stamp}/output/`,
+          },
+        },
+      },
+      { kind: 'export', request: { path: `/demo-bucket/coco-${stamp}/`, annotation_format: 'COCO', export_format: 1 } },
+    ],
+    // Snappier reads than production defaults: the demo is watched live.
+    wait: { deadline: '10m', policy: { maxDelayMs: 5000 } },
+  };
+}
+
+interface Running {
+  server?: DevServer;
+  sim?: Simulator;
+  worker?: RunningWorker;
+  workerDone?: Promise<void>;
+  client?: Connected;
+}
+
+/** Stops in reverse order of start: the worker needs the server while it drains. */
+async function shutdown(r: Running, log: (m: string) => void): Promise<void> {
+  if (r.worker?.worker.getState() === 'RUNNING') r.worker.worker.shutdown();
+  await r.workerDone?.catch((err: unknown) => log(`worker stopped with an error: ${(err as Error).message}`));
+  await r.worker?.close().catch(() => undefined);
+  await r.client?.close().catch(() => undefined);
+  await r.sim?.close().catch(() => undefined);
+  await r.server?.stop().catch(() => undefined);
+}
+
+async function runDemo(ctx: CliContext, r: Running & { client: Connected; server: DevServer }): Promise<number> {
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const { workflowId } = await startRun(r.client.client, demoSpec(stamp), {
+    taskQueue: r.client.taskQueue,
+    workflowId: `demo-chain-${stamp}`,
+  });
+  const link = r.server.uiUrl ? uiLink(r.server.uiUrl, NAMESPACE, workflowId) : workflowId;
+  writeLine(ctx.stdout, `Demo run started: ${workflowId}\n  ${link}`);
+  const outcome = await followRun(r.client.client, workflowId, createProgressView(ctx.stderr));
+  writeLine(ctx.stdout, formatOutcome(workflowId, outcome));
+  writeLine(ctx.stdout, `See it in the Temporal UI: ${link}`);
+  return exitCodeFor(outcome);
+}
+
+async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
+  await checkPorts(flags);
+  const dataDir = path.resolve(flags.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const log = (m: string) => writeLine(ctx.stderr, m);
+  const stopRequested = ctx.waitForStop();
+  const r: Running = {};
+  try {
+    log('Starting the Temporal dev server…');
+    // Port 0 means "any free port", which the launcher picks when the port is left out.
+    r.server = await startDevServer({
+      port: flags.port || undefined,
+      uiPort: flags.uiPort || undefined,
+      ui: true,
+      dbFilename: path.join(dataDir, 'temporal.db'),
+      log,
+    });
+    r.sim = await runSimulator({
+      port: flags.simPort,
+      handleSignals: false,
+      print: () => undefined,
+      defaults: { durationMs: DEV_TASK_MS },
+    });
+    const config = workerConfigFromEnv({
+      TEMPORAL_ADDRESS: r.server.address,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+      TEMPORAL_TASK_QUEUE: DEFAULT_TASK_QUEUE,
+      ...simulatorEnv(r.sim.url, r.sim.projectId),
+    });
+    // Quiet by default, and on stderr, so the console shows the banner and the demo.
+    r.worker = await createWorker(
+      config,
+      createLogger({ level: ctx.env.LOG_LEVEL ?? 'warn', destination: process.stderr }),
+    );
+    r.workerDone = r.worker.worker.run();
+    r.client = await connect(config.temporal);
+
+    const address = r.server.address;
+    const envPrefix = flags.port === 7233 ? '' : `TEMPORAL_ADDRESS=${address} `;
+    const example = `start --dataset ${DEMO_DATASETS[0]!.dataset_id} --path /demo-bucket/exports/ --annotation-format COCO --wait`;
+    writeLine(
+      ctx.stdout,
+      [
+        '',
+        'modelarts-export dev is running',
+        `  Temporal UI:         ${r.server.uiUrl ?? '(off)'}`,
+        `  Temporal server:     ${address} (namespace ${NAMESPACE}, history kept in ${path.join(dataDir, 'temporal.db')})`,
+        `  ModelArts simulator: ${r.sim.url} (project ${r.sim.projectId})`,
+        `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
+        `  Demo datasets:       ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
+        '',
+        'Start an export from another terminal:',
+        `  ${envPrefix}modelarts-export ${example}`,
+        `  (in a checkout without \`npm link\`: ${envPrefix}node bin/modelarts-export.js ${example})`,
+        '',
+      ].join('\n'),
+    );
+
+    if (flags.demo || flags.exitAfterDemo) {
+      const code = await Promise.race([
+        runDemo(ctx, { ...r, client: r.client, server: r.server }),
+        stopRequested.then(() => EXIT.ok),
+      ]);
+      if (flags.exitAfterDemo) {
+        ctx.exitCode = code;
+        return;
+      }
+    }
+    writeLine(ctx.stdout, 'Press Ctrl-C to stop.');
+    // Ends on Ctrl-C, or if the worker stops by itself (its error, if any, is reported by shutdown).
+    await Promise.race([stopRequested, r.workerDone]);
+    log('Stopping…');
+  } finally {
+    await shutdown(r, log);
+  }
+}
+
+export function registerDev(program: Command, ctx: CliContext): void {
+  program
+    .command('dev')
+    .description('Run everything locally, no configuration: Temporal dev server + Web UI, ModelArts simulator, worker')
+    .addOption(new Option('--port <n>', 'Temporal gRPC port').argParser(parsePort).default(7233))
+    .addOption(new Option('--ui-port <n>', 'Temporal Web UI port').argParser(parsePort).default(8233))
+    .addOption(new Option('--sim-port <n>', 'ModelArts simulator port').argParser(parsePort).default(8090))
+    .option(
+      '--data-dir <dir>',
+      'where the Temporal server keeps its state (temporal.db), so history survives a restart',
+      '.data',
+    )
+    .option('--demo', 'also run a demo: export a dataset into a new dataset, then export that as COCO')
+    .option('--exit-after-demo', 'run the demo, then stop everything and exit (0 if the demo run succeeded)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ modelarts-export dev
+  $ modelarts-export dev --demo
+  $ modelarts-export dev --port 7300 --ui-port 8300 --sim-port 8190 --data-dir /tmp/modelarts-dev
+
+Stop with Ctrl-C: the worker drains, then the simulator and the dev server stop.`,
+    )
+    .action(async (_options: DevFlags, command: Command) => devAction(ctx, command.opts<DevFlags>()));
+}

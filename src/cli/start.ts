@@ -1,0 +1,154 @@
+/** `start`: one export from flags, or a full spec from a file; optionally waits and reports the outcome. */
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { startRun } from '../client/runs.js';
+import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
+import { EXIT, UsageError, withClient, writeLine, type CliContext } from './context.js';
+import {
+  addExportOptions,
+  checkFlagSpec,
+  EXPORT_OPTION_ATTRIBUTES,
+  parseId,
+  parseObsPath,
+  specFromFlags,
+  type ExportFlags,
+} from './export-options.js';
+import { exitCodeFor, formatOutcome, json, outcomeJson } from './format.js';
+import { createProgressView, followRun } from './progress-view.js';
+
+interface StartFlags extends ExportFlags {
+  dataset?: string;
+  path?: string;
+  spec?: string;
+  id?: string;
+  wait?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+async function readSpecFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--spec ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      'start',
+    );
+  }
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--spec ${file}: not valid JSON (${(err as Error).message})`, 'start');
+  }
+  try {
+    parsePipelineSpec(spec);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    throw new UsageError(
+      `--spec ${file}: invalid spec:\n${err.issues.map((i) => `  - ${i.message}`).join('\n')}`,
+      'start',
+    );
+  }
+  return spec;
+}
+
+function specFromStartFlags(flags: StartFlags): unknown {
+  const missing = [flags.dataset === undefined && '--dataset', flags.path === undefined && '--path'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `start needs --dataset ID and --path OBS_PATH, or --spec FILE.json; missing ${missing.join(' and ')}`,
+      'start',
+    );
+  }
+  if ((flags.newDataset === undefined) !== (flags.newDatasetWorkPath === undefined)) {
+    throw new UsageError(
+      '--new-dataset and --new-dataset-work-path go together: give both to export into a new dataset',
+      'start',
+    );
+  }
+  const spec = specFromFlags(flags.dataset!, flags.path!, flags);
+  checkFlagSpec(spec);
+  return spec;
+}
+
+async function startAction(ctx: CliContext, flags: StartFlags): Promise<void> {
+  const spec = flags.spec !== undefined ? await readSpecFile(flags.spec) : specFromStartFlags(flags);
+  if (flags.dryRun) {
+    writeLine(ctx.stdout, json(parsePipelineSpec(spec)));
+    return;
+  }
+  await withClient(ctx, async ({ client, taskQueue }) => {
+    const { workflowId, started } = await startRun(client, spec, {
+      taskQueue,
+      ...(flags.id ? { workflowId: flags.id } : {}),
+    });
+    writeLine(
+      ctx.stderr,
+      started
+        ? `Started run ${workflowId} on task queue ${taskQueue}.`
+        : `Attached to run ${workflowId}, which already exists; nothing new was started.`,
+    );
+    if (!flags.wait) {
+      writeLine(ctx.stdout, flags.json ? JSON.stringify({ workflowId, started }) : workflowId);
+      if (!flags.json) writeLine(ctx.stderr, `Follow it with: modelarts-export status ${workflowId}`);
+      return;
+    }
+    // Ctrl-C stops following, not the run: say so, since an export keeps going on the server either way.
+    const following = new AbortController();
+    const view = createProgressView(ctx.stderr);
+    const outcome = await Promise.race([
+      followRun(client, workflowId, view, { signal: following.signal }),
+      ctx.waitForStop(following.signal).then(() => undefined),
+    ]).finally(() => following.abort());
+    if (!outcome) {
+      writeLine(
+        ctx.stderr,
+        `Stopped following. Run ${workflowId} continues; see it with \`modelarts-export status ${workflowId}\`, stop it with \`modelarts-export cancel ${workflowId}\`.`,
+      );
+      ctx.exitCode = EXIT.interrupted;
+      return;
+    }
+    writeLine(ctx.stdout, flags.json ? json(outcomeJson(outcome)) : formatOutcome(workflowId, outcome));
+    ctx.exitCode = exitCodeFor(outcome);
+  });
+}
+
+export function registerStart(program: Command, ctx: CliContext): void {
+  const exportAttributes = [...EXPORT_OPTION_ATTRIBUTES];
+  const cmd = program
+    .command('start')
+    .description('Start an export run (or attach to the run with the same --id), optionally waiting for it')
+    .addOption(new Option('--dataset <id>', 'dataset to export').argParser(parseId))
+    .addOption(
+      new Option(
+        '--path <obs-path>',
+        'OBS output folder: /bucket/dir/, obs://bucket/dir/ or s3://bucket/dir/',
+      ).argParser(parseObsPath),
+    )
+    .addOption(
+      new Option(
+        '--spec <file>',
+        'JSON run spec with one or more chained steps (instead of --dataset/--path and export options)',
+      ).conflicts(['dataset', 'path', ...exportAttributes]),
+    );
+  addExportOptions(cmd)
+    .option('--id <workflow-id>', 'workflow id of the run; starting the same id again attaches to that run')
+    .option('--wait', 'show progress until the run ends; exit 0 only if every step succeeded')
+    .option('--json', 'print JSON on stdout: {workflowId, started}, or with --wait the run result')
+    .option('--dry-run', 'print the validated run spec and exit; nothing is contacted')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ modelarts-export start --dataset gfghHSokody6AJigS5A --path obs://my-bucket/exports/ --annotation-format COCO --wait
+  $ modelarts-export start --dataset gfghHSokody6AJigS5A --path /my-bucket/in/ \\
+      --new-dataset flowers-clean --new-dataset-work-path /my-bucket/flowers-clean/ --id nightly-flowers --wait --json
+  $ modelarts-export start --spec chain.json --wait
+
+Exit codes: 0 every step succeeded (or started, without --wait), 1 the run failed, was cancelled or timed out,
+2 bad usage or configuration (nothing was started).`,
+    )
+    .action(async (_options: StartFlags, command: Command) => startAction(ctx, command.opts<StartFlags>()));
+}

@@ -1,0 +1,117 @@
+/**
+ * Worker configuration from the environment, validated up front: every problem is reported at once, each
+ * naming its variable, and nothing starts until the whole configuration is valid.
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+import { ConfigError, modelArtsOptionsFromEnv } from './modelarts/env.js';
+import type { ModelArtsClientOptions } from './modelarts/client.js';
+
+export { ConfigError };
+
+export const DEFAULT_TASK_QUEUE = 'modelarts-export';
+
+export interface TemporalConfig {
+  connectionOptions: NativeConnectionOptions;
+  namespace: string;
+  taskQueue: string;
+}
+
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  shutdownGraceTimeMs: number;
+  metricsBindAddress?: string;
+  workflowBundlePath?: string;
+}
+
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  modelarts: Omit<ModelArtsClientOptions, 'logger'>;
+  tuning: WorkerTuning;
+}
+
+type Env = Record<string, string | undefined>;
+
+const positiveInt = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be greater than 0`);
+
+const tuningSchema = z.object({
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt('WORKER_MAX_CACHED_WORKFLOWS').optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt('WORKER_MAX_CONCURRENT_ACTIVITIES').default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS')
+    .min(2, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be at least 2')
+    .default(40),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce
+    .number({ error: 'WORKER_SHUTDOWN_GRACE_SECONDS must be a number of seconds' })
+    .min(0, 'WORKER_SHUTDOWN_GRACE_SECONDS must be 0 or more')
+    .default(10),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'WORKER_METRICS_ADDRESS must look like HOST:PORT, e.g. 127.0.0.1:9464')
+    .optional(),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  TEMPORAL_TASK_QUEUE: z.string().min(1, 'TEMPORAL_TASK_QUEUE must not be empty').default(DEFAULT_TASK_QUEUE),
+});
+
+const emptyToUndefined = (env: Env): Env =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+
+/** Temporal connection settings as the Temporal CLI and SDKs read them (TEMPORAL_ADDRESS, profiles, TLS, API key). */
+export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
+  const problems: string[] = [];
+  let connect: ReturnType<typeof loadClientConnectConfig> | undefined;
+  try {
+    connect = loadClientConnectConfig({
+      overrideEnvVars: Object.fromEntries(
+        Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
+    });
+  } catch (err) {
+    problems.push(`Temporal connection settings (TEMPORAL_* variables or profile): ${(err as Error).message}`);
+  }
+  const queue = env.TEMPORAL_TASK_QUEUE === undefined ? DEFAULT_TASK_QUEUE : env.TEMPORAL_TASK_QUEUE.trim();
+  if (!queue) problems.push('TEMPORAL_TASK_QUEUE must not be empty');
+  if (problems.length > 0 || !connect) throw new ConfigError(problems);
+  return {
+    connectionOptions: { ...connect.connectionOptions, address: connect.connectionOptions.address ?? 'localhost:7233' },
+    namespace: connect.namespace ?? 'default',
+    taskQueue: queue,
+  };
+}
+
+export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
+  const problems: string[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(...err.problems);
+      else throw err;
+      return undefined;
+    }
+  };
+  const temporal = collect(() => temporalConfigFromEnv(env));
+  const modelarts = collect(() => modelArtsOptionsFromEnv(env));
+  const parsed = tuningSchema.safeParse(emptyToUndefined(env));
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => issue.message));
+  if (problems.length > 0 || !temporal || !modelarts || !parsed.success) throw new ConfigError(problems);
+  const t = parsed.data;
+  return {
+    temporal,
+    modelarts,
+    tuning: {
+      maxCachedWorkflows: t.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivityTaskExecutions: t.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTaskExecutions: t.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      shutdownGraceTimeMs: t.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      metricsBindAddress: t.WORKER_METRICS_ADDRESS,
+      workflowBundlePath: t.WORKFLOW_BUNDLE_PATH,
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm run histories:record`: runs representative workflows (single export, three-step chain, intelligent task,
+ * failed task, cancelled wait, continue-as-new) on a throwaway dev server and simulator, and writes their histories
+ * to test/histories/. The replay test runs them through the current workflow code on every `npm test`, so a change
+ * that would break running workflows (non-determinism) fails CI. Re-record only on purpose.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { awaitRun, startRun } from '../client/runs.js';
+import { startDevServer } from '../devserver/dev-server.js';
+import { projectRoot } from '../devserver/resolve-cli.js';
+import { createLogger, installRuntimeLogger } from '../logger.js';
+import { ModelArtsClient } from '../modelarts/client.js';
+import { TokenAuth } from '../modelarts/auth.js';
+import { startSimulator } from '../simulator/index.js';
+
+const outDir = path.join(projectRoot, 'test', 'histories');
+const policy = { minDelayMs: 100, initialDelayMs: 100, maxDelayMs: 500 };
+/** Meets the service's preconditions for auto labeling. */
+const labeled = { labels: [{ name: 'cat', type: 0 }], total_sample_count: 50, annotated_sample_count: 10 };
+
+installRuntimeLogger(createLogger({ level: 'warn', pretty: false }));
+const server = await startDevServer();
+const sim = await startSimulator();
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection });
+const taskQueue = 'record-histories';
+const nativeConnection = await NativeConnection.connect({ address: server.address });
+const worker = await Worker.create({
+  connection: nativeConnection,
+  taskQueue,
+  workflowBundle: { codePath: path.join(projectRoot, 'dist', 'workflow-bundle.js') },
+  activities: createActivities(
+    new ModelArtsClient({
+      endpoint: sim.url,
+      projectId: sim.projectId,
+      auth: new TokenAuth(sim.issueToken(24 * 3600_000)),
+    }),
+  ),
+});
+
+/** Runs one spec and writes the history of every run it made: the pipeline, each step, each continued-as-new run. */
+async function record(
+  name: string,
+  spec: { steps: unknown[] } & Record<string, unknown>,
+  act?: (workflowId: string) => Promise<void>,
+): Promise<void> {
+  const workflowId = `history-${name}`;
+  await startRun(client, spec, { taskQueue, workflowId });
+  if (act) await act(workflowId);
+  const outcome = await awaitRun(client, workflowId);
+  let written = 0;
+  for (const id of [workflowId, ...spec.steps.map((_, i) => `${workflowId}.step-${i + 1}`)]) {
+    // Walk a continue-as-new chain backwards: each run's start event names the run it continues.
+    let runId: string | undefined;
+    for (let n = 0; ; n++) {
+      const history = await client.workflow.getHandle(id, runId).fetchHistory();
+      await writeFile(path.join(outDir, `${id}${n === 0 ? '' : `.previous-${n}`}.json`), historyToJSON(history));
+      written++;
+      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+      if (!runId) break;
+    }
+  }
+  console.log(`${name}: ${outcome.outcome} (${written} histories)`);
+}
+
+await mkdir(outDir, { recursive: true });
+await worker.runUntil(async () => {
+  const d1 = sim.createDataset({ dataset_name: 'history-export' });
+  sim.setBehavior(d1.dataset_id, { durationMs: 1500, progress: 'linear' });
+  await record('export', {
+    steps: [{ kind: 'export', datasetId: d1.dataset_id, request: { path: '/bucket/out/' } }],
+    wait: { policy },
+  });
+
+  const d2 = sim.createDataset({ dataset_name: 'history-chain', ...labeled });
+  sim.setBehavior(d2.dataset_id, { durationMs: 800, progress: 'stepwise', steps: 4 });
+  await record('chain', {
+    steps: [
+      { kind: 'intelligent-task', datasetId: d2.dataset_id, request: { task_type: 'auto-label' } },
+      {
+        kind: 'export',
+        request: {
+          path: '/bucket/chain/',
+          export_params: {
+            export_dest: 'NEW_DATASET',
+            export_new_dataset_name: 'history-new',
+            export_new_dataset_work_path: '/bucket/new/',
+          },
+        },
+      },
+      { kind: 'export', request: { path: '/bucket/coco/', annotation_format: 'COCO' } },
+    ],
+    wait: { policy },
+  });
+
+  const d3 = sim.createDataset({ dataset_name: 'history-failed' });
+  sim.setBehavior(d3.dataset_id, {
+    durationMs: 500,
+    progress: 'linear',
+    fail: { error_code: 'ModelArts.4401', error_msg: 'Failed to export data.' },
+  });
+  await record('failed', {
+    steps: [{ kind: 'export', datasetId: d3.dataset_id, request: { path: '/bucket/failed/' } }],
+    wait: { policy },
+  });
+
+  const d4 = sim.createDataset({ dataset_name: 'history-continue-as-new' });
+  sim.setBehavior(d4.dataset_id, { durationMs: 3000, progress: 'none' });
+  await record('continue-as-new', {
+    steps: [{ kind: 'export', datasetId: d4.dataset_id, request: { path: '/bucket/can/' } }],
+    wait: { policy: { ...policy, maxDelayMs: 300 }, maxReadsPerRun: 3 },
+  });
+
+  const d5 = sim.createDataset({ dataset_name: 'history-cancel', ...labeled });
+  sim.setBehavior(d5.dataset_id, { durationMs: 60_000, progress: 'linear' });
+  await record(
+    'cancel',
+    {
+      steps: [{ kind: 'intelligent-task', datasetId: d5.dataset_id, request: { task_type: 'auto-label' } }],
+      wait: { policy },
+    },
+    async (id) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await client.workflow.getHandle(id).cancel();
+    },
+  );
+});
+await nativeConnection.close();
+await connection.close();
+await sim.close();
+await server.stop();

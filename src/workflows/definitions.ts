@@ -1,0 +1,15 @@
+/** Queries, signals and updates the workflows answer; shared by the workflows and the client helpers. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PollPolicy } from '../polling/policy.js';
+import type { PipelineProgress, StepProgress } from './types.js';
+
+export const stepProgressQuery = defineQuery<StepProgress>('progress');
+export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
+
+/** Changes the polling policy of a running wait; answers the policy now in force. */
+export const setPollPolicyUpdate = defineUpdate<PollPolicy, [Partial<PollPolicy>]>('setPollPolicy');
+/** A step tells its pipeline which ModelArts task it works on, so the pipeline can report it even after a cancel. */
+export const stepTaskSignal = defineSignal<[{ index: number; taskId: string; reattached: boolean }]>('stepTask');
+
+/** How the pipeline forwards a policy change to the step that is waiting. */
+export const pollPolicySignal = defineSignal<[Partial<PollPolicy>]>('pollPolicy');

@@ -1,0 +1,145 @@
+/**
+ * The run a user starts: one or more steps, each a child workflow, chained so that a step without a dataset id
+ * works on the dataset the previous step produced (the new dataset of a NEW_DATASET export, else the same one).
+ */
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { DEFAULT_POLICY, type PollPolicy } from '../polling/policy.js';
+import { pipelineProgressQuery, pollPolicySignal, setPollPolicyUpdate, stepTaskSignal } from './definitions.js';
+import { runMarker } from './marker.js';
+import { exportStep, intelligentTaskStep, mergePolicy } from './step.js';
+import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
+
+export function stepWorkflowId(pipelineWorkflowId: string, index: number): string {
+  return `${pipelineWorkflowId}.step-${index + 1}`;
+}
+
+function stepSummary(step: StepSpec, datasetId: string): string {
+  switch (step.kind) {
+    case 'export': {
+      const dest =
+        step.request.export_params?.export_dest === 'NEW_DATASET'
+          ? `new dataset ${step.request.export_params.export_new_dataset_name}`
+          : step.request.path;
+      return `Export dataset ${datasetId} to ${dest}`;
+    }
+    case 'intelligent-task':
+      return `Run ${step.request.task_type} on dataset ${datasetId}`;
+    case 'wait-task':
+      return `Wait for task ${step.taskId} on dataset ${datasetId}`;
+  }
+}
+
+function causeMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && 'cause' in e && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(err);
+}
+
+export async function exportPipeline(spec: PipelineSpec): Promise<PipelineResult> {
+  const info = workflowInfo();
+  const startedAtMs = Date.now();
+  const results: StepResult[] = [];
+  const progress: PipelineProgress = {
+    workflowId: info.workflowId,
+    steps: spec.steps.map((step, index) => ({
+      index,
+      kind: step.kind,
+      workflowId: stepWorkflowId(info.workflowId, index),
+      state: 'pending',
+    })),
+  };
+  let policyPatch: Partial<PollPolicy> = spec.wait?.policy ?? {};
+  setHandler(pipelineProgressQuery, () => progress);
+  setHandler(stepTaskSignal, ({ index, taskId }) => {
+    const entry = progress.steps[index];
+    if (entry) entry.taskId = taskId;
+  });
+  setHandler(
+    setPollPolicyUpdate,
+    async (patch) => {
+      policyPatch = { ...policyPatch, ...patch };
+      if (progress.current !== undefined) {
+        await getExternalWorkflowHandle(stepWorkflowId(info.workflowId, progress.current)).signal(
+          pollPolicySignal,
+          patch,
+        );
+      }
+      return mergePolicy(DEFAULT_POLICY, policyPatch);
+    },
+    {
+      validator: (patch) => {
+        mergePolicy(mergePolicy(DEFAULT_POLICY, policyPatch), patch);
+      },
+    },
+  );
+
+  let datasetId = spec.steps[0]?.datasetId;
+  for (const [index, step] of spec.steps.entries()) {
+    datasetId = step.datasetId ?? datasetId;
+    if (!datasetId) throw ApplicationFailure.nonRetryable(`step ${index + 1} has no dataset id`, 'InvalidSpec');
+    const entry = progress.steps[index]!;
+    entry.state = 'running';
+    progress.current = index;
+    const input = {
+      index,
+      spec: { ...step, datasetId },
+      wait: { ...spec.wait, policy: policyPatch },
+      marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
+    };
+    try {
+      const result = await executeChild(step.kind === 'export' ? exportStep : intelligentTaskStep, {
+        workflowId: entry.workflowId,
+        args: [input],
+        staticSummary: `Step ${index + 1}/${spec.steps.length}: ${stepSummary(step, datasetId)}`,
+      });
+      entry.state = 'done';
+      entry.result = result;
+      results.push(result);
+      datasetId = result.newDatasetId ?? datasetId;
+    } catch (err) {
+      progress.current = undefined;
+      const done = { workflowId: info.workflowId, steps: results, failedStep: index + 1 };
+      if (isCancellation(err) || (err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure)) {
+        entry.state = 'cancelled';
+        // The step stops an intelligent task itself; an export task cannot be cancelled at ModelArts.
+        const leftRunning = step.kind === 'export' ? entry.taskId : undefined;
+        const what = !entry.taskId
+          ? 'no task had been started'
+          : leftRunning
+            ? `export task ${leftRunning} left running (ModelArts cannot cancel exports)`
+            : step.kind === 'intelligent-task'
+              ? `intelligent task ${entry.taskId} stopped`
+              : `stopped waiting for task ${entry.taskId}, which keeps running`;
+        const cancellation = {
+          message: `cancelled in step ${index + 1}; ${what}`,
+          ...done,
+          taskId: entry.taskId,
+          leftRunning,
+        };
+        log.info('run cancelled', { step: index + 1, leftRunning: cancellation.leftRunning ?? null });
+        upsertMemo({ cancellation });
+        throw new CancelledFailure(cancellation.message, [cancellation]);
+      }
+      entry.state = 'failed';
+      throw ApplicationFailure.create({
+        type: 'StepFailed',
+        message: `step ${index + 1} (${step.kind}) failed: ${causeMessage(err)}`,
+        nonRetryable: true,
+        details: [done],
+      });
+    }
+  }
+  progress.current = undefined;
+  return { workflowId: info.workflowId, outcome: 'succeeded', steps: results, elapsedMs: Date.now() - startedAtMs };
+}

@@ -1,0 +1,287 @@
+/**
+ * Step workflows: one ModelArts task each, as a child of the pipeline (its own row in the Temporal UI).
+ * `exportStep` creates (or reattaches to) an export task; `intelligentTaskStep` starts or reattaches to an
+ * intelligent task, or waits for an existing one.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  makeContinueAsNewFunc,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { DEFAULT_POLICY, initialPollState, validatePolicy, type PollPolicy } from '../polling/policy.js';
+import type { StatusRead, TaskRef } from '../activities/types.js';
+import { acts, withSummary } from './activities-proxy.js';
+import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSignal } from './definitions.js';
+import { descriptionWithMarker, withMarker } from './marker.js';
+import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
+import type { ExportStepSpec, StepInput, StepProgress, StepResult, StepResume } from './types.js';
+import { DEFAULT_MAX_READS_PER_RUN, waitForTerminal } from './wait.js';
+
+/** Applies a (possibly partial) policy change; nested groups are merged field by field. */
+export function mergePolicy(current: PollPolicy, patch: Partial<PollPolicy>): PollPolicy {
+  const next: PollPolicy = {
+    ...current,
+    ...patch,
+    detectionTolerance: { ...current.detectionTolerance, ...patch.detectionTolerance },
+    errorBackoff: { ...current.errorBackoff, ...patch.errorBackoff },
+  };
+  const problems = validatePolicy(next);
+  if (problems.length > 0)
+    throw ApplicationFailure.nonRetryable(`invalid poll policy: ${problems.join('; ')}`, 'InvalidPolicy');
+  return next;
+}
+
+/** Handlers, progress and resume state every step shares. */
+function setUpStep(input: StepInput) {
+  const now = Date.now();
+  const resume: Partial<StepResume> & { policy: PollPolicy; statusReads: number; startedAtMs: number } =
+    input.resume ?? {
+      startedAtMs: now,
+      deadlineAtMs: input.wait.deadlineMs !== undefined ? now + input.wait.deadlineMs : undefined,
+      statusReads: 0,
+      pollState: initialPollState(),
+      policy: mergePolicy(DEFAULT_POLICY, input.wait.policy ?? {}),
+    };
+  const progress: StepProgress = {
+    index: input.index,
+    kind: input.spec.kind,
+    datasetId: input.spec.datasetId,
+    taskId: resume.taskId,
+    status: resume.lastStatus,
+    phase: resume.taskId ? 'waiting' : 'starting',
+    progress: 0,
+    statusReads: resume.statusReads,
+    startedAtMs: resume.startedAtMs,
+  };
+  const wake = { pending: false };
+  const applyPolicy = (patch: Partial<PollPolicy>) => {
+    resume.policy = mergePolicy(resume.policy, patch);
+    wake.pending = true;
+    return resume.policy;
+  };
+  setHandler(stepProgressQuery, () => progress);
+  setHandler(setPollPolicyUpdate, applyPolicy, {
+    validator: (patch) => void mergePolicy(resume.policy, patch),
+  });
+  setHandler(pollPolicySignal, (patch) => {
+    try {
+      applyPolicy(patch);
+    } catch (err) {
+      log.warn('ignored invalid poll policy', { error: (err as Error).message });
+    }
+  });
+  if (!input.resume) upsertSearchAttributes([{ key: DatasetIdKey, value: input.spec.datasetId }]);
+  return { resume, progress, wake };
+}
+
+/**
+ * Starting a task is never cut short by a cancel: the task may already exist at ModelArts, and the step must know
+ * its id to stop it (or report it left running) instead of forgetting it.
+ */
+function uncancellable<T>(fn: () => Promise<T>): Promise<T> {
+  return CancellationScope.nonCancellable(fn);
+}
+
+/** Records the task on the step and tells the pipeline (when there is one) which task this step works on. */
+async function adoptTask(
+  input: StepInput,
+  resume: Partial<StepResume>,
+  taskId: string,
+  reattached: boolean,
+): Promise<void> {
+  resume.taskId = taskId;
+  resume.reattached = reattached;
+  upsertSearchAttributes([{ key: TaskIdKey, value: taskId }]);
+  const parent = workflowInfo().parent;
+  if (parent) {
+    await uncancellable(() =>
+      getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(stepTaskSignal, {
+        index: input.index,
+        taskId,
+        reattached,
+      }),
+    );
+  }
+}
+
+function failedTask(ref: TaskRef, read: StatusRead, partial: StepResult): never {
+  const reason = [read.errorCode, read.errorMsg].filter(Boolean).join(' ') || 'no error details given';
+  throw ApplicationFailure.create({
+    type: 'ModelArtsTaskFailed',
+    message: `${ref.kind} task ${ref.taskId} on dataset ${ref.datasetId} ended ${read.status}: ${reason}`,
+    nonRetryable: true,
+    details: [partial],
+  });
+}
+
+function resultOf(input: StepInput, ref: TaskRef, resume: StepResume, read: StatusRead): StepResult {
+  return {
+    index: input.index,
+    kind: input.spec.kind,
+    workflowId: workflowInfo().workflowId,
+    datasetId: ref.datasetId,
+    taskId: ref.taskId,
+    status: read.status,
+    outcome: read.outcome ?? 'failed',
+    outputPath: read.path,
+    totalSampleCount: read.totalSampleCount,
+    finishedSampleCount: read.finishedSampleCount,
+    reattached: resume.reattached,
+    statusReads: resume.statusReads,
+    elapsedMs: Date.now() - resume.startedAtMs,
+    errorCode: read.errorCode,
+    errorMsg: read.errorMsg,
+  };
+}
+
+/** Waits, and turns cancellation and deadlines into honest reports about the task left behind. */
+async function waitWithCleanup(
+  input: StepInput,
+  ref: TaskRef,
+  state: ReturnType<typeof setUpStep> & { resume: StepResume },
+  continueAsNew: (next: StepInput) => Promise<never>,
+): Promise<StatusRead> {
+  try {
+    return await waitForTerminal({
+      ref,
+      resume: state.resume,
+      progress: state.progress,
+      wake: state.wake,
+      maxReadsPerRun: input.wait.maxReadsPerRun ?? DEFAULT_MAX_READS_PER_RUN,
+      continueAsNew: (resume) => continueAsNew({ ...input, resume }),
+    });
+  } catch (err) {
+    const deadline = err instanceof ApplicationFailure && err.type === 'DeadlineExceeded';
+    if (!isCancellation(err) && !deadline) throw err;
+    let what: string;
+    let leftRunning: string | undefined;
+    if (ref.kind === 'export') {
+      leftRunning = ref.taskId;
+      what = `export task ${ref.taskId} left running (ModelArts cannot cancel exports)`;
+      log.warn('export task left running: ModelArts has no API to cancel export tasks', { taskId: ref.taskId });
+    } else if (input.spec.kind === 'intelligent-task') {
+      // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
+      await uncancellable(() =>
+        acts.stopTask.executeWithOptions(
+          withSummary(`POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`),
+          [ref],
+        ),
+      );
+      what = `intelligent task ${ref.taskId} stopped`;
+      log.info('intelligent task stopped', { taskId: ref.taskId });
+    } else {
+      // A task someone else started is theirs to stop: only the wait ends.
+      what = `stopped waiting for task ${ref.taskId}, which keeps running`;
+    }
+    if (deadline) {
+      throw ApplicationFailure.create({
+        type: 'DeadlineExceeded',
+        message: `${(err as Error).message}; ${what}`,
+        nonRetryable: true,
+        details: [{ taskId: ref.taskId, leftRunning }],
+      });
+    }
+    // A cancelled workflow's failure message does not reach the client (the SDK reports a bare cancellation), so
+    // what was left behind is also kept in the memo, where `awaitRun` and the Temporal UI show it.
+    const cancellation = { message: `cancelled; ${what}`, taskId: ref.taskId, datasetId: ref.datasetId, leftRunning };
+    upsertMemo({ cancellation });
+    throw new CancelledFailure(cancellation.message, [cancellation]);
+  }
+}
+
+export async function exportStep(input: StepInput): Promise<StepResult> {
+  const spec = input.spec as ExportStepSpec & { datasetId: string };
+  const state = setUpStep(input);
+  const request = { ...spec.request, path: withMarker(spec.request.path ?? '', input.marker) };
+
+  if (!state.resume.taskId) {
+    const started = await uncancellable(() =>
+      acts.createOrReattachExport.executeWithOptions(
+        // A short timeout: after a crash between the POST and its answer, the retry (which reattaches) comes sooner.
+        withSummary(`POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`, {
+          startToCloseTimeout: '30s',
+        }),
+        [{ datasetId: spec.datasetId, request }],
+      ),
+    );
+    log.info(started.reattached ? 'reattached to export task' : 'created export task', { taskId: started.taskId });
+    await adoptTask(input, state.resume, started.taskId, started.reattached);
+  }
+  const resume = state.resume as StepResume;
+  const ref: TaskRef = { kind: 'export', datasetId: spec.datasetId, taskId: resume.taskId };
+  state.progress.taskId = ref.taskId;
+  state.progress.phase = 'waiting';
+
+  const read = await waitWithCleanup(input, ref, { ...state, resume }, makeContinueAsNewFunc<typeof exportStep>());
+  const result = { ...resultOf(input, ref, resume, read), outputPath: read.path ?? request.path };
+  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
+
+  const params = spec.request.export_params;
+  if (params?.export_dest === 'NEW_DATASET' && params.export_new_dataset_name) {
+    state.progress.phase = 'resolving';
+    const dataset = await acts.resolveDatasetByName.executeWithOptions(
+      withSummary(`GET /v2/{project_id}/datasets?search_content=${params.export_new_dataset_name}`),
+      [{ name: params.export_new_dataset_name }],
+    );
+    result.newDatasetId = dataset.datasetId;
+    result.newDatasetName = params.export_new_dataset_name;
+  }
+  state.progress.phase = 'done';
+  return result;
+}
+
+export async function intelligentTaskStep(input: StepInput): Promise<StepResult> {
+  const { spec } = input;
+  const state = setUpStep(input);
+
+  if (!state.resume.taskId) {
+    if (spec.kind === 'wait-task') {
+      await adoptTask(input, state.resume, spec.taskId, true);
+    } else if (spec.kind === 'intelligent-task') {
+      const request = {
+        ...spec.request,
+        config: {
+          ...spec.request.config,
+          description: descriptionWithMarker(spec.request.config?.description, input.marker),
+        },
+      };
+      const started = await uncancellable(() =>
+        acts.startOrReattachTask.executeWithOptions(
+          withSummary(`POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`, {
+            startToCloseTimeout: '30s',
+          }),
+          [{ datasetId: spec.datasetId, request, marker: input.marker }],
+        ),
+      );
+      log.info(started.reattached ? 'reattached to intelligent task' : 'started intelligent task', {
+        taskId: started.taskId,
+      });
+      await adoptTask(input, state.resume, started.taskId, started.reattached);
+    } else {
+      throw ApplicationFailure.nonRetryable(`intelligentTaskStep cannot run a ${spec.kind} step`, 'InvalidSpec');
+    }
+  }
+  const resume = state.resume as StepResume;
+  const ref: TaskRef = { kind: 'intelligent', datasetId: spec.datasetId, taskId: resume.taskId };
+  state.progress.taskId = ref.taskId;
+  state.progress.phase = 'waiting';
+
+  const read = await waitWithCleanup(
+    input,
+    ref,
+    { ...state, resume },
+    makeContinueAsNewFunc<typeof intelligentTaskStep>(),
+  );
+  const result = resultOf(input, ref, resume, read);
+  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
+  state.progress.phase = 'done';
+  return result;
+}

@@ -1,0 +1,130 @@
+/**
+ * Inputs and results of the workflows. Plain data only: these cross the Temporal boundary (and land in history),
+ * so they never hold credentials.
+ */
+import type { CreateExportTaskRequest, StartTaskRequest } from '../modelarts/types.js';
+import type { PollPolicy, PollState } from '../polling/policy.js';
+
+/** Export a dataset (to OBS, or into a new dataset). `datasetId` defaults to the previous step's output dataset. */
+export interface ExportStepSpec {
+  kind: 'export';
+  datasetId?: string;
+  request: CreateExportTaskRequest;
+}
+
+/** Start an intelligent task (auto labeling, pre-labeling, auto grouping) and wait for it. */
+export interface IntelligentTaskStepSpec {
+  kind: 'intelligent-task';
+  datasetId?: string;
+  request: StartTaskRequest;
+}
+
+/** Wait for an intelligent task that already exists (`GET .../tasks/{task_id}`). */
+export interface WaitTaskStepSpec {
+  kind: 'wait-task';
+  datasetId?: string;
+  taskId: string;
+}
+
+export type StepSpec = ExportStepSpec | IntelligentTaskStepSpec | WaitTaskStepSpec;
+
+export interface WaitOptions {
+  /** Overall bound on each step's wait, in milliseconds. */
+  deadlineMs?: number;
+  /** Overrides of the polling policy (see src/polling/policy.ts). */
+  policy?: Partial<PollPolicy>;
+  /** Continue-as-new after this many status reads (the server's suggestion also triggers it). */
+  maxReadsPerRun?: number;
+}
+
+export interface PipelineSpec {
+  steps: StepSpec[];
+  wait?: WaitOptions;
+  /** Free text shown as the run's summary in the Temporal UI; generated when absent. */
+  summary?: string;
+}
+
+export type StepOutcome = 'succeeded' | 'failed' | 'stopped' | 'cancelled' | 'timed-out';
+
+export interface StepResult {
+  index: number;
+  kind: StepSpec['kind'];
+  workflowId: string;
+  datasetId: string;
+  taskId: string;
+  /** ModelArts' own final status value (e.g. `SUCCESSED`, `3`). */
+  status: string;
+  outcome: StepOutcome;
+  /** OBS output path of an export (with this run's folder), when there is one. */
+  outputPath?: string;
+  /** Dataset created by a NEW_DATASET export. */
+  newDatasetId?: string;
+  newDatasetName?: string;
+  totalSampleCount?: number;
+  finishedSampleCount?: number;
+  /** Whether the step found the task this run had already created instead of creating one. */
+  reattached: boolean;
+  statusReads: number;
+  elapsedMs: number;
+  errorCode?: string;
+  errorMsg?: string;
+}
+
+export interface PipelineResult {
+  workflowId: string;
+  outcome: StepOutcome;
+  steps: StepResult[];
+  elapsedMs: number;
+}
+
+/** What a step workflow carries across continue-as-new. */
+export interface StepResume {
+  taskId: string;
+  reattached: boolean;
+  startedAtMs: number;
+  deadlineAtMs?: number;
+  statusReads: number;
+  lastStatus?: string;
+  pollState: PollState;
+  policy: PollPolicy;
+}
+
+export interface StepInput {
+  index: number;
+  spec: StepSpec & { datasetId: string };
+  wait: WaitOptions;
+  /** Folder name that marks this run's export path; see src/workflows/marker.ts. */
+  marker: string;
+  resume?: StepResume;
+}
+
+/** Live progress, returned by the `progress` query of step workflows. */
+export interface StepProgress {
+  index: number;
+  kind: StepSpec['kind'];
+  datasetId: string;
+  taskId?: string;
+  status?: string;
+  phase: 'starting' | 'waiting' | 'resolving' | 'done';
+  progress: number;
+  totalSampleCount?: number;
+  finishedSampleCount?: number;
+  statusReads: number;
+  nextReadAtMs?: number;
+  etaAtMs?: number;
+  startedAtMs: number;
+}
+
+/** Live progress of a whole run, returned by the `progress` query of the pipeline workflow. */
+export interface PipelineProgress {
+  workflowId: string;
+  steps: {
+    index: number;
+    kind: StepSpec['kind'];
+    workflowId: string;
+    state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+    taskId?: string;
+    result?: StepResult;
+  }[];
+  current?: number;
+}

@@ -1,0 +1,134 @@
+/**
+ * The durable wait: a short status activity, then a workflow timer whose length the polling policy chooses,
+ * until ModelArts reports a terminal status. Survives worker and server restarts (it is just workflow state),
+ * continues-as-new to keep history small, and honours a deadline.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { nextDelay } from '../polling/policy.js';
+import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
+import { acts, withSummary } from './activities-proxy.js';
+import { TaskStatusKey } from './search-attributes.js';
+import type { StepProgress, StepResume } from './types.js';
+
+/** About 10 history events per read: 15 reads keep every run well under 200 events. */
+export const DEFAULT_MAX_READS_PER_RUN = 15;
+
+export interface WaitContext {
+  ref: TaskRef;
+  resume: StepResume;
+  progress: StepProgress;
+  maxReadsPerRun: number;
+  /** Set by the policy update handler: the wait wakes up early and re-plans the next read. */
+  wake: { pending: boolean };
+  /** Continue-as-new with the given resume state (never returns). */
+  continueAsNew: (resume: StepResume) => Promise<never>;
+}
+
+function describeDetails(p: StepProgress, read?: StatusRead): string {
+  const lines = [`**${p.kind}** task \`${p.taskId ?? '…'}\` on dataset \`${p.datasetId}\``];
+  if (read) {
+    const samples =
+      read.totalSampleCount !== undefined ? ` · ${read.finishedSampleCount ?? 0}/${read.totalSampleCount} samples` : '';
+    lines.push(`Status **${read.status}** (${read.label}) · ${read.progress.toFixed(1)}%${samples}`);
+  }
+  const next = p.nextReadAtMs ? ` · next read ${new Date(p.nextReadAtMs).toISOString()}` : '';
+  const eta = p.etaAtMs ? ` · estimated finish ${new Date(p.etaAtMs).toISOString()}` : '';
+  lines.push(`Status reads: ${p.statusReads}${next}${eta}`);
+  return lines.join('\n\n');
+}
+
+function readStatus(ref: TaskRef): Promise<StatusObservation> {
+  const path = ref.kind === 'export' ? 'export-tasks' : 'tasks';
+  return acts.readStatus.executeWithOptions(
+    withSummary(`GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`, { startToCloseTimeout: '20s' }),
+    [ref],
+  );
+}
+
+/** Records a successful read: one log line and one search-attribute update per status transition, not per read. */
+function record(ctx: WaitContext, read: StatusRead): void {
+  const { resume, progress } = ctx;
+  if (read.status !== resume.lastStatus) {
+    log.info('task status changed', {
+      taskId: ctx.ref.taskId,
+      from: resume.lastStatus ?? null,
+      to: read.status,
+      label: read.label,
+      progress: read.progress,
+    });
+    resume.lastStatus = read.status;
+    upsertSearchAttributes([{ key: TaskStatusKey, value: read.status }]);
+  }
+  progress.status = read.status;
+  progress.progress = read.progress;
+  progress.totalSampleCount = read.totalSampleCount;
+  progress.finishedSampleCount = read.finishedSampleCount;
+}
+
+/** Waits until the task is terminal and returns the final read. Throws DeadlineExceeded past the deadline. */
+export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
+  const { ref, resume, progress } = ctx;
+  let readsThisRun = 0;
+
+  for (;;) {
+    if (resume.deadlineAtMs !== undefined && Date.now() >= resume.deadlineAtMs) {
+      throw ApplicationFailure.create({
+        type: 'DeadlineExceeded',
+        message: `${ref.kind} task ${ref.taskId} did not finish before the deadline ${new Date(resume.deadlineAtMs).toISOString()}`,
+        nonRetryable: true,
+      });
+    }
+
+    const observation = await readStatus(ref);
+    resume.statusReads += 1;
+    readsThisRun += 1;
+    progress.statusReads = resume.statusReads;
+
+    if (observation.ok) {
+      record(ctx, observation);
+      if (observation.terminal) {
+        progress.nextReadAtMs = undefined;
+        progress.etaAtMs = undefined;
+        setCurrentDetails(describeDetails(progress, observation));
+        return observation;
+      }
+    } else {
+      log.debug('status read failed; will read again', { taskId: ref.taskId, error: observation.message });
+    }
+
+    const decision = nextDelay(
+      resume.pollState,
+      observation.ok
+        ? {
+            progress: observation.progress,
+            createTimeMs: observation.createTimeMs,
+            nowMs: observation.readAtMs,
+            queued: observation.queued,
+          }
+        : { transient: true, retryAfterMs: observation.retryAfterMs },
+      resume.policy,
+      Math.random, // deterministic inside the workflow sandbox
+      resume.deadlineAtMs !== undefined ? resume.deadlineAtMs - Date.now() : undefined,
+    );
+    resume.pollState = decision.state;
+    progress.nextReadAtMs = Date.now() + decision.delayMs;
+    progress.etaAtMs = decision.etaMs;
+    setCurrentDetails(describeDetails(progress, observation.ok ? observation : undefined));
+
+    await condition(() => ctx.wake.pending, decision.delayMs, { summary: `next status read (${decision.reason})` });
+    ctx.wake.pending = false;
+
+    if (readsThisRun >= ctx.maxReadsPerRun || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await ctx.continueAsNew(resume);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `modelarts-export dev --demo --exit-after-demo`, as `npm start` and the README quick start use it: its own dev
+ * server (state in the data dir), the simulator and an in-process worker, with no configuration at all.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/devserver/dev-server.js';
+
+const bin = path.resolve('bin', 'modelarts-export.js');
+
+it('starts everything, runs the chained demo export, prints the UI link and exits 0', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cli-dev-'));
+  const [port, uiPort, simPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'dev',
+      '--demo',
+      '--exit-after-demo',
+      '--port',
+      String(port),
+      '--ui-port',
+      String(uiPort),
+      '--sim-port',
+      String(simPort),
+      '--data-dir',
+      dataDir,
+    ],
+    // No TEMPORAL_* or MODELARTS_* variables: dev needs none. TEMPORAL_CLI_PATH lets it reuse the suite's binary.
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+
+  expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+  expect(stdout).toContain(`Temporal UI:         http://127.0.0.1:${uiPort}`);
+  expect(stdout).toMatch(/modelarts-export start --dataset demoImgCls000000001 --path \S+ /);
+  expect(stdout).toMatch(/✔ Run demo-chain-\d+ succeeded/);
+  expect(stdout).toMatch(
+    new RegExp(
+      `See it in the Temporal UI: http://127\\.0\\.0\\.1:${uiPort}/namespaces/default/workflows/demo-chain-\\d+`,
+    ),
+  );
+  expect(stdout).toMatch(/→ new dataset demo-labeled-\d+/);
+  expect(stderr).toMatch(/step 2\/2 {2}export/);
+  expect(existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+}, 180_000);

@@ -1,0 +1,181 @@
+/**
+ * Promises about failure: transient API errors never fail a run, tokens are refreshed mid-wait, a SIGKILLed worker
+ * is replaced without duplicate tasks, and long waits continue-as-new with a complete result.
+ */
+import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
+import {
+  createHarness,
+  expectSucceeded,
+  eventually,
+  FAST_POLICY,
+  labeledDataset,
+  type Harness,
+} from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({
+    users: [{ name: 'alice', password: 'alice-password-1', domainName: 'acme', projectName: 'eu-de' }],
+  });
+});
+afterAll(() => h?.close());
+
+const wait = { policy: FAST_POLICY, deadline: '3m' };
+const exportSpec = (datasetId: string, path: string, extra: object = {}) => ({
+  steps: [{ kind: 'export', datasetId, request: { path } }],
+  wait,
+  ...extra,
+});
+
+it('completes every run while 30% of calls fail with 5xx and 10% are throttled', async () => {
+  const worker = await h.startWorker();
+  // Enough runs and reads (well over 100 requests) that both kinds of fault are certain to be hit.
+  const datasets = Array.from({ length: 8 }, (_, i) => h.sim.createDataset({ dataset_name: `faulty-${i}` }));
+  for (const d of datasets) h.sim.setBehavior(d.dataset_id, { durationMs: 4000, progress: 'linear' });
+  h.sim.setFaults({ serverErrorRate: 0.3, throttleRate: 0.1, retryAfterSeconds: 1 });
+  try {
+    const runs = await Promise.all(
+      datasets.map((d) => startRun(h.client, exportSpec(d.dataset_id, '/bucket/faulty/'), { taskQueue: h.taskQueue })),
+    );
+    const outcomes = await Promise.all(runs.map((r) => awaitRun(h.client, r.workflowId)));
+    expect(outcomes.map((o) => o.outcome)).toEqual(datasets.map(() => 'succeeded'));
+    const counters = h.sim.counters();
+    for (const d of datasets) expect(counters.byDataset[d.dataset_id]?.exportCreates).toBe(1);
+    expect(counters.faultsInjected.serverErrors).toBeGreaterThan(0);
+    expect(counters.faultsInjected.throttled).toBeGreaterThan(0);
+  } finally {
+    h.sim.setFaults({});
+    await worker.stop();
+  }
+});
+
+it('refreshes an IAM token that expires during the wait', async () => {
+  const worker = await h.startWorker({
+    MODELARTS_ACCESS_KEY: '',
+    MODELARTS_SECRET_KEY: '',
+    MODELARTS_IAM_ENDPOINT: h.sim.iamUrl,
+    MODELARTS_USERNAME: 'alice',
+    MODELARTS_PASSWORD: 'alice-password-1',
+    MODELARTS_DOMAIN_NAME: 'acme',
+    MODELARTS_PROJECT_NAME: 'eu-de',
+  });
+  try {
+    const d = h.sim.createDataset({ dataset_name: 'token-expiry' });
+    h.sim.setBehavior(d.dataset_id, { durationMs: 3000, progress: 'linear' });
+    const { workflowId } = await startRun(h.client, exportSpec(d.dataset_id, '/bucket/token/'), {
+      taskQueue: h.taskQueue,
+    });
+    await eventually(async () => ((await getProgress(h.client, workflowId)).step?.statusReads ?? 0) >= 1 || undefined);
+    h.sim.expireTokens();
+    const run = await awaitRun(h.client, workflowId);
+    expectSucceeded(run);
+    expect(h.sim.counters().total.tokensIssued).toBeGreaterThanOrEqual(2);
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('survives SIGKILL of the worker during a wait and right after a create, with one create per run', async () => {
+  const waiting = h.sim.createDataset({ dataset_name: 'kill-during-wait' });
+  h.sim.setBehavior(waiting.dataset_id, { durationMs: 6000, progress: 'linear' });
+  const afterCreate = h.sim.createDataset({ dataset_name: 'kill-after-create' });
+  h.sim.setBehavior(afterCreate.dataset_id, { durationMs: 1000, progress: 'linear' });
+
+  let worker = await h.startWorker();
+  const a = await startRun(h.client, exportSpec(waiting.dataset_id, '/bucket/kill-a/'), { taskQueue: h.taskQueue });
+  await eventually(async () => ((await getProgress(h.client, a.workflowId)).step?.statusReads ?? 0) >= 2 || undefined);
+  await worker.kill();
+
+  // The create is processed by ModelArts but its answer is held back, so the worker dies before the activity completes.
+  h.sim.setFaults({ holdCreateAnswerMs: 60_000 });
+  worker = await h.startWorker();
+  const b = await startRun(h.client, exportSpec(afterCreate.dataset_id, '/bucket/kill-b/'), { taskQueue: h.taskQueue });
+  await eventually(() => (h.sim.counters().byDataset[afterCreate.dataset_id]?.exportCreates ?? 0) >= 1 || undefined);
+  await worker.kill();
+  h.sim.setFaults({});
+
+  worker = await h.startWorker();
+  const [ra, rb] = await Promise.all([awaitRun(h.client, a.workflowId), awaitRun(h.client, b.workflowId)]);
+  expect([ra.outcome, rb.outcome]).toEqual(['succeeded', 'succeeded']);
+  if (rb.outcome === 'succeeded') expect(rb.result.steps[0]!.reattached).toBe(true);
+  const counters = h.sim.counters();
+  expect(counters.byDataset[waiting.dataset_id]?.exportCreates).toBe(1);
+  expect(counters.byDataset[afterCreate.dataset_id]?.exportCreates).toBe(1);
+  await worker.stop();
+}, 180_000);
+
+it('continues-as-new after the configured number of reads and still returns a complete result', async () => {
+  const worker = await h.startWorker();
+  try {
+    const d = h.sim.createDataset({ dataset_name: 'continue-as-new' });
+    h.sim.setBehavior(d.dataset_id, { durationMs: 4000, progress: 'none' });
+    const spec = {
+      steps: [{ kind: 'export', datasetId: d.dataset_id, request: { path: '/bucket/can/' } }],
+      wait: { ...wait, maxReadsPerRun: 3, policy: { ...FAST_POLICY, maxDelayMs: 300 } },
+    };
+    const { workflowId } = await startRun(h.client, spec, { taskQueue: h.taskQueue });
+    const run = await awaitRun(h.client, workflowId);
+    const result = expectSucceeded(run);
+    const step = result.steps[0]!;
+    expect(step.statusReads).toBeGreaterThan(3);
+    expect(step.status).toBe('SUCCESSED');
+    const runs: string[] = [];
+    for await (const w of h.client.workflow.list({ query: `WorkflowId = '${workflowId}.step-1'` }))
+      runs.push(w.status.name);
+    expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(1);
+    expect(runs).toContain('COMPLETED');
+  } finally {
+    await worker.stop();
+  }
+});
+
+describe('cancel', () => {
+  it('stops waiting on an export and reports the export task left running', async () => {
+    const worker = await h.startWorker();
+    try {
+      const d = h.sim.createDataset({ dataset_name: 'cancel-export' });
+      h.sim.setBehavior(d.dataset_id, { durationMs: 60_000, progress: 'linear' });
+      const { workflowId, handle } = await startRun(h.client, exportSpec(d.dataset_id, '/bucket/cancel/'), {
+        taskQueue: h.taskQueue,
+      });
+      const progress = await eventually(async () => {
+        const p = await getProgress(h.client, workflowId);
+        return p.step?.taskId ? p : undefined;
+      });
+      await handle.cancel();
+      const run = await awaitRun(h.client, workflowId);
+      expect(run.outcome).toBe('cancelled');
+      if (run.outcome === 'succeeded') return;
+      expect(run.message).toContain(`export task ${progress.step!.taskId} left running`);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('stops an intelligent task through its stop API', async () => {
+    const worker = await h.startWorker();
+    try {
+      const d = labeledDataset(h.sim, 'cancel-task');
+      h.sim.setBehavior(d.dataset_id, { durationMs: 60_000, progress: 'linear' });
+      const { workflowId, handle } = await startRun(
+        h.client,
+        { steps: [{ kind: 'intelligent-task', datasetId: d.dataset_id, request: { task_type: 'auto-label' } }], wait },
+        { taskQueue: h.taskQueue },
+      );
+      const progress = await eventually(async () => {
+        const p = await getProgress(h.client, workflowId);
+        return p.step?.taskId ? p : undefined;
+      });
+      await handle.cancel();
+      const run = await awaitRun(h.client, workflowId);
+      expect(run.outcome).toBe('cancelled');
+      const taskId = progress.step!.taskId!;
+      const task = await fetch(`${h.sim.url}/v2/${h.sim.projectId}/datasets/${d.dataset_id}/tasks/${taskId}`, {
+        headers: { 'X-Auth-Token': h.sim.issueToken() },
+      }).then((r) => r.json() as Promise<{ status: number }>);
+      expect([4, 5]).toContain(task.status);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

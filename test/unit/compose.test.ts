@@ -1,0 +1,578 @@
+/**
+ * The production deployment files: docker-compose.yml (validated and resolved by Debian's docker-compose 1.29,
+ * which needs no Docker engine), the helper scripts under deploy/ (syntax-checked, and run under /bin/sh against
+ * stubbed Temporal tools), the Dockerfile and .dockerignore.
+ *
+ * docker-compose 1.29 has no JSON output, so the assertions read the YAML that `docker-compose config` prints
+ * (normalised: sorted keys, two-space indents, defaults interpolated) with a few small line-based helpers.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const composeFile = path.join(repo, 'docker-compose.yml');
+const deployDir = path.join(repo, 'deploy');
+const INSTALL_HINT =
+  'docker-compose (v1.29, the Debian package) is needed to validate docker-compose.yml without a Docker engine: ' +
+  'run `apt-get install docker-compose` (CI installs it).';
+
+const SEARCH_ATTRIBUTES = ['ModelArtsDatasetId', 'ModelArtsTaskId', 'ModelArtsTaskStatus'];
+
+let scratch: string;
+let emptyEnvFile: string;
+
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'compose-test-'));
+  emptyEnvFile = path.join(scratch, 'empty.env');
+  writeFileSync(emptyEnvFile, '');
+});
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/**
+ * Runs docker-compose on our file with a controlled environment: only PATH/HOME/LANG from the host (so a
+ * developer's exported TEMPORAL_ADDRESS or COMPOSE_PROFILES can't change the result) plus `env`, and an empty
+ * env file instead of a local `.env`.
+ */
+function compose(args: string[], env: Record<string, string> = {}, envFile = emptyEnvFile): SpawnSyncReturns<string> {
+  const result = spawnSync(
+    'docker-compose',
+    ['-f', composeFile, '--project-directory', repo, '--env-file', envFile, ...args],
+    {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? scratch, LANG: 'C.UTF-8', ...env },
+      timeout: 60_000,
+    },
+  );
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error(INSTALL_HINT);
+  if (result.error) throw result.error;
+  return result;
+}
+
+function composeOk(args: string[], env: Record<string, string> = {}, envFile?: string): string {
+  const result = compose(args, env, envFile);
+  if (result.status !== 0) {
+    throw new Error(`docker-compose ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
+  }
+  return result.stdout;
+}
+
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/**
+ * The lines under `key:` (at `indent`) up to the next key at that indent or less. PyYAML prints list items at
+ * the indent of their key (`ports:` then `- 8080:8080`), so those belong to the block.
+ */
+function block(lines: string[], key: string, indent: number): string[] | undefined {
+  const start = lines.findIndex((l) => indentOf(l) === indent && l.trimEnd() === `${' '.repeat(indent)}${key}:`);
+  if (start < 0) return undefined;
+  const out: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '') continue;
+    if (indentOf(line) < indent || (indentOf(line) === indent && !line.trimStart().startsWith('- '))) break;
+    out.push(line);
+  }
+  return out;
+}
+
+interface Service {
+  name: string;
+  lines: string[];
+  /** Top-level keys of the service (build, image, environment, ports, ...). */
+  keys: Set<string>;
+  text: string;
+}
+
+function parseServices(yaml: string): Map<string, Service> {
+  const services = block(yaml.split('\n'), 'services', 0);
+  if (!services) throw new Error(`no services: in\n${yaml}`);
+  const result = new Map<string, Service>();
+  for (const line of services) {
+    const m = /^ {2}([A-Za-z0-9_.-]+):\s*$/.exec(line);
+    if (!m) continue;
+    const lines = block(services, m[1]!, 2)!;
+    const keys = new Set(
+      lines.filter((l) => indentOf(l) === 4 && /^\s+[A-Za-z_]+:/.test(l)).map((l) => l.trim().split(':')[0]!),
+    );
+    result.set(m[1]!, { name: m[1]!, lines, keys, text: lines.join('\n') });
+  }
+  return result;
+}
+
+/** `environment:` as printed by docker-compose config: `KEY: value`, `KEY: ''` or `KEY: null` (pass-through). */
+function environmentOf(service: Service): Map<string, string | null> {
+  const env = new Map<string, string | null>();
+  for (const line of block(service.lines, 'environment', 4) ?? []) {
+    const m = /^ {6}([A-Za-z_][A-Za-z0-9_]*): ?(.*)$/.exec(line);
+    if (!m) continue;
+    const raw = m[2]!.trim();
+    env.set(m[1]!, raw === 'null' ? null : raw.replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1'));
+  }
+  return env;
+}
+
+/** A YAML list under `key:` (items at the same indent as the key, as PyYAML prints them). */
+function listOf(service: Service, key: string): string[] {
+  return (block(service.lines, key, 4) ?? [])
+    .filter((l) => /^ {4}- /.test(l))
+    .map((l) =>
+      l
+        .replace(/^ {4}- /, '')
+        .trim()
+        .replace(/^'(.*)'$/, '$1'),
+    );
+}
+
+function configServices(env: Record<string, string> = {}, profile?: string): Map<string, Service> {
+  return parseServices(composeOk([...(profile ? ['--profile', profile] : []), 'config'], env));
+}
+
+describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
+  it('docker-compose is installed', () => {
+    const version = compose(['version', '--short']);
+    expect(version.status).toBe(0);
+  });
+
+  it('is valid, with and without the simulator profile, and needs no variable to be set', () => {
+    for (const args of [
+      ['config', '-q'],
+      ['--profile', 'simulator', 'config', '-q'],
+    ]) {
+      const result = compose(args);
+      expect({ args, status: result.status, stderr: result.stderr }).toEqual({
+        args,
+        status: 0,
+        stderr: expect.any(String),
+      });
+      // Every ${VAR} has a default (or is a deliberate pass-through), so compose warns about nothing.
+      expect(result.stderr).not.toMatch(/variable is not set/i);
+    }
+  });
+
+  it('has the Temporal stack, the worker and (in the simulator profile) the simulator', () => {
+    const expected = [
+      'postgresql',
+      'temporal-schema-setup',
+      'temporal',
+      'temporal-create-namespace',
+      'temporal-ui',
+      'worker',
+    ];
+    const all = composeOk(['--profile', 'simulator', 'config', '--services']).trim().split('\n').sort();
+    expect(all).toEqual([...expected, 'simulator'].sort());
+    // docker-compose 1.29's `config` ignores profiles, so membership is checked on the `profiles` key itself.
+    const services = configServices();
+    for (const name of expected)
+      expect({ name, profiles: listOf(services.get(name)!, 'profiles') }).toEqual({ name, profiles: [] });
+    expect(listOf(services.get('simulator')!, 'profiles')).toEqual(['simulator']);
+  });
+
+  it('pins every image to an explicit version (overridable through variables)', () => {
+    const services = configServices();
+    const image = (name: string) => /^ {4}image: (.+)$/m.exec(services.get(name)!.text)?.[1];
+    expect(image('postgresql')).toBe('postgres:16');
+    expect(image('temporal-schema-setup')).toBe('temporalio/admin-tools:1.30.1');
+    expect(image('temporal-create-namespace')).toBe('temporalio/admin-tools:1.30.1');
+    expect(image('temporal')).toBe('temporalio/server:1.30.1');
+    expect(image('temporal-ui')).toBe('temporalio/ui:2.34.0');
+    // Every image carries an explicit tag; none is the deprecated temporalio/auto-setup.
+    for (const service of services.values()) {
+      expect({ name: service.name, image: image(service.name) }).toEqual({
+        name: service.name,
+        image: expect.stringMatching(/^[\w./-]+:[\w.-]+$/),
+      });
+      expect(image(service.name)).not.toMatch(/auto-setup|:latest$/);
+    }
+    const bumped = configServices({ TEMPORAL_VERSION: '1.31.0', TEMPORAL_UI_VERSION: '2.40.0' });
+    expect(bumped.get('temporal')!.text).toContain('image: temporalio/server:1.31.0');
+    expect(bumped.get('temporal-ui')!.text).toContain('image: temporalio/ui:2.40.0');
+  });
+
+  it('runs PostgreSQL with a healthcheck and a named volume', () => {
+    expect(composeOk(['config', '--volumes']).trim().split('\n')).toContain('postgresql-data');
+    const pg = configServices().get('postgresql')!;
+    expect(listOf(pg, 'volumes')).toContain('postgresql-data:/var/lib/postgresql/data:rw');
+    expect(pg.keys.has('healthcheck')).toBe(true);
+    expect(pg.text).toContain('pg_isready');
+    expect(pg.keys.has('ports')).toBe(false);
+  });
+
+  it('sets up the schemas in a one-shot admin-tools job before the server starts', () => {
+    const services = configServices();
+    const setup = services.get('temporal-schema-setup')!;
+    expect(setup.text).toMatch(/depends_on:\n\s+postgresql:\n\s+condition: service_healthy/);
+    expect(listOf(setup, 'command')).toEqual(['/deploy/setup-postgres.sh']);
+    expect(listOf(setup, 'volumes')).toContain(`${deployDir}:/deploy:ro`);
+    const temporal = services.get('temporal')!;
+    expect(temporal.text).toMatch(
+      /depends_on:\n\s+temporal-schema-setup:\n\s+condition: service_completed_successfully/,
+    );
+  });
+
+  it('runs temporalio/server on PostgreSQL with a dynamic config file and a healthcheck', () => {
+    const temporal = configServices().get('temporal')!;
+    const env = environmentOf(temporal);
+    expect(env.get('DB')).toBe('postgres12');
+    expect(env.get('POSTGRES_SEEDS')).toBe('postgresql');
+    expect(env.get('POSTGRES_USER')).toBeTruthy();
+    expect(env.get('POSTGRES_PWD')).toBeTruthy();
+    expect(env.get('BIND_ON_IP')).toBe('0.0.0.0');
+    expect(temporal.keys.has('healthcheck')).toBe(true);
+    // The dynamic config path points into the mounted deploy/dynamicconfig folder, at a file that exists.
+    const dynamicConfig = env.get('DYNAMIC_CONFIG_FILE_PATH')!;
+    const mount = listOf(temporal, 'volumes').find((v) => v.split(':')[1] === path.posix.dirname(dynamicConfig));
+    expect(mount).toBeDefined();
+    expect(existsSync(path.join(mount!.split(':')[0]!, path.posix.basename(dynamicConfig)))).toBe(true);
+    expect(listOf(temporal, 'ports')).toEqual(['127.0.0.1:7233:7233/tcp']);
+  });
+
+  it('creates the namespace and the search attributes once the server is healthy', () => {
+    const job = configServices().get('temporal-create-namespace')!;
+    expect(job.text).toMatch(/depends_on:\n\s+temporal:\n\s+condition: service_healthy/);
+    expect(listOf(job, 'command')).toEqual(['/deploy/create-namespace.sh']);
+    expect(environmentOf(job).get('TEMPORAL_ADDRESS')).toBe('temporal:7233');
+    expect(environmentOf(job).get('NAMESPACE')).toBe('default');
+    const script = readFileSync(path.join(deployDir, 'create-namespace.sh'), 'utf8');
+    for (const name of SEARCH_ATTRIBUTES) expect(script).toContain(name);
+    expect(script).toContain('search-attribute create');
+    expect(script).toMatch(/SEARCH_ATTRIBUTE_TYPE="Keyword"/);
+  });
+
+  it('serves the Temporal UI on port 8080', () => {
+    const ui = configServices().get('temporal-ui')!;
+    expect(listOf(ui, 'ports')).toEqual(['127.0.0.1:8080:8080/tcp']);
+    expect(environmentOf(ui).get('TEMPORAL_ADDRESS')).toBe('temporal:7233');
+  });
+
+  it('builds the worker from the Dockerfile, scalable: no container_name, no published ports', () => {
+    const services = configServices();
+    const worker = services.get('worker')!;
+    expect(block(worker.lines, 'build', 4)?.map((l) => l.trim())).toContain(`context: ${repo}`);
+    expect(worker.keys.has('container_name')).toBe(false);
+    expect(worker.keys.has('ports')).toBe(false);
+    expect([...listOf(worker, 'entrypoint'), ...listOf(worker, 'command')]).toEqual([
+      'node',
+      'bin/modelarts-export.js',
+      'worker',
+    ]);
+    expect(worker.text).toMatch(
+      /depends_on:\n\s+temporal-create-namespace:\n\s+condition: service_completed_successfully/,
+    );
+    // No service may pin a container name: `--scale` and parallel projects need generated names.
+    for (const service of services.values())
+      expect({ name: service.name, has: service.keys.has('container_name') }).toEqual({
+        name: service.name,
+        has: false,
+      });
+  });
+
+  it('gives the worker defaults for the cluster above and no credentials of its own', () => {
+    const env = environmentOf(configServices().get('worker')!);
+    expect(env.get('TEMPORAL_ADDRESS')).toBe('temporal:7233');
+    expect(env.get('TEMPORAL_NAMESPACE')).toBe('default');
+    expect(env.get('TEMPORAL_TASK_QUEUE')).toBe('modelarts-export');
+    for (const name of [
+      'MODELARTS_ENDPOINT',
+      'MODELARTS_PROJECT_ID',
+      'MODELARTS_ACCESS_KEY',
+      'MODELARTS_SECRET_KEY',
+      'MODELARTS_AUTH_TOKEN',
+      'MODELARTS_PASSWORD',
+    ]) {
+      expect({ name, value: env.get(name) }).toEqual({ name, value: '' });
+    }
+    // Unset, not empty: @temporalio/envconfig reads TEMPORAL_API_KEY="" as "API key mode" (TLS on) and an empty
+    // certificate path as a file to open, which would break the connection to the local server.
+    for (const name of ['TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH']) {
+      expect({ name, value: env.get(name) }).toEqual({ name, value: null });
+    }
+  });
+
+  it('passes the Temporal and ModelArts settings through from the shell and from an env file', () => {
+    const fromShell = environmentOf(
+      configServices({
+        TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
+        TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+        TEMPORAL_API_KEY: 'test-api-key',
+        TEMPORAL_TASK_QUEUE: 'other-queue',
+        MODELARTS_ENDPOINT: 'https://modelarts.eu-de.otc.t-systems.com',
+        MODELARTS_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+        MODELARTS_ACCESS_KEY: 'TESTACCESSKEY',
+        MODELARTS_SECRET_KEY: 'test-secret',
+        OS_PASSWORD: 'openrc-password',
+      }).get('worker')!,
+    );
+    expect(
+      Object.fromEntries(
+        [...fromShell].filter(([k]) =>
+          /^(TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TASK_QUEUE)|MODELARTS_(ENDPOINT|PROJECT_ID|ACCESS_KEY|SECRET_KEY)|OS_PASSWORD)$/.test(
+            k,
+          ),
+        ),
+      ),
+    ).toEqual({
+      TEMPORAL_ADDRESS: 'my-ns.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'my-ns.a1b2c',
+      TEMPORAL_API_KEY: 'test-api-key',
+      TEMPORAL_TASK_QUEUE: 'other-queue',
+      MODELARTS_ENDPOINT: 'https://modelarts.eu-de.otc.t-systems.com',
+      MODELARTS_PROJECT_ID: '0123456789abcdef0123456789abcdef',
+      MODELARTS_ACCESS_KEY: 'TESTACCESSKEY',
+      MODELARTS_SECRET_KEY: 'test-secret',
+      OS_PASSWORD: 'openrc-password',
+    });
+    const envFile = path.join(scratch, 'worker.env');
+    writeFileSync(
+      envFile,
+      'MODELARTS_ENDPOINT=http://simulator:8090\nTEMPORAL_TLS_CLIENT_CERT_PATH=/certs/client.pem\n',
+    );
+    const fromFile = environmentOf(parseServices(composeOk(['config'], {}, envFile)).get('worker')!);
+    expect(fromFile.get('MODELARTS_ENDPOINT')).toBe('http://simulator:8090');
+    expect(fromFile.get('TEMPORAL_TLS_CLIENT_CERT_PATH')).toBe('/certs/client.pem');
+  });
+
+  it('hard-codes no ModelArts or Temporal credentials', () => {
+    const raw = readFileSync(composeFile, 'utf8');
+    for (const line of raw.split('\n')) {
+      const m = /^\s+((?:MODELARTS|OS|HUAWEICLOUD_SDK)_[A-Z_]+|TEMPORAL_API_KEY|TEMPORAL_TLS\w*):\s*(.*)$/.exec(line);
+      if (!m) continue;
+      // Either a pass-through (no value) or ${SAME_NAME:-} with an empty default.
+      expect({ line: line.trim(), ok: m[2] === '' || m[2] === `\${${m[1]}:-}` }).toEqual({
+        line: line.trim(),
+        ok: true,
+      });
+    }
+  });
+
+  it('runs the simulator from the same image, listening on 0.0.0.0:8090', () => {
+    const services = configServices({}, 'simulator');
+    const simulator = services.get('simulator')!;
+    const image = (s: Service) => /^ {4}image: (.+)$/m.exec(s.text)?.[1];
+    expect(image(simulator)).toBe(image(services.get('worker')!));
+    expect([...listOf(simulator, 'entrypoint'), ...listOf(simulator, 'command')]).toEqual([
+      'node',
+      'bin/modelarts-export.js',
+      'simulator',
+      '--port',
+      '8090',
+      '--host',
+      '0.0.0.0',
+    ]);
+  });
+});
+
+describe('deploy/*.sh', () => {
+  const scripts = readdirSync(deployDir).filter((f) => f.endsWith('.sh'));
+
+  it('has the schema and namespace scripts', () => {
+    expect(scripts).toEqual(expect.arrayContaining(['setup-postgres.sh', 'create-namespace.sh']));
+  });
+
+  it.each(['bash', 'sh'])('parses with %s -n', (shell) => {
+    for (const script of scripts) {
+      const result = spawnSync(shell, ['-n', path.join(deployDir, script)], { encoding: 'utf8' });
+      expect({ script, status: result.status, stderr: result.stderr }).toEqual({ script, status: 0, stderr: '' });
+    }
+  });
+
+  it('expands no variable it never sets (the upstream $MAX_ATTdMPTS bug, fatal under set -u)', () => {
+    for (const script of scripts) {
+      const code = readFileSync(path.join(deployDir, script), 'utf8')
+        .split('\n')
+        .filter((l) => !l.trimStart().startsWith('#'))
+        .join('\n');
+      const isSet = (name: string) =>
+        new RegExp(`(^|[\\s;(])${name}=`, 'm').test(code) || // NAME=... (or awk -v NAME=...)
+        new RegExp(`\\bfor\\s+${name}\\s+in\\b`).test(code) || // for NAME in ...
+        new RegExp(`\\$\\{${name}:?[?=]`).test(code); // ${NAME:?error} / ${NAME:=default}
+      // $NAME and ${NAME}, but not ${NAME:-default} / ${NAME-default}, which are safe on their own.
+      const expanded = [...code.matchAll(/\$(?:\{([A-Za-z_]\w*)(?!\w|:?[-?=])|([A-Za-z_]\w*))/g)].map(
+        (m) => (m[1] ?? m[2])!,
+      );
+      const unset = [...new Set(expanded.filter((name) => !isSet(name)))];
+      expect({ script, unset }).toEqual({ script, unset: [] });
+    }
+  });
+});
+
+/** Writes an executable /bin/sh stub. */
+function stub(dir: string, name: string, body: string): void {
+  writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(path.join(dir, name), 0o755);
+}
+
+/** A Temporal CLI stand-in that keeps namespaces and search attributes in files under $STUB_STATE. */
+const TEMPORAL_STUB = String.raw`
+S="$STUB_STATE"
+echo "$*" >> "$S/calls"
+sub="$2 $3"
+ns=""; name=""; type=""
+while [ $# -gt 0 ]; do
+  case "$1" in --namespace) ns="$2"; shift;; --name) name="$2"; shift;; --type) type="$2"; shift;; esac
+  shift
+done
+case "$sub" in
+  "cluster health")
+    n=$(cat "$S/health_failures" 2>/dev/null || echo 0)
+    if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$S/health_failures"; echo "connection refused" >&2; exit 1; fi
+    echo SERVING;;
+  "namespace describe") [ -f "$S/ns_$ns" ] || { echo "Namespace $ns is not found." >&2; exit 1; };;
+  "namespace create") touch "$S/ns_$ns";;
+  "search-attribute list")
+    printf '             Name                Type\n  WorkflowId                  Keyword\n'
+    if [ -f "$S/hide_list_once" ]; then rm "$S/hide_list_once"; exit 0; fi
+    cat "$S/sa_$ns" 2>/dev/null || true;;
+  "search-attribute create")
+    if grep -q "^  $name " "$S/sa_$ns" 2>/dev/null; then
+      echo "Error: unable to add search attributes: Search attribute $name already exists" >&2; exit 1
+    fi
+    printf '  %s  %s\n' "$name" "$type" >> "$S/sa_$ns";;
+  *) echo "unexpected: $*" >&2; exit 9;;
+esac`;
+
+describe('deploy/create-namespace.sh against a stubbed Temporal CLI', () => {
+  let dir: string;
+  let state: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(scratch, 'ns-'));
+    state = path.join(dir, 'state');
+    mkdirSync(state);
+    mkdirSync(path.join(dir, 'bin'));
+    stub(path.join(dir, 'bin'), 'temporal', TEMPORAL_STUB);
+  });
+
+  const run = (env: Record<string, string> = {}) =>
+    spawnSync('/bin/sh', [path.join(deployDir, 'create-namespace.sh')], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        STUB_STATE: state,
+        SLEEP_SECONDS: '0',
+        TEMPORAL_ADDRESS: 'temporal:7233',
+        NAMESPACE: 'default',
+        ...env,
+      },
+    });
+  const calls = () => readFileSync(path.join(state, 'calls'), 'utf8').trim().split('\n');
+  const creates = () => calls().filter((c) => c.startsWith('operator search-attribute create'));
+
+  it('waits for the server, creates the namespace and registers the three Keyword attributes', () => {
+    writeFileSync(path.join(state, 'health_failures'), '2');
+    const result = run();
+    expect(result.status).toBe(0);
+    expect(calls().filter((c) => c.startsWith('operator cluster health'))).toHaveLength(3);
+    expect(calls()).toContain('operator namespace create --namespace default --retention 72h --address temporal:7233');
+    expect(creates()).toEqual(
+      SEARCH_ATTRIBUTES.map(
+        (name) =>
+          `operator search-attribute create --namespace default --address temporal:7233 --name ${name} --type Keyword`,
+      ),
+    );
+  });
+
+  it('is idempotent: a second run creates nothing and succeeds', () => {
+    expect(run().status).toBe(0);
+    writeFileSync(path.join(state, 'calls'), '');
+    const again = run();
+    expect(again.status).toBe(0);
+    expect(calls().some((c) => c.startsWith('operator namespace create'))).toBe(false);
+    expect(creates()).toEqual([]);
+  });
+
+  it('tolerates "already exists" from a create that raced another registration', () => {
+    expect(run().status).toBe(0);
+    writeFileSync(path.join(state, 'hide_list_once'), '');
+    const result = run();
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/already exists/);
+  });
+
+  it('fails clearly when an attribute exists with another type', () => {
+    writeFileSync(path.join(state, 'ns_default'), '');
+    writeFileSync(path.join(state, 'sa_default'), '  ModelArtsTaskId  Text\n');
+    const result = run();
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(/ModelArtsTaskId is registered as Text/);
+  });
+
+  it('gives up after MAX_ATTEMPTS when the server never becomes healthy', () => {
+    writeFileSync(path.join(state, 'health_failures'), '100');
+    const result = run({ MAX_ATTEMPTS: '3' });
+    expect(result.status).not.toBe(0);
+    expect(calls()).toHaveLength(3);
+  });
+});
+
+describe('deploy/setup-postgres.sh against stubbed temporal-sql-tool and nc', () => {
+  it('creates and migrates both databases, with the password kept off the command line', () => {
+    const dir = mkdtempSync(path.join(scratch, 'pg-'));
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    const schemaRoot = path.join(dir, 'schema');
+    for (const sub of ['temporal', 'visibility'])
+      mkdirSync(path.join(schemaRoot, sub, 'versioned'), { recursive: true });
+    const log = path.join(dir, 'calls');
+    stub(bin, 'nc', 'exit 0');
+    stub(bin, 'temporal-sql-tool', `echo "$* | SQL_PASSWORD=$SQL_PASSWORD" >> "${log}"`);
+    const result = spawnSync('/bin/sh', [path.join(deployDir, 'setup-postgres.sh')], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        POSTGRES_SEEDS: 'postgresql',
+        POSTGRES_USER: 'temporal',
+        POSTGRES_PWD: 'pw-123',
+        SCHEMA_ROOT: schemaRoot,
+      },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    const common = '--plugin postgres12 --ep postgresql -p 5432 -u temporal';
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      `${common} --db temporal create | SQL_PASSWORD=pw-123`,
+      `${common} --db temporal setup-schema -v 0.0 | SQL_PASSWORD=pw-123`,
+      `${common} --db temporal update-schema -d ${schemaRoot}/temporal/versioned | SQL_PASSWORD=pw-123`,
+      `${common} --db temporal_visibility create | SQL_PASSWORD=pw-123`,
+      `${common} --db temporal_visibility setup-schema -v 0.0 | SQL_PASSWORD=pw-123`,
+      `${common} --db temporal_visibility update-schema -d ${schemaRoot}/visibility/versioned | SQL_PASSWORD=pw-123`,
+    ]);
+  });
+});
+
+describe('Dockerfile and .dockerignore', () => {
+  const dockerfile = readFileSync(path.join(repo, 'Dockerfile'), 'utf8');
+  const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+\s/.test(l));
+
+  it('builds in one stage and runs production dependencies as the node user in another', () => {
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toHaveLength(2);
+    expect(dockerfile).toMatch(/RUN npm ci\b/);
+    expect(dockerfile).toMatch(/RUN npm run build\b/);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(instructions).toContain('ENV NODE_ENV=production');
+    expect(instructions).toContain('USER node');
+    expect(instructions).toContain('ENTRYPOINT ["node", "bin/modelarts-export.js"]');
+    expect(instructions[instructions.length - 1]).toBe('CMD ["worker"]');
+  });
+
+  it('keeps dependencies, build output, local state and secrets out of the build context', () => {
+    const ignored = readFileSync(path.join(repo, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git', '.tools', '.data', '.env']));
+  });
+});
