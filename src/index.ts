@@ -1,0 +1,34 @@
+/**
+ * The library API: what the CLI does, from TypeScript. Start, attach to, follow and cancel runs; run the worker
+ * in your own process; talk to ModelArts directly; run the simulator locally.
+ */
+export { connect, type Connected } from './client/connect.js';
+export {
+  startRun,
+  getProgress,
+  cancelRun,
+  awaitRun,
+  summaryOf,
+  type RunHandle,
+  type RunOutcome,
+  type RunProgress,
+  type StartOptions,
+  type Started,
+} from './client/runs.js';
+export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
+export { createWorker, runWorker, type RunningWorker } from './worker.js';
+export {
+  workerConfigFromEnv,
+  temporalConfigFromEnv,
+  ConfigError,
+  DEFAULT_TASK_QUEUE,
+  type WorkerConfig,
+} from './config.js';
+export { createLogger } from './logger.js';
+export { DatasetIdKey, TaskIdKey, TaskStatusKey } from './workflows/search-attributes.js';
+export { pipelineProgressQuery, stepProgressQuery, setPollPolicyUpdate } from './workflows/definitions.js';
+export type * from './workflows/types.js';
+export { DEFAULT_POLICY, type PollPolicy } from './polling/policy.js';
+export * as modelarts from './modelarts/index.js';
+export { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.js';
+export { startDevServer, type DevServer } from './devserver/dev-server.js';
