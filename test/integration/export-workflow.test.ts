@@ -1,13 +1,23 @@
 /** The export workflows end to end: real dev server, real worker process, simulator over HTTP. */
-import { awaitRun, startRun } from '../../src/client/runs.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
+import { setPollPolicyUpdate } from '../../src/workflows/definitions.js';
 import { SpecError } from '../../src/spec/pipeline.js';
-import { createHarness, expectSucceeded, FAST_POLICY, labeledDataset, type Harness } from '../support/harness.js';
+import {
+  createHarness,
+  eventually,
+  expectSucceeded,
+  FAST_POLICY,
+  labeledDataset,
+  type Harness,
+} from '../support/harness.js';
 
 let h: Harness;
+let worker: WorkerProcess;
 
 beforeAll(async () => {
   h = await createHarness();
-  await h.startWorker();
+  worker = await h.startWorker();
 });
 afterAll(() => h?.close());
 
@@ -37,6 +47,19 @@ describe('export workflows', () => {
     });
     expect(step!.outputPath).toMatch(/^\/bucket\/out\/.+\.s1\.[0-9a-f]{8}\/$/);
     expect(step!.statusReads).toBeGreaterThanOrEqual(1);
+
+    // One log line per status transition, not one per read (workflow logs reach the worker's output shortly after).
+    const transitionsLogged = () =>
+      worker
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('task status changed') && line.includes(`"${workflowId}.step-1"`))
+        .map((line) => (JSON.parse(line) as { to: string }).to);
+    const transitions = await eventually(() => {
+      const logged = transitionsLogged();
+      return logged.at(-1) === 'SUCCESSED' ? logged : undefined;
+    });
+    expect(new Set(transitions).size).toBe(transitions.length);
     expect(h.sim.counters().byDataset[dataset.dataset_id]?.exportCreates).toBe(1);
 
     const description = await h.client.workflow.getHandle(workflowId).describe();
@@ -154,6 +177,33 @@ describe('export workflows', () => {
     const third = await startRun(h.client, spec, { taskQueue: h.taskQueue, workflowId: id });
     expect(third.started).toBe(false);
     expect(h.sim.counters().byDataset[dataset.dataset_id]?.exportCreates).toBe(1);
+  });
+});
+
+describe('changing the polling policy of a running wait', () => {
+  it('applies a setPollPolicy update at once and rejects an invalid one, naming the field', async () => {
+    const dataset = h.sim.createDataset({ dataset_name: 'policy-update' });
+    h.sim.setBehavior(dataset.dataset_id, { durationMs: 1500, progress: 'none' });
+    // Blind reads every 10 minutes: without the update this run would sleep far past the test's timeout.
+    const slow = { minDelayMs: 600_000, initialDelayMs: 600_000, maxDelayMs: 600_000 };
+    const { workflowId, handle } = await startRun(
+      h.client,
+      {
+        steps: [{ kind: 'export', datasetId: dataset.dataset_id, request: { path: '/bucket/policy/' } }],
+        wait: { policy: slow },
+      },
+      { taskQueue: h.taskQueue },
+    );
+    await eventually(async () => ((await getProgress(h.client, workflowId)).step?.statusReads ?? 0) >= 1 || undefined);
+    const rejected: unknown = await handle
+      .executeUpdate(setPollPolicyUpdate, { args: [{ maxDelayMs: -5 }] })
+      .catch((e) => e);
+    expect(rejected).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((rejected as WorkflowUpdateFailedError).cause?.message).toMatch(/maxDelayMs must be/);
+    const applied = await handle.executeUpdate(setPollPolicyUpdate, { args: [FAST_POLICY] });
+    expect(applied.maxDelayMs).toBe(FAST_POLICY.maxDelayMs);
+    const result = expectSucceeded(await awaitRun(h.client, workflowId));
+    expect(result.steps[0]!.status).toBe('SUCCESSED');
   });
 });
 
