@@ -15,7 +15,31 @@ export {
   type StartOptions,
   type Started,
 } from './client/runs.js';
+export {
+  createSchedule,
+  updateSchedule,
+  describeSchedule,
+  listSchedules,
+  pauseSchedule,
+  unpauseSchedule,
+  triggerSchedule,
+  backfillSchedule,
+  deleteSchedule,
+  scheduledRunsQuery,
+  ScheduleOptionsError,
+  OVERLAP_NAMES,
+  type Overlap,
+  type BackfillOptions,
+  type CreateScheduleOptions,
+  type UpdateScheduleOptions,
+  type ListSchedulesOptions,
+  type ScheduleInfo,
+  type ScheduleListEntry,
+  type ScheduledRun,
+  type ScheduleTiming,
+} from './client/schedules.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
+export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';
 export { createWorker, runWorker, type RunningWorker } from './worker.js';
 export {
   workerConfigFromEnv,

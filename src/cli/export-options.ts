@@ -28,6 +28,7 @@ import {
 } from '../modelarts/validation.js';
 import { parseDuration } from '../spec/duration.js';
 import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
+import { ALLOWED_PLACEHOLDERS, expandPlaceholders, unknownPlaceholders } from '../workflows/placeholders.js';
 import { UsageError } from './context.js';
 
 /** Options as commander hands them over (already converted by the parsers below). */
@@ -103,7 +104,17 @@ export const parseSampleState = friendly(
   (v) => toSampleState(v),
   `${names(SAMPLE_STATE_NAMES)}, or an API value such as __ALL__`,
 );
-export const parseObsPath = matching(obsPathSchema);
+/** An OBS path, which may hold time placeholders ({date}, …; see src/workflows/placeholders.ts). */
+export function parseObsPath(value: string): string {
+  const unknown = unknownPlaceholders(value);
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `Unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')}; allowed: ${ALLOWED_PLACEHOLDERS}.`,
+    );
+  }
+  matching(obsPathSchema)(expandPlaceholders(value, new Date(0)));
+  return value;
+}
 export const parseId = matching(idSchema);
 
 export function parseDeadline(value: string): number {
@@ -277,7 +288,7 @@ export function flagForField(field: string): string | undefined {
  * Runs the library's own validation on a spec built from flags, so the CLI can never start what the library would
  * reject; problems are reported per flag ("--new-dataset-work-path: is required when export_dest is NEW_DATASET").
  */
-export function checkFlagSpec(spec: unknown): void {
+export function checkFlagSpec(spec: unknown, command = 'start'): void {
   try {
     parsePipelineSpec(spec);
   } catch (err) {
@@ -288,6 +299,6 @@ export function checkFlagSpec(spec: unknown): void {
         ? `${flag}${issue.message.slice(issue.field.length)}`
         : issue.message;
     });
-    throw new UsageError(lines.join('\n'), 'start');
+    throw new UsageError(lines.join('\n'), command);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError } from '../config.js';
 import { ModelArtsValidationError } from '../modelarts/errors.js';
 import { SpecError } from '../spec/pipeline.js';
@@ -15,6 +15,7 @@ import { registerCancel } from './cancel.js';
 import { ConnectError, EXIT, UsageError, waitForSignal, writeLine, type CliContext, type CliIo } from './context.js';
 import { registerDev } from './dev.js';
 import { registerList } from './list.js';
+import { registerSchedule } from './schedule.js';
 import { registerSimulator } from './simulator.js';
 import { registerStart } from './start.js';
 import { registerStatus } from './status.js';
@@ -56,6 +57,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerStatus(program, ctx);
   registerCancel(program, ctx);
   registerList(program, ctx);
+  registerSchedule(program, ctx);
   registerWorker(program, ctx);
   registerSimulator(program, ctx);
   registerDev(program, ctx);
@@ -81,6 +83,14 @@ function report(ctx: CliContext, err: unknown): number {
   }
   if (err instanceof WorkflowNotFoundError) {
     writeLine(ctx.stderr, `error: no run with id ${err.workflowId}`);
+    return EXIT.usage;
+  }
+  if (err instanceof ScheduleNotFoundError) {
+    writeLine(ctx.stderr, `error: no schedule with id ${err.scheduleId || '(unknown)'}`);
+    return EXIT.usage;
+  }
+  if (err instanceof ScheduleAlreadyRunning) {
+    writeLine(ctx.stderr, `error: a schedule with id ${err.scheduleId} already exists; nothing was changed`);
     return EXIT.usage;
   }
   writeLine(ctx.stderr, `error: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,6 @@
 /** `start`: one export from flags, or a full spec from a file; optionally waits and reports the outcome. */
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startRun } from '../client/runs.js';
 import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
 import { EXIT, UsageError, withClient, writeLine, type CliContext } from './context.js';
@@ -26,21 +26,22 @@ interface StartFlags extends ExportFlags {
   dryRun?: boolean;
 }
 
-async function readSpecFile(file: string): Promise<unknown> {
+/** Reads and validates a `--spec FILE.json`; problems are usage errors of `command`. */
+export async function readSpecFile(file: string, command = 'start'): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new UsageError(
       `--spec ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      'start',
+      command,
     );
   }
   let spec: unknown;
   try {
     spec = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--spec ${file}: not valid JSON (${(err as Error).message})`, 'start');
+    throw new UsageError(`--spec ${file}: not valid JSON (${(err as Error).message})`, command);
   }
   try {
     parsePipelineSpec(spec);
@@ -48,7 +49,7 @@ async function readSpecFile(file: string): Promise<unknown> {
     if (!(err instanceof SpecError)) throw err;
     throw new UsageError(
       `--spec ${file}: invalid spec:\n${err.issues.map((i) => `  - ${i.message}`).join('\n')}`,
-      'start',
+      command,
     );
   }
   return spec;
@@ -115,6 +116,14 @@ async function startAction(ctx: CliContext, flags: StartFlags): Promise<void> {
   });
 }
 
+/** An empty --id (say, from an unset shell variable) would silently start a new run on every call. */
+function parseWorkflowId(value: string): string {
+  if (value.trim() === '') {
+    throw new InvalidArgumentError('It must not be empty: the id is what makes starting again attach to the run.');
+  }
+  return value;
+}
+
 export function registerStart(program: Command, ctx: CliContext): void {
   const exportAttributes = [...EXPORT_OPTION_ATTRIBUTES];
   const cmd = program
@@ -134,7 +143,12 @@ export function registerStart(program: Command, ctx: CliContext): void {
       ).conflicts(['dataset', 'path', ...exportAttributes]),
     );
   addExportOptions(cmd)
-    .option('--id <workflow-id>', 'workflow id of the run; starting the same id again attaches to that run')
+    .addOption(
+      new Option(
+        '--id <workflow-id>',
+        'workflow id of the run; starting the same id again attaches to that run',
+      ).argParser(parseWorkflowId),
+    )
     .option('--wait', 'show progress until the run ends; exit 0 only if every step succeeded')
     .option('--json', 'print JSON on stdout: {workflowId, started}, or with --wait the run result')
     .option('--dry-run', 'print the validated run spec and exit; nothing is contacted')

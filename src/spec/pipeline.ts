@@ -8,7 +8,15 @@ import { createExportTaskSchema, idSchema, startTaskSchema, toValidationIssues }
 import type { ValidationIssue } from '../modelarts/errors.js';
 import { DEFAULT_POLICY, validatePolicy, withDefaults, type PollPolicy } from '../polling/policy.js';
 import type { PipelineSpec } from '../workflows/types.js';
+import {
+  ALLOWED_PLACEHOLDERS,
+  expandPlaceholders,
+  hasPlaceholders,
+  PLACEHOLDER_FIELDS,
+  unknownPlaceholders,
+} from '../workflows/placeholders.js';
 import { parseDuration } from './duration.js';
+import { timeZoneProblem } from './schedule.js';
 
 export class SpecError extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -50,6 +58,12 @@ export const waitSchema = z.strictObject({
     .union([z.string(), z.number().positive()])
     .describe('Bound on each step\'s wait: milliseconds, or a duration such as "90m", "6h", "2d"')
     .optional(),
+  // What parsing writes back, so that a parsed spec is itself a valid spec.
+  deadlineMs: z
+    .number()
+    .positive()
+    .describe('The same bound in milliseconds (what `deadline` is parsed into)')
+    .optional(),
   maxReadsPerRun: z.int().min(2).max(1000).describe('Continue-as-new after this many status reads').optional(),
   policy: z
     .partialRecord(z.enum(policyKeys as [string, ...string[]]), z.unknown())
@@ -61,21 +75,103 @@ export const pipelineSpecSchema = z.strictObject({
   steps: z.array(stepSchema).min(1, { error: 'must list at least one step' }),
   wait: waitSchema.optional(),
   summary: z.string().max(200).describe('Shown as the run summary in the Temporal UI').optional(),
+  timezone: z
+    .string()
+    .describe('IANA time zone for {date}, {time}, … placeholders in export paths (default UTC)')
+    .optional(),
 });
+
+/** Any fixed time works: every placeholder has a fixed width and uses only digits (and `-`, `T`, `Z`). */
+const SAMPLE_TIME = new Date(Date.UTC(2024, 11, 31, 23, 59, 58));
+
+interface Filled {
+  field: string;
+  keys: readonly string[];
+  step: number;
+  original: string;
+  sample: string;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Export paths may hold time placeholders (src/workflows/placeholders.ts). They are checked here: unknown names are
+ * reported, and the value must be valid with sample values filled in. Returns a copy of the input with the sample
+ * values in place (for the schema check) and what was filled in (to put the originals back afterwards).
+ */
+function fillSamplePlaceholders(input: unknown): { input: unknown; filled: Filled[]; issues: ValidationIssue[] } {
+  const filled: Filled[] = [];
+  const issues: ValidationIssue[] = [];
+  if (!isRecord(input) || !Array.isArray(input.steps)) return { input, filled, issues };
+  const steps = input.steps.map((step: unknown, index) => {
+    if (!isRecord(step) || step.kind !== 'export' || !isRecord(step.request)) return step;
+    const request: Record<string, unknown> = { ...step.request };
+    if (isRecord(request.export_params)) request.export_params = { ...request.export_params };
+    for (const keys of PLACEHOLDER_FIELDS) {
+      const holder = keys.length === 1 ? request : request[keys[0]!];
+      const key = keys[keys.length - 1]!;
+      if (!isRecord(holder)) continue;
+      const value = holder[key];
+      if (typeof value !== 'string' || !hasPlaceholders(value)) continue;
+      const field = `steps[${index}].request.${keys.join('.')}`;
+      const unknown = unknownPlaceholders(value);
+      if (unknown.length > 0) {
+        issues.push({
+          field,
+          message: `${field}: unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')}; allowed: ${ALLOWED_PLACEHOLDERS}`,
+        });
+      }
+      // Unknown placeholders become a plain letter, so the rest of the value is still checked (and not reported twice).
+      const sample = expandPlaceholders(value, SAMPLE_TIME, undefined, 'x');
+      holder[key] = sample;
+      filled.push({ field, keys, step: index, original: value, sample });
+    }
+    return { ...step, request };
+  });
+  return { input: { ...input, steps }, filled, issues };
+}
+
+/** Messages about a value checked with placeholders filled in show what the user wrote. */
+function withOriginals(issues: ValidationIssue[], filled: Filled[]): ValidationIssue[] {
+  return issues.map((issue) => {
+    const f = filled.find((x) => x.field === issue.field);
+    if (!f) return issue;
+    const got = `got ${JSON.stringify(f.sample)}`;
+    return {
+      ...issue,
+      message: issue.message.includes(got)
+        ? issue.message.replace(got, `got ${JSON.stringify(f.original)} (checked as ${JSON.stringify(f.sample)})`)
+        : `${issue.message} (checked with placeholders filled in: ${JSON.stringify(f.sample)})`,
+    };
+  });
+}
 
 /** Validates and normalises a spec; throws SpecError listing every problem. */
 export function parsePipelineSpec(input: unknown): PipelineSpec {
-  const result = pipelineSpecSchema.safeParse(input, { reportInput: true });
-  if (!result.success) throw new SpecError(toValidationIssues(result.error));
-  const { steps, wait, summary } = result.data;
-  const issues: ValidationIssue[] = [];
+  const placeholders = fillSamplePlaceholders(input);
+  const result = pipelineSpecSchema.safeParse(placeholders.input, { reportInput: true });
+  if (!result.success) {
+    throw new SpecError([
+      ...placeholders.issues,
+      ...withOriginals(toValidationIssues(result.error), placeholders.filled),
+    ]);
+  }
+  const { steps, wait, summary, timezone } = result.data;
+  const issues: ValidationIssue[] = [...placeholders.issues];
+  // Back to what the user wrote: placeholders are filled in by the run itself, from its (scheduled) time.
+  for (const f of placeholders.filled) {
+    const step = steps[f.step];
+    const request = step && 'request' in step ? (step.request as Record<string, unknown>) : undefined;
+    const holder = f.keys.length === 1 ? request : request?.[f.keys[0]!];
+    if (isRecord(holder)) holder[f.keys[f.keys.length - 1]!] = f.original;
+  }
   if (!steps[0]?.datasetId)
     issues.push({
       field: 'steps[0].datasetId',
       message: "steps[0].datasetId: is required (later steps default to the previous step's dataset)",
     });
 
-  let deadlineMs: number | undefined;
+  let deadlineMs: number | undefined = wait?.deadlineMs;
   if (typeof wait?.deadline === 'number') deadlineMs = wait.deadline;
   else if (typeof wait?.deadline === 'string') {
     deadlineMs = parseDuration(wait.deadline);
@@ -86,6 +182,10 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
       });
     }
   }
+  if (timezone !== undefined) {
+    const problem = timeZoneProblem(timezone);
+    if (problem) issues.push({ field: 'timezone', message: `timezone: ${problem}` });
+  }
   const policy = (wait?.policy ?? {}) as Partial<PollPolicy>;
   for (const problem of validatePolicy(withDefaults(policy))) {
     issues.push({ field: 'wait.policy', message: `wait.policy: ${problem}` });
@@ -95,6 +195,7 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
     steps: steps as PipelineSpec['steps'],
     wait: { deadlineMs, policy, maxReadsPerRun: wait?.maxReadsPerRun },
     ...(summary ? { summary } : {}),
+    ...(timezone !== undefined ? { timezone } : {}),
   };
 }
 

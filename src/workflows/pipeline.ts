@@ -17,6 +17,7 @@ import {
 import { DEFAULT_POLICY, type PollPolicy } from '../polling/policy.js';
 import { pipelineProgressQuery, pollPolicySignal, setPollPolicyUpdate, stepTaskSignal } from './definitions.js';
 import { runMarker } from './marker.js';
+import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { exportStep, intelligentTaskStep, mergePolicy } from './step.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
 
@@ -46,8 +47,17 @@ function causeMessage(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
-export async function exportPipeline(spec: PipelineSpec): Promise<PipelineResult> {
+export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
   const info = workflowInfo();
+  // {date}, {time}, … in export paths, from the scheduled time (or the start time) recorded in history: a pure
+  // function of the run's info, so it adds no commands and replays identically (see placeholders.ts).
+  let spec: PipelineSpec;
+  try {
+    spec = expandSpecPlaceholders(input, placeholderTime(info));
+  } catch (err) {
+    // Only a spec that skipped validation gets here (an unknown time zone): fail the run, not the workflow task.
+    throw ApplicationFailure.nonRetryable(`cannot fill in path placeholders: ${causeMessage(err)}`, 'InvalidSpec');
+  }
   const startedAtMs = Date.now();
   const results: StepResult[] = [];
   const progress: PipelineProgress = {

@@ -42,6 +42,11 @@ export interface PipelineSpec {
   wait?: WaitOptions;
   /** Free text shown as the run's summary in the Temporal UI; generated when absent. */
   summary?: string;
+  /**
+   * IANA time zone in which `{date}`, `{time}`, … in export paths are filled in (default UTC); see
+   * src/workflows/placeholders.ts. `createSchedule` sets it to the schedule's time zone when the spec names none.
+   */
+  timezone?: string;
 }
 
 export type StepOutcome = 'succeeded' | 'failed' | 'stopped' | 'cancelled' | 'timed-out';

@@ -1,0 +1,514 @@
+/**
+ * `schedule ...`: recurring exports on Temporal Schedules (create, list, describe, pause, unpause, trigger, backfill,
+ * delete), a thin layer over src/client/schedules.ts.
+ *
+ * Exit codes as everywhere: 0 done; 2 bad usage (checked before anything is contacted), an unknown schedule id
+ * ("no schedule with id X", like `status` of an unknown run) or an id that is already taken; 1 anything unexpected.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  backfillSchedule,
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listSchedules,
+  pauseSchedule,
+  triggerSchedule,
+  unpauseSchedule,
+  type ScheduleInfo,
+  type ScheduleListEntry,
+} from '../client/schedules.js';
+import { summaryOf } from '../client/runs.js';
+import { parseDuration } from '../spec/duration.js';
+import { parsePipelineSpec } from '../spec/pipeline.js';
+import {
+  cronProblem,
+  INTERVAL_HINT,
+  OVERLAP_NAMES,
+  parseInterval,
+  timeZoneProblem,
+  type Overlap,
+} from '../spec/schedule.js';
+import { ALLOWED_PLACEHOLDERS } from '../workflows/placeholders.js';
+import { sleep, UsageError, withClient, writeLine, type CliContext } from './context.js';
+import {
+  addExportOptions,
+  checkFlagSpec,
+  EXPORT_OPTION_ATTRIBUTES,
+  parseId,
+  parseObsPath,
+  specFromFlags,
+  type ExportFlags,
+} from './export-options.js';
+import { json } from './format.js';
+import { readSpecFile } from './start.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flag parsers (each throws InvalidArgumentError: commander prints it and we exit 2 before contacting anything)
+// ---------------------------------------------------------------------------------------------------------------
+
+function parseCron(value: string, previous: string[] | undefined): string[] {
+  const problem = cronProblem(value);
+  if (problem) throw new InvalidArgumentError(`The cron expression ${problem}.`);
+  return [...(previous ?? []), value];
+}
+
+function parseEvery(value: string): string {
+  if (parseInterval(value) === undefined) throw new InvalidArgumentError(`It ${INTERVAL_HINT}.`);
+  return value.trim();
+}
+
+function parseTimeZone(value: string): string {
+  const problem = timeZoneProblem(value);
+  if (problem) throw new InvalidArgumentError(`It ${problem}.`);
+  return value;
+}
+
+function parseOverlap(value: string): Overlap {
+  const name = value.trim().toLowerCase().replace(/_/g, '-');
+  if (!(OVERLAP_NAMES as string[]).includes(name))
+    throw new InvalidArgumentError(`Allowed: ${OVERLAP_NAMES.join(', ')}.`);
+  return name as Overlap;
+}
+
+function parseCatchupWindow(value: string): string {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 10_000) throw new InvalidArgumentError('Use a duration of at least 10s: 10m, 6h, 2d.');
+  return value.trim();
+}
+
+function parseTime(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim()) || Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError('Use an ISO 8601 time such as 2024-05-01T00:00:00Z.');
+  }
+  return date;
+}
+
+const scheduleIdArgument = (cmd: Command) => cmd.argument('<schedule-id>', 'id of the schedule');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------------------------
+
+const time = (d: Date) =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+
+function when(s: ScheduleListEntry): string {
+  const parts = [...s.cron.map((c) => `cron "${c}"`), ...s.every.map((e) => `every ${e}`)];
+  return `${parts.join(', ') || '(no times)'}${s.timezone !== 'UTC' ? ` (${s.timezone})` : ''}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function formatDescription(s: ScheduleInfo): string {
+  const lines = [
+    `Schedule ${s.scheduleId}: ${s.paused ? 'PAUSED' : 'active'}${s.note ? ` (note: ${s.note})` : ''}`,
+    `  When:        ${when(s)}`,
+    `  Policies:    overlap ${s.overlap}, catch-up window ${formatMs(s.catchupWindowMs)}, pause on failure: ${s.pauseOnFailure ? 'yes' : 'no'}`,
+    `  Starts:      ${s.workflowType} on task queue ${s.taskQueue}, workflow ids ${s.workflowIdPrefix}-<scheduled time>`,
+  ];
+  if (s.spec) {
+    lines.push(`  Runs:        ${summaryOf(s.spec)}`);
+    for (const [i, step] of s.spec.steps.entries()) {
+      if (step.kind === 'export') lines.push(`    step ${i + 1}: export to ${step.request.path}`);
+      else if (step.kind === 'intelligent-task') lines.push(`    step ${i + 1}: ${step.request.task_type}`);
+      else lines.push(`    step ${i + 1}: wait for task ${step.taskId}`);
+    }
+    if (s.spec.timezone) lines.push(`    placeholders filled in ${s.spec.timezone} time`);
+  }
+  lines.push(
+    `  Next runs:   ${s.paused ? '(paused) ' : ''}${s.nextRunTimes.slice(0, 5).map(time).join(', ') || 'none'}`,
+    `  Counts:      ${s.actionsTaken} run(s) started, ${s.actionsSkippedOverlap} skipped (overlap), ${s.actionsMissedCatchupWindow} missed (catch-up window)`,
+  );
+  if (s.runningWorkflowIds.length > 0) lines.push(`  Running:     ${s.runningWorkflowIds.join(', ')}`);
+  if (s.recentRuns.length > 0) {
+    lines.push('  Recent runs:');
+    for (const r of s.recentRuns.slice(-10)) lines.push(`    ${time(r.scheduledAt)}  ${r.workflowId}`);
+  }
+  if (s.spec)
+    lines.push(
+      '  Spec:',
+      ...json(s.spec)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
+  return lines.join('\n');
+}
+
+function formatMs(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// create
+// ---------------------------------------------------------------------------------------------------------------
+
+interface CreateFlags extends ExportFlags {
+  cron?: string[];
+  every?: string;
+  timezone?: string;
+  overlap?: Overlap;
+  catchupWindow?: string;
+  pauseOnFailure?: boolean;
+  note?: string;
+  paused?: boolean;
+  dataset?: string;
+  path?: string;
+  spec?: string;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+const CREATE = 'schedule create';
+
+function specFromCreateFlags(flags: CreateFlags): unknown {
+  const missing = [flags.dataset === undefined && '--dataset', flags.path === undefined && '--path'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `schedule create needs --dataset ID and --path OBS_PATH, or --spec FILE.json; missing ${missing.join(' and ')}`,
+      CREATE,
+    );
+  }
+  if ((flags.newDataset === undefined) !== (flags.newDatasetWorkPath === undefined)) {
+    throw new UsageError(
+      '--new-dataset and --new-dataset-work-path go together: give both to export into a new dataset',
+      CREATE,
+    );
+  }
+  const spec = specFromFlags(flags.dataset!, flags.path!, flags);
+  checkFlagSpec(spec, CREATE);
+  return spec;
+}
+
+async function createAction(ctx: CliContext, scheduleId: string, flags: CreateFlags): Promise<void> {
+  if (!flags.cron && flags.every === undefined) {
+    throw new UsageError('schedule create needs --cron EXPR or --every DURATION', CREATE);
+  }
+  const spec = flags.spec !== undefined ? await readSpecFile(flags.spec, CREATE) : specFromCreateFlags(flags);
+  const options = {
+    scheduleId,
+    spec,
+    ...(flags.cron ? { cron: flags.cron } : {}),
+    ...(flags.every !== undefined ? { every: flags.every } : {}),
+    ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+    ...(flags.overlap !== undefined ? { overlap: flags.overlap } : {}),
+    ...(flags.catchupWindow !== undefined ? { catchupWindow: flags.catchupWindow } : {}),
+    ...(flags.pauseOnFailure ? { pauseOnFailure: true } : {}),
+    ...(flags.note !== undefined ? { note: flags.note } : {}),
+    ...(flags.paused ? { paused: true } : {}),
+  };
+  if (flags.dryRun) {
+    const parsed = parsePipelineSpec(spec);
+    // As createSchedule stores it: placeholders follow the schedule's time zone unless the spec names one.
+    const zone = parsed.timezone ?? flags.timezone;
+    writeLine(ctx.stdout, json({ ...options, spec: { ...parsed, ...(zone ? { timezone: zone } : {}) } }));
+    return;
+  }
+  await withClient(ctx, async ({ client, taskQueue }) => {
+    await createSchedule(client, { ...options, taskQueue });
+    const info = await describeSchedule(client, scheduleId);
+    writeLine(
+      ctx.stderr,
+      `Created schedule ${scheduleId} (${when(info)}${info.paused ? ', paused' : ''}) on task queue ${taskQueue}.` +
+        (info.nextRunTimes[0] && !info.paused ? ` Next run: ${time(info.nextRunTimes[0])}.` : ''),
+    );
+    writeLine(ctx.stdout, flags.json ? json(info) : scheduleId);
+    if (!flags.json) writeLine(ctx.stderr, `See it with: modelarts-export schedule describe ${scheduleId}`);
+  });
+}
+
+function registerCreate(schedule: Command, ctx: CliContext): void {
+  const exportAttributes = [...EXPORT_OPTION_ATTRIBUTES];
+  const cmd = scheduleIdArgument(schedule.command('create'))
+    .description('Create a schedule that starts an export run at every cron time or interval')
+    .addOption(
+      new Option('--cron <expr>', 'cron expression (5-7 fields, @daily, @every 1h); repeat for several')
+        .argParser(parseCron)
+        .conflicts('every'),
+    )
+    .addOption(new Option('--every <duration>', 'run at a fixed interval: 15m, 1h, 1d').argParser(parseEvery))
+    .addOption(
+      new Option('--timezone <tz>', 'IANA time zone for cron times and path placeholders (default UTC)').argParser(
+        parseTimeZone,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--overlap <policy>',
+        `when a run is due while the last one still runs: ${OVERLAP_NAMES.join(' | ')} (default skip)`,
+      ).argParser(parseOverlap),
+    )
+    .addOption(
+      new Option('--catchup-window <duration>', 'how late a missed run may still start after an outage').argParser(
+        parseCatchupWindow,
+      ),
+    )
+    .option('--pause-on-failure', 'pause the schedule when a run fails')
+    .option('--note <text>', 'a note on the schedule')
+    .option('--paused', 'create the schedule paused')
+    .addOption(new Option('--dataset <id>', 'dataset to export').argParser(parseId))
+    .addOption(
+      new Option('--path <obs-path>', `OBS output folder; may contain ${ALLOWED_PLACEHOLDERS}`).argParser(parseObsPath),
+    )
+    .addOption(
+      new Option('--spec <file>', 'JSON run spec (instead of --dataset/--path and export options)').conflicts([
+        'dataset',
+        'path',
+        ...exportAttributes,
+      ]),
+    );
+  addExportOptions(cmd)
+    .option('--json', 'print the created schedule as JSON')
+    .option('--dry-run', 'print the validated schedule and spec and exit; nothing is contacted')
+    .addHelpText(
+      'after',
+      `
+Path placeholders are filled in from each run's scheduled time (in --timezone, default UTC; {datetime} is UTC),
+so every run writes to its own folder and a retried run to the same one:
+  ${ALLOWED_PLACEHOLDERS}
+
+Examples:
+  $ modelarts-export schedule create nightly-flowers --cron "0 2 * * *" --timezone Europe/Berlin \\
+      --dataset gfghHSokody6AJigS5A --path "obs://my-bucket/exports/{date}/" --annotation-format COCO
+  $ modelarts-export schedule create hourly-flowers --every 1h --overlap buffer-one --spec chain.json`,
+    )
+    .action(async (id: string, _options: CreateFlags, command: Command) =>
+      createAction(ctx, id, command.opts<CreateFlags>()),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// list, describe
+// ---------------------------------------------------------------------------------------------------------------
+
+function registerList(schedule: Command, ctx: CliContext): void {
+  schedule
+    .command('list')
+    .description('List the export schedules (through visibility: a just-created one may take a moment to appear)')
+    .addOption(new Option('--dataset <id>', 'only schedules that export this dataset').argParser(parseId))
+    .option('--json', 'print the schedules as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ modelarts-export schedule list
+  $ modelarts-export schedule list --dataset gfghHSokody6AJigS5A --json`,
+    )
+    .action(async (options: { dataset?: string; json?: boolean }) =>
+      withClient(ctx, async ({ client }) => {
+        const entries = await listSchedules(client, options.dataset ? { datasetId: options.dataset } : {});
+        if (options.json) {
+          writeLine(ctx.stdout, json(entries));
+          return;
+        }
+        if (entries.length === 0) {
+          writeLine(ctx.stdout, 'No schedules found.');
+          return;
+        }
+        writeLine(
+          ctx.stdout,
+          table(
+            ['SCHEDULE ID', 'STATE', 'WHEN', 'DATASET', 'NEXT RUN'],
+            entries.map((e) => [
+              e.scheduleId,
+              e.paused ? 'paused' : 'active',
+              when(e),
+              e.datasetId ?? '',
+              e.paused || !e.nextRunTimes[0] ? '' : time(e.nextRunTimes[0]),
+            ]),
+          ),
+        );
+      }),
+    );
+}
+
+function registerDescribe(schedule: Command, ctx: CliContext): void {
+  scheduleIdArgument(schedule.command('describe'))
+    .description('Show a schedule: times, policies, paused state, the run spec, next run times and recent runs')
+    .option('--json', 'print the description as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ modelarts-export schedule describe nightly-flowers
+  $ modelarts-export schedule describe nightly-flowers --json`,
+    )
+    .action(async (id: string, options: { json?: boolean }) =>
+      withClient(ctx, async ({ client }) => {
+        const info = await describeSchedule(client, id);
+        writeLine(ctx.stdout, options.json ? json(info) : formatDescription(info));
+      }),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// pause, unpause, trigger, backfill, delete
+// ---------------------------------------------------------------------------------------------------------------
+
+function registerPause(schedule: Command, ctx: CliContext): void {
+  for (const [name, verb, fn] of [
+    ['pause', 'Pause', pauseSchedule],
+    ['unpause', 'Unpause', unpauseSchedule],
+  ] as const) {
+    scheduleIdArgument(schedule.command(name))
+      .description(
+        name === 'pause'
+          ? 'Pause a schedule: no runs start until it is unpaused (running ones go on)'
+          : 'Unpause a schedule: runs start again at the next scheduled time',
+      )
+      .option('--note <text>', 'why (shown by describe and the Temporal UI)')
+      .addHelpText(
+        'after',
+        `
+Example:
+  $ modelarts-export schedule ${name} nightly-flowers --note "${name === 'pause' ? 'bucket migration' : 'migration done'}"`,
+      )
+      .action(async (id: string, options: { note?: string }) =>
+        withClient(ctx, async ({ client }) => {
+          await fn(client, id, options.note);
+          writeLine(ctx.stderr, `${verb}d schedule ${id}.`);
+        }),
+      );
+  }
+}
+
+function registerTrigger(schedule: Command, ctx: CliContext): void {
+  scheduleIdArgument(schedule.command('trigger'))
+    .description("Start a run now (also when paused); its placeholders are filled from now; prints the run's id")
+    .addOption(
+      new Option(
+        '--overlap <policy>',
+        `overlap policy for this run: ${OVERLAP_NAMES.join(' | ')} (default allow-all)`,
+      ).argParser(parseOverlap),
+    )
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ modelarts-export schedule trigger nightly-flowers
+  $ modelarts-export status "$(modelarts-export schedule trigger nightly-flowers)"`,
+    )
+    .action(async (id: string, options: { overlap?: Overlap }) =>
+      withClient(ctx, async ({ client }) => {
+        const before = new Set((await describeSchedule(client, id)).recentRuns.map((r) => r.workflowId));
+        await triggerSchedule(client, id, options.overlap ? { overlap: options.overlap } : {});
+        // The server takes the action within a moment; report the run it started (the newest one not there before).
+        let workflowId: string | undefined;
+        for (let i = 0; i < 50 && !workflowId; i++) {
+          if (i > 0) await sleep(100);
+          workflowId = (await describeSchedule(client, id)).recentRuns.find(
+            (r) => !before.has(r.workflowId),
+          )?.workflowId;
+        }
+        writeLine(ctx.stderr, `Triggered schedule ${id}${workflowId ? `: run ${workflowId}` : ''}.`);
+        if (workflowId) writeLine(ctx.stdout, workflowId);
+      }),
+    );
+}
+
+function registerBackfill(schedule: Command, ctx: CliContext): void {
+  scheduleIdArgument(schedule.command('backfill'))
+    .description('Run every slot the schedule had between --from and --to now (one run per slot, each its own folder)')
+    .addOption(new Option('--from <time>', 'start of the window, ISO 8601').argParser(parseTime).makeOptionMandatory())
+    .addOption(new Option('--to <time>', 'end of the window, ISO 8601').argParser(parseTime).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--overlap <policy>',
+        `overlap policy for the backfilled runs: ${OVERLAP_NAMES.join(' | ')} (default allow-all: all at once; buffer-all runs them one after another while the schedule is not paused)`,
+      ).argParser(parseOverlap),
+    )
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ modelarts-export schedule backfill nightly-flowers --from 2024-05-01T00:00:00Z --to 2024-05-07T23:59:59Z
+  $ modelarts-export schedule backfill hourly-flowers --from 2024-05-01T00:00:00Z --to 2024-05-01T12:00:00Z --overlap allow-all`,
+    )
+    .action(async (id: string, options: { from: Date; to: Date; overlap?: Overlap }) => {
+      if (options.to.getTime() <= options.from.getTime()) {
+        throw new UsageError('--to must be after --from', 'schedule backfill');
+      }
+      await withClient(ctx, async ({ client }) => {
+        const { paused } = await describeSchedule(client, id);
+        if (paused && options.overlap && options.overlap !== 'allow-all') {
+          writeLine(
+            ctx.stderr,
+            `Note: schedule ${id} is paused; backfilled runs with --overlap ${options.overlap} may wait until it is unpaused (allow-all starts them now).`,
+          );
+        }
+        await backfillSchedule(client, id, {
+          from: options.from,
+          to: options.to,
+          ...(options.overlap ? { overlap: options.overlap } : {}),
+        });
+        writeLine(
+          ctx.stderr,
+          `Backfill of schedule ${id} from ${time(options.from)} to ${time(options.to)} requested; ` +
+            `see the runs with: modelarts-export schedule describe ${id}`,
+        );
+      });
+    });
+}
+
+function registerDelete(schedule: Command, ctx: CliContext): void {
+  scheduleIdArgument(schedule.command('delete'))
+    .description('Delete a schedule (runs it already started go on)')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ modelarts-export schedule delete nightly-flowers`,
+    )
+    .action(async (id: string) =>
+      withClient(ctx, async ({ client }) => {
+        await deleteSchedule(client, id);
+        writeLine(ctx.stderr, `Deleted schedule ${id}.`);
+      }),
+    );
+}
+
+export function registerSchedule(program: Command, ctx: CliContext): void {
+  const schedule = program
+    .command('schedule')
+    .description('Recurring exports on Temporal Schedules: create, list, describe, pause, trigger, backfill, delete')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ modelarts-export schedule create nightly-flowers --cron "0 2 * * *" \\
+      --dataset gfghHSokody6AJigS5A --path "obs://my-bucket/exports/{date}/"
+  $ modelarts-export schedule describe nightly-flowers
+  $ modelarts-export schedule trigger nightly-flowers
+
+Exit codes: 0 done, 1 an unexpected error, 2 bad usage or configuration, an unknown schedule id, or an id
+that is already taken (nothing was changed).`,
+    );
+  registerCreate(schedule, ctx);
+  registerList(schedule, ctx);
+  registerDescribe(schedule, ctx);
+  registerPause(schedule, ctx);
+  registerTrigger(schedule, ctx);
+  registerBackfill(schedule, ctx);
+  registerDelete(schedule, ctx);
+}

@@ -1,0 +1,58 @@
+import { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from '../../src/spec/pipeline.js';
+
+const exportStep = { kind: 'export', datasetId: 'ds1', request: { path: '/bucket/out/' } };
+
+function issuesOf(input: unknown): string[] {
+  try {
+    parsePipelineSpec(input);
+  } catch (err) {
+    if (err instanceof SpecError) return err.issues.map((i) => i.message);
+    throw err;
+  }
+  return [];
+}
+
+describe('run spec', () => {
+  it('parses durations and is idempotent: a parsed spec is a valid spec', () => {
+    const once = parsePipelineSpec({ steps: [exportStep], wait: { deadline: '90m', policy: { maxDelayMs: 30_000 } } });
+    expect(once.wait?.deadlineMs).toBe(90 * 60_000);
+    expect(parsePipelineSpec(once)).toEqual(once);
+  });
+
+  it('requires a dataset on the first step only', () => {
+    expect(issuesOf({ steps: [{ kind: 'export', request: { path: '/bucket/out/' } }] }).join()).toContain(
+      'steps[0].datasetId',
+    );
+    expect(issuesOf({ steps: [exportStep, { kind: 'export', request: { path: '/bucket/coco/' } }] })).toEqual([]);
+  });
+
+  it('reports every problem at once, each with its path and the allowed values', () => {
+    const problems = issuesOf({
+      steps: [
+        { ...exportStep, request: { path: '/bucket/out/', export_format: 3, annotation_format: 'YOLO' } },
+        { kind: 'intelligent-task', request: { task_type: 'auto-magic' } },
+        { kind: 'wait-task' },
+      ],
+      wait: { deadline: 'soon' },
+      colour: 'blue',
+    }).join('\n');
+    expect(problems).toContain('steps[0].request.export_format: must be one of 1 (tree), 2 (tile); got 3');
+    expect(problems).toContain('steps[0].request.annotation_format: must be one of VOC, COCO');
+    expect(problems).toContain('steps[1].request.task_type: must be one of auto-label, pre-label, auto-grouping');
+    expect(problems).toContain('steps[2].taskId: is required');
+    expect(problems).toContain('colour: unknown field');
+  });
+
+  it('names bad deadline and policy values', () => {
+    expect(issuesOf({ steps: [exportStep], wait: { deadline: 'soon' } }).join()).toContain('wait.deadline');
+    expect(issuesOf({ steps: [exportStep], wait: { policy: { minDelayMs: -1 } } }).join()).toContain('minDelayMs');
+    expect(issuesOf({ steps: [exportStep], wait: { policy: { speed: 3 } } }).join()).toContain('wait.policy');
+  });
+
+  it('publishes a JSON Schema generated from the same rules', () => {
+    const schema = pipelineSpecJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['steps', 'wait', 'summary']));
+    expect(schema.required).toContain('steps');
+    expect(JSON.stringify(schema)).toContain('NEW_DATASET');
+  });
+});
