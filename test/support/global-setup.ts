@@ -1,8 +1,12 @@
 /** Starts one real Temporal dev server for the whole integration suite. */
-// Global setup runs outside Jest's module mapping, so it loads the build that `npm test` makes first.
-import { startDevServer } from '../../dist/devserver/dev-server.js';
+import type * as DevServerModule from '../../src/devserver/dev-server.js';
+
+// Global setup runs outside Jest's module mapping, so it loads the build that `npm test` makes first
+// (a path in a variable, so that type checking a fresh clone does not need the build).
+const built = '../../dist/devserver/dev-server.js';
 
 export default async function globalSetup(): Promise<void> {
+  const { startDevServer } = (await import(built)) as typeof DevServerModule;
   const server = await startDevServer({
     // Small thresholds so continue-as-new paths are exercised by the tests.
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
