@@ -2,6 +2,8 @@
  * Worker configuration from the environment, validated up front: every problem is reported at once, each
  * naming its variable, and nothing starts until the whole configuration is valid.
  */
+import { existsSync } from 'node:fs';
+import { normalizeGrpcEndpointAddress } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
@@ -55,16 +57,37 @@ const tuningSchema = z.object({
     .string()
     .regex(/^[^:\s]+:\d{1,5}$/, 'WORKER_METRICS_ADDRESS must look like HOST:PORT, e.g. 127.0.0.1:9464')
     .optional(),
-  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  // An explicitly configured bundle must exist (the worker would otherwise silently bundle the sources instead).
+  WORKFLOW_BUNDLE_PATH: z
+    .string()
+    .min(1)
+    .refine((file) => existsSync(file), { error: 'WORKFLOW_BUNDLE_PATH must name an existing file' })
+    .optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1, 'TEMPORAL_TASK_QUEUE must not be empty').default(DEFAULT_TASK_QUEUE),
 });
 
 const emptyToUndefined = (env: Env): Env =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
 
+/** Read by @temporalio/envconfig as booleans, where only "true" and "1" mean true and any other value false. */
+const TEMPORAL_BOOLEAN_VARIABLES = ['TEMPORAL_TLS', 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION'];
+/** Files @temporalio/envconfig reads; its errors name the file, so we name the variable. */
+const TEMPORAL_FILE_VARIABLES = [
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+];
+
 /** Temporal connection settings as the Temporal CLI and SDKs read them (TEMPORAL_ADDRESS, profiles, TLS, API key). */
 export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
   const problems: string[] = [];
+  // "TEMPORAL_TLS=yes" (or TRUE) would silently mean no TLS, and an API key would then go out unencrypted.
+  for (const name of TEMPORAL_BOOLEAN_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && !['true', 'false', '1', '0'].includes(value))
+      problems.push(`${name} must be true or false (or 1 / 0); got ${JSON.stringify(value)}`);
+  }
   let connect: ReturnType<typeof loadClientConnectConfig> | undefined;
   try {
     connect = loadClientConnectConfig({
@@ -75,7 +98,23 @@ export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
       ),
     });
   } catch (err) {
-    problems.push(`Temporal connection settings (TEMPORAL_* variables or profile): ${(err as Error).message}`);
+    const message = (err as Error).message;
+    const files = TEMPORAL_FILE_VARIABLES.filter((name) => env[name] && message.includes(env[name]!));
+    problems.push(
+      `${files.length > 0 ? files.join(', ') : 'Temporal connection settings (TEMPORAL_* variables or profile)'}: ${message}`,
+    );
+  }
+  const address = connect?.connectionOptions.address;
+  if (address !== undefined) {
+    try {
+      // The SDK's own check, which would otherwise fail only when the worker connects (exit 1, no variable named).
+      normalizeGrpcEndpointAddress(address, 7233);
+    } catch {
+      const source = env.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'address (from the Temporal profile)';
+      problems.push(
+        `${source} must be HOST or HOST:PORT, e.g. temporal.example.com:7233; got ${JSON.stringify(address)}`,
+      );
+    }
   }
   const queue = env.TEMPORAL_TASK_QUEUE === undefined ? DEFAULT_TASK_QUEUE : env.TEMPORAL_TASK_QUEUE.trim();
   if (!queue) problems.push('TEMPORAL_TASK_QUEUE must not be empty');

@@ -61,7 +61,8 @@ export function temporalLoggerFor(logger: Logger): DefaultLogger {
     const meta: LogMetadata = { ...entry.meta };
     // Errors have no enumerable fields: keep what an operator needs to see.
     for (const [key, value] of Object.entries(meta)) {
-      if (value instanceof Error) meta[key] = { name: value.name, message: value.message, type: (value as { type?: string }).type };
+      if (value instanceof Error)
+        meta[key] = { name: value.name, message: value.message, type: (value as { type?: string }).type };
     }
     logger[levelMap[entry.level]](meta, entry.message);
   });

@@ -40,6 +40,8 @@ const PATTERNS: [RegExp, string][] = [
   // Authorization: SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...
   [/(Signature=)[0-9a-fA-F]+/g, `$1${REDACTED}`],
   [/(Access=)[^,\s]+/g, `$1${REDACTED}`],
+  // APIG echoes an unknown access key: "Get secretKey failed,ak:HST3UZ...,err:ak not exist".
+  [/(\bak:)[^,\s"']+/gi, `$1${REDACTED}`],
   // Token headers, in "Name: value" or JSON "name":"value" form.
   [
     /((?:x-auth-token|x-subject-token|x-security-token|authorization)["']?\s*[:=]\s*["']?)[^"',\s}]+/gi,

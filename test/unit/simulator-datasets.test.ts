@@ -243,7 +243,8 @@ describe('import tasks', () => {
 
   it('ids are {dataset_id}_{19}; QUEUING → STARTING → RUNNING → COMPLETED; fields as in the docs example', async () => {
     const ds = seedDataset(sim, 'imports');
-    sim.queueBehavior(ds.dataset_id, { durationMs: 800, queuedMs: 300, totalSamples: 20 });
+    // Phases of 1.5 s each, so a poll sees every one even on a loaded machine.
+    sim.queueBehavior(ds.dataset_id, { durationMs: 4500, queuedMs: 3000, totalSamples: 20 });
     const created = await call(sim, 'POST', `/datasets/${ds.dataset_id}/import-tasks`, { body });
     expect(created.status).toBe(200);
     const id = created.body.task_id;
@@ -281,7 +282,7 @@ describe('import tasks', () => {
       imported_sample_count: 20,
       annotated_sample_count: 0,
     });
-    expect(done.update_ms).toBe(done.create_time + 800);
+    expect(done.update_ms).toBe(done.create_time + 4500);
     expect(done).not.toHaveProperty('update_time');
     const dataset = (await call(sim, 'GET', `/datasets/${ds.dataset_id}`)).body;
     expect(dataset.total_sample_count).toBe(70);
