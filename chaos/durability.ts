@@ -1,0 +1,484 @@
+/**
+ * Scenarios 1 and 2: many exports while the worker is SIGKILLed and restarted, the simulated ModelArts answers
+ * with 5xx, 429 + Retry-After and dropped connections (the request takes effect, the answer is lost), and, in
+ * scenario 2, the Temporal dev server itself restarts on its database file.
+ *
+ * Checks: every run succeeds; exactly one export task was created per run (simulator counters, and the dataset's
+ * task list has exactly one task under each run's path, the one the run reports); no run failed because of a
+ * transient error.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { RunOutcome } from '../client/runs.js';
+import { startDevServer } from '../devserver/dev-server.js';
+import { AkSkAuth } from '../modelarts/auth.js';
+import { ModelArtsClient } from '../modelarts/client.js';
+import type { ExportTask } from '../modelarts/types.js';
+import { startSimulator, type TaskBehavior } from '../simulator/index.js';
+import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
+import {
+  AbortedError,
+  awaitRunRetrying,
+  seconds,
+  seeded,
+  sleep,
+  startRunRetrying,
+  SwappableClient,
+  TRANSIENT_PATTERN,
+  WorkerSupervisor,
+} from './support.js';
+
+const ACCESS_KEY = 'CHAOSAKEXAMPLE0001';
+const SECRET_KEY = 'chaos-secret-key-0001';
+/** Fast polling, so 5–40 s tasks are observed promptly (the default policy is tuned for hour-long exports). */
+export const FAST_POLICY = { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 2000 };
+export const API_FAULTS = {
+  serverErrorRate: 0.2,
+  throttleRate: 0.1,
+  retryAfterSeconds: 1,
+  dropRate: 0.05,
+  dropPhase: 'after',
+} as const;
+
+interface Plan {
+  runs: number;
+  datasets: number;
+  durationMs: [number, number];
+  kills: number;
+  serverRestarts: number;
+  /** Runs are started evenly over this long. */
+  startSpreadMs: number;
+  /** Before each kill or restart, a random wait in this range (from when the previous one is back up). */
+  gapMs: [number, number];
+  /**
+   * API faults are on from the first start until every kill and restart is done and 90 % of the runs have their
+   * export task (at most this long), then off: the storm covers the chaos and nearly every create, and the end
+   * shows convergence. Under constant faults the end would be set by the create activity's retry backoff alone
+   * (up to 60 s between attempts; about half the attempts fail, since each makes two calls), minutes per run.
+   */
+  stormCapMs: number;
+}
+
+interface RunRecord {
+  index: number;
+  workflowId: string;
+  datasetId: string;
+  path: string;
+  startAttempts: number;
+  /** When the start call returned, and when the outcome arrived (epoch ms). */
+  startedAt?: number;
+  endedAt?: number;
+  outcome?: RunOutcome;
+  error?: string;
+}
+
+const PROGRESS_SHAPES: TaskBehavior['progress'][] = ['linear', 'linear', 'stepwise', 'stalled-then-jump', 'none'];
+
+/** `p50 / p95 / max` of durations in ms, as seconds. */
+function spread(values: number[]): string {
+  if (values.length === 0) return 'n/a';
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const s = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)}`;
+  return `${s(at(0.5))} s, p95 ${s(at(0.95))} s, max ${s(sorted[sorted.length - 1]!)} s`;
+}
+
+/** How many attempts the create-or-reattach activity of a step took, and why the attempt before the last failed. */
+async function createAttempts(client: Client, stepWorkflowId: string): Promise<string> {
+  const runs: { runId: string; startTime: Date }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${stepWorkflowId}'` })) runs.push(w);
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  if (!runs[0]) return 'no history';
+  const history = await client.workflow.getHandle(stepWorkflowId, runs[0].runId).fetchHistory();
+  const scheduled = history.events?.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createOrReattachExport',
+  );
+  const started = history.events?.find(
+    (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+  )?.activityTaskStartedEventAttributes;
+  if (!started) return 'create not found in history';
+  const last = started.lastFailure?.message?.replace(/ \(request id [0-9a-f]+\)/, '').slice(0, 110);
+  return `${started.attempt} attempts${last ? ` (last failure: ${last})` : ''}`;
+}
+
+async function listAllExportTasks(client: ModelArtsClient, datasetId: string): Promise<ExportTask[]> {
+  const tasks: ExportTask[] = [];
+  for (let page = 0; page < 50; page++) {
+    const { export_tasks, total_count } = await client.listExportTasks(datasetId, { limit: 100, offset: page });
+    tasks.push(...export_tasks);
+    if (tasks.length >= total_count || export_tasks.length === 0) break;
+  }
+  return tasks;
+}
+
+async function runDurability(
+  ctx: ScenarioContext,
+  id: string,
+  plan: Plan,
+  persistent: boolean,
+): Promise<ScenarioResult> {
+  const { scope, signal, log } = ctx;
+  const rng = seeded(ctx.seed * 31 + Number(id));
+  const began = Date.now();
+  const findings: string[] = [];
+
+  // --- Temporal dev server (on a database file when it must survive restarts) and the simulator -------------
+  let dbFilename: string | undefined;
+  if (persistent) {
+    // tmpfs when there is one: the database must survive the server process, not the machine, and SQLite's
+    // fsyncs on a shared virtual disk would make the server, not the product, the subject of the test.
+    const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+    const dir = await mkdtemp(path.join(base, `modelarts-chaos-${id}-`));
+    scope.defer('remove temp dir', () => rm(dir, { recursive: true, force: true }));
+    dbFilename = path.join(dir, 'temporal.db');
+  }
+  const server = await startDevServer({ ...(dbFilename ? { dbFilename } : {}) });
+  scope.defer('stop dev server', () => server.stop());
+  const sim = await startSimulator({
+    seed: ctx.seed + Number(id),
+    credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
+    defaults: { durationMs: 3000, progress: 'linear' },
+  });
+  scope.defer('close simulator', () => sim.close());
+
+  // Many datasets, several runs each (so reattaching has to pick its own task out of a list), each task with a
+  // random duration and progress shape.
+  const datasets = Array.from({ length: plan.datasets }, (_, d) =>
+    sim.createDataset({ dataset_name: `chaos-${id}-ds-${d}`, total_sample_count: 100 + d }),
+  );
+  const runs: RunRecord[] = Array.from({ length: plan.runs }, (_, i) => {
+    const dataset = datasets[i % datasets.length]!;
+    return {
+      index: i,
+      workflowId: `chaos-${id}-run-${String(i).padStart(3, '0')}`,
+      datasetId: dataset.dataset_id,
+      path: `/chaos-bucket/s${id}/run-${String(i).padStart(3, '0')}/`,
+      startAttempts: 0,
+    };
+  });
+  for (const run of runs) {
+    sim.queueBehavior(run.datasetId, {
+      durationMs: rng.int(plan.durationMs[0], plan.durationMs[1]),
+      queuedMs: rng.int(0, 2000),
+      progress: rng.pick(PROGRESS_SHAPES),
+    });
+  }
+
+  // --- The worker, as a child process we can SIGKILL ----------------------------------------------------------
+  const taskQueue = `chaos-${id}`;
+  const workers = new WorkerSupervisor({
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    MODELARTS_ENDPOINT: sim.url,
+    MODELARTS_PROJECT_ID: sim.projectId,
+    MODELARTS_ACCESS_KEY: ACCESS_KEY,
+    MODELARTS_SECRET_KEY: SECRET_KEY,
+  });
+  scope.defer('stop worker', () => workers.close());
+  await workers.start();
+
+  const clients = new SwappableClient(server.address);
+  scope.defer('close client connections', () => clients.close());
+  await clients.connect();
+
+  sim.setFaults({ ...API_FAULTS });
+
+  // --- Chaos timeline: kills and server restarts in a seeded random order, each after a random gap ----------------
+  // Gaps are counted from the moment the previous worker (or server) is back, so a slow machine stretches the
+  // timeline instead of killing every worker before it has done any work.
+  type Event = { gapMs: number; kind: 'kill' | 'restart' };
+  const kinds: Event['kind'][] = [
+    ...Array.from({ length: plan.kills }, () => 'kill' as const),
+    ...Array.from({ length: plan.serverRestarts }, () => 'restart' as const),
+  ];
+  for (let i = kinds.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+  }
+  const events: Event[] = kinds.map((kind) => ({ kind, gapMs: rng.int(plan.gapMs[0], plan.gapMs[1]) }));
+  const restartTimes: number[] = [];
+  const t0 = Date.now();
+  let startsDone = 0;
+  let finished = 0;
+
+  let stormOver = false;
+  let chaosDone = false;
+  let stormMs = 0;
+  let createdDuringStorm = 0;
+  // Ends by itself, or with the scenario's signal.
+  void (async () => {
+    while (Date.now() - t0 < plan.stormCapMs) {
+      if (chaosDone && sim.counters().total.exportCreates >= plan.runs * 0.9) break;
+      await sleep(500, signal);
+    }
+    sim.setFaults({});
+    stormOver = true;
+    stormMs = Date.now() - t0;
+    createdDuringStorm = sim.counters().total.exportCreates;
+    log(`t=${seconds(stormMs)} API faults off (${createdDuringStorm}/${plan.runs} tasks created)`);
+  })().catch(() => undefined);
+
+  const chaos = (async () => {
+    for (const event of events) {
+      await sleep(event.gapMs, signal);
+      if (event.kind === 'kill') {
+        await workers.crash();
+        log(`t=${seconds(Date.now() - t0)} worker SIGKILLed and restarted (${workers.kills}/${plan.kills})`);
+      } else {
+        const began = Date.now();
+        await server.restart();
+        await clients.reconnect(Date.now() + 60_000, signal);
+        restartTimes.push(Date.now() - began);
+        log(`t=${seconds(Date.now() - t0)} dev server restarted in ${Date.now() - began} ms`);
+      }
+    }
+    chaosDone = true;
+  })();
+
+  // --- Start the runs, spread out, and wait for each one ------------------------------------------------------
+  const gap = plan.startSpreadMs / plan.runs;
+  const lifecycles = runs.map(async (run) => {
+    await sleep(run.index * gap, signal);
+    const spec = {
+      steps: [{ kind: 'export', datasetId: run.datasetId, request: { path: run.path } }],
+      wait: { policy: FAST_POLICY },
+      summary: `chaos scenario ${id}, run ${run.index}`,
+    };
+    try {
+      run.startAttempts = (
+        await startRunRetrying(clients, spec, { taskQueue, workflowId: run.workflowId }, signal)
+      ).attempts;
+      run.startedAt = Date.now();
+      startsDone++;
+      run.outcome = await awaitRunRetrying(clients, run.workflowId, signal);
+      run.endedAt = Date.now();
+    } catch (err) {
+      run.error = err instanceof AbortedError ? 'not finished when the scenario timed out' : (err as Error).message;
+    } finally {
+      finished++;
+    }
+  });
+  const ticker = setInterval(() => {
+    const state = `t=${seconds(Date.now() - t0)}: started ${startsDone}/${plan.runs}, finished ${finished}, kills ${workers.kills}/${plan.kills}, restarts ${restartTimes.length}/${plan.serverRestarts}`;
+    ctx.note(state);
+    log(state);
+  }, 20_000);
+  try {
+    await Promise.all([chaos, ...lifecycles]);
+    if (!stormOver) log(`t=${seconds(Date.now() - t0)} every run ended while API faults were still on`);
+  } finally {
+    clearInterval(ticker);
+  }
+  const runsDoneMs = Date.now() - t0;
+
+  if (process.env.CHAOS_DUMP_DIR) {
+    await writeFile(path.join(process.env.CHAOS_DUMP_DIR, `scenario-${id}-worker.log`), workers.output());
+  }
+
+  // --- Checks ----------------------------------------------------------------------------------------------
+  sim.setFaults({});
+  const counters = sim.counters();
+  const modelarts = new ModelArtsClient({
+    endpoint: sim.url,
+    projectId: sim.projectId,
+    auth: new AkSkAuth({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }),
+  });
+
+  const details: string[] = [];
+  const succeeded = runs.filter(
+    (r) => r.outcome?.outcome === 'succeeded' && r.outcome.result.steps[0]?.status === 'SUCCESSED',
+  );
+  const lost = runs.filter((r) => !succeeded.includes(r));
+  const transient = lost.filter((r) =>
+    TRANSIENT_PATTERN.test(r.outcome && r.outcome.outcome !== 'succeeded' ? r.outcome.message : (r.error ?? '')),
+  );
+  for (const r of lost.slice(0, 10)) {
+    const why =
+      r.error ??
+      (r.outcome?.outcome === 'succeeded'
+        ? 'succeeded without SUCCESSED'
+        : `${r.outcome?.outcome}: ${r.outcome?.message}`);
+    details.push(`    lost ${r.workflowId} (dataset ${r.datasetId}): ${why}`);
+  }
+
+  // Creates per dataset against runs per dataset, and a scan of every dataset's task list.
+  let duplicateCreates = 0;
+  let duplicatePaths = 0;
+  let runsWithoutExactlyOneTask = 0;
+  let taskMismatch = 0;
+  let tasksListed = 0;
+  const createLags: number[] = [];
+  const createLagByRun = new Map<RunRecord, number>();
+  const finishLagByRun = new Map<RunRecord, number>();
+  const finishLags: number[] = [];
+  const runsByDataset = new Map<string, RunRecord[]>();
+  for (const r of runs) runsByDataset.set(r.datasetId, [...(runsByDataset.get(r.datasetId) ?? []), r]);
+  for (const [datasetId, dsRuns] of runsByDataset) {
+    const creates = counters.byDataset[datasetId]?.exportCreates ?? 0;
+    if (creates > dsRuns.length) {
+      duplicateCreates += creates - dsRuns.length;
+      details.push(`    dataset ${datasetId}: ${creates} export creates for ${dsRuns.length} runs`);
+    }
+    const tasks = await listAllExportTasks(modelarts, datasetId);
+    tasksListed += tasks.length;
+    const byPath = new Map<string, number>();
+    for (const t of tasks) byPath.set(t.path ?? '', (byPath.get(t.path ?? '') ?? 0) + 1);
+    for (const [p, n] of byPath) {
+      if (n > 1) {
+        duplicatePaths++;
+        details.push(`    dataset ${datasetId}: ${n} export tasks with path ${p}`);
+      }
+    }
+    for (const r of dsRuns) {
+      const mine = tasks.filter((t) => (t.path ?? '').startsWith(r.path));
+      if (mine.length === 1 && r.startedAt) {
+        createLags.push(mine[0]!.create_time - r.startedAt);
+        createLagByRun.set(r, mine[0]!.create_time - r.startedAt);
+      }
+      if (mine.length === 1 && r.endedAt && mine[0]!.status === 'SUCCESSED') {
+        finishLags.push(r.endedAt - mine[0]!.update_time);
+        finishLagByRun.set(r, r.endedAt - mine[0]!.update_time);
+      }
+      if (mine.length !== 1) {
+        runsWithoutExactlyOneTask++;
+        details.push(`    ${r.workflowId}: ${mine.length} export tasks under ${r.path}`);
+      } else if (r.outcome?.outcome === 'succeeded' && r.outcome.result.steps[0]?.taskId !== mine[0]!.task_id) {
+        taskMismatch++;
+        details.push(
+          `    ${r.workflowId}: reports task ${r.outcome.result.steps[0]?.taskId}, but its task is ${mine[0]!.task_id}`,
+        );
+      }
+    }
+  }
+
+  if (process.env.CHAOS_DUMP_DIR) {
+    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+    const slowFinish = [...finishLagByRun].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    for (const [r] of slowFinish) {
+      for await (const w of clients.get().workflow.list({ query: `WorkflowId = '${r.workflowId}.step-1'` })) {
+        const history = await clients.get().workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+        await writeFile(
+          path.join(process.env.CHAOS_DUMP_DIR, `${w.workflowId}.${w.runId}.json`),
+          historyToJSON(history),
+        );
+      }
+    }
+  }
+
+  // Where the long tail comes from: the slowest creates, with their attempt counts.
+  const slowest = [...createLagByRun].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  for (const [r, lag] of slowest) {
+    const why = await createAttempts(clients.get(), `${r.workflowId}.step-1`).catch((err: Error) => err.message);
+    details.push(`    slow create: ${r.workflowId} task created ${(lag / 1000).toFixed(1)} s after start, ${why}`);
+  }
+
+  const results = succeeded.map((r) => (r.outcome as Extract<RunOutcome, { outcome: 'succeeded' }>).result.steps[0]!);
+  const reattached = results.filter((s) => s.reattached).length;
+  const reads = results.reduce((sum, s) => sum + s.statusReads, 0);
+  const retriedStarts = runs.filter((r) => r.startAttempts > 1).length;
+  const f = counters.faultsInjected;
+  if (workers.unexpectedExits.length > 0) {
+    findings.push(`scenario ${id}: the worker exited on its own ${workers.unexpectedExits.length} time(s)`);
+    details.push(...workers.unexpectedExits.slice(0, 3).map((e) => `    worker exited unexpectedly: ${e}`));
+  }
+
+  const ok =
+    lost.length === 0 &&
+    duplicateCreates === 0 &&
+    duplicatePaths === 0 &&
+    runsWithoutExactlyOneTask === 0 &&
+    taskMismatch === 0 &&
+    counters.total.exportCreates === plan.runs;
+  if (!ok)
+    findings.push(
+      `scenario ${id}: ${lost.length} lost, ${duplicateCreates} duplicate creates, ${duplicatePaths} duplicate paths`,
+    );
+
+  const parts = [
+    `${succeeded.length}/${plan.runs} succeeded, ${lost.length} lost (${transient.length} by a transient error)`,
+    `creates ${counters.total.exportCreates} for ${plan.runs} runs, ${duplicateCreates} duplicate creates, ${duplicatePaths} duplicate paths in ${tasksListed} listed tasks`,
+    `${plan.datasets} datasets, tasks ${seconds(plan.durationMs[0])}–${seconds(plan.durationMs[1])}`,
+    `worker SIGKILLs ${workers.kills}` +
+      (workers.unexpectedExits.length ? ` (+${workers.unexpectedExits.length} unexpected exits)` : ''),
+    ...(plan.serverRestarts > 0
+      ? [
+          `dev-server restarts ${restartTimes.length} (${restartTimes.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} down), starts retried ${retriedStarts}`,
+        ]
+      : []),
+    `API faults ${stormOver ? `for the first ${seconds(stormMs)} (${createdDuringStorm} of ${plan.runs} creates under faults)` : 'throughout'}: 5xx ${f.serverErrors}, 429 ${f.throttled}, dropped ${f.dropped} (of ${counters.total.requests} requests in all)`,
+    `reattached ${reattached}, status reads ${reads}`,
+    `start→task created p50 ${spread(createLags)}, task finished→run result p50 ${spread(finishLags)}`,
+    `runs done in ${seconds(runsDoneMs)}, total ${seconds(Date.now() - began)}`,
+  ];
+  return { ok, summary: `${ok ? 'PASS' : 'FAIL'} ${parts.join('; ')}`, details, findings };
+}
+
+export const workerKillsScenario: Scenario = {
+  id: '1',
+  name: 'worker kills + API faults',
+  timeoutMs: (quick) => (quick ? 240_000 : 420_000),
+  run: (ctx) =>
+    runDurability(
+      ctx,
+      '1',
+      ctx.quick
+        ? {
+            runs: 40,
+            datasets: 10,
+            durationMs: [3000, 12_000],
+            kills: 4,
+            serverRestarts: 0,
+            startSpreadMs: 8000,
+            gapMs: [2000, 6000],
+            stormCapMs: 120_000,
+          }
+        : {
+            runs: 200,
+            datasets: 40,
+            durationMs: [5000, 40_000],
+            kills: 10,
+            serverRestarts: 0,
+            startSpreadMs: 30_000,
+            gapMs: [2000, 9000],
+            stormCapMs: 300_000,
+          },
+      false,
+    ),
+};
+
+export const serverRestartsScenario: Scenario = {
+  id: '2',
+  name: 'dev-server restarts + worker kills + API faults',
+  timeoutMs: (quick) => (quick ? 240_000 : 480_000),
+  run: (ctx) =>
+    runDurability(
+      ctx,
+      '2',
+      ctx.quick
+        ? {
+            runs: 40,
+            datasets: 10,
+            durationMs: [3000, 12_000],
+            kills: 1,
+            serverRestarts: 2,
+            startSpreadMs: 8000,
+            gapMs: [2000, 6000],
+            stormCapMs: 120_000,
+          }
+        : {
+            runs: 200,
+            datasets: 40,
+            durationMs: [5000, 40_000],
+            kills: 3,
+            serverRestarts: 2,
+            startSpreadMs: 30_000,
+            gapMs: [2000, 9000],
+            stormCapMs: 300_000,
+          },
+      true,
+    ),
+};
