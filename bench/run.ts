@@ -82,17 +82,18 @@ function configs(quick: boolean) {
   };
   // 5,000 pipelines + 5,000 steps are open at once. A cached workflow costs the worker about 0.3 MiB of RSS
   // (measured: 2,000 cached ≈ 0.8 GiB with a 0.19 GiB idle worker), so caching all 10,000 would need about 3 GiB:
-  // the cache is capped at 1,500 and the rest replay from history when they wake (a few times each).
+  // the cache is capped at 1,000 (1,500 peaked at 1,028 MiB) and the rest replay from history when they wake (a
+  // few times each).
   const scale: ScaleConfig = {
     runs: quick ? 200 : 5000,
     startConcurrency: 50,
     // Under load this machine creates about 3 tasks a second (the whole start of a run: pipeline, child, create
-    // activity, signal, first read); the tasks are aimed to finish once all should exist, plus a margin.
+    // activity, first read); the tasks are aimed to finish once all should exist, plus a margin.
     assumedStartsPerSec: 3,
     waitMarginMs: quick ? 30_000 : 300_000,
     minTaskMs: quick ? 30_000 : 300_000,
     tuning: {
-      WORKER_MAX_CACHED_WORKFLOWS: 1500,
+      WORKER_MAX_CACHED_WORKFLOWS: 1000,
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40,
       WORKER_MAX_CONCURRENT_ACTIVITIES: 200,
     },

@@ -17,6 +17,7 @@ import {
 import { DEFAULT_POLICY, type PollPolicy } from '../polling/policy.js';
 import { pipelineProgressQuery, pollPolicySignal, setPollPolicyUpdate, stepTaskSignal } from './definitions.js';
 import { runMarker } from './marker.js';
+import { DatasetIdKey } from './search-attributes.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { exportStep, intelligentTaskStep, mergePolicy } from './step.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
@@ -71,6 +72,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
   };
   let policyPatch: Partial<PollPolicy> = spec.wait?.policy ?? {};
   setHandler(pipelineProgressQuery, () => progress);
+  // A step tells its task id when a cancel leaves the task behind (see step.ts).
   setHandler(stepTaskSignal, ({ index, taskId }) => {
     const entry = progress.steps[index];
     if (entry) entry.taskId = taskId;
@@ -106,11 +108,14 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       spec: { ...step, datasetId },
       wait: { ...spec.wait, policy: policyPatch },
       marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
+      tellParent: 'on-cancel' as const,
     };
     try {
       const result = await executeChild(step.kind === 'export' ? exportStep : intelligentTaskStep, {
         workflowId: entry.workflowId,
         args: [input],
+        // Set at start, so the step needs no upsert (an event and a visibility write) of its own.
+        typedSearchAttributes: [{ key: DatasetIdKey, value: datasetId }],
         staticSummary: `Step ${index + 1}/${spec.steps.length}: ${stepSummary(step, datasetId)}`,
       });
       entry.state = 'done';

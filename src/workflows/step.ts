@@ -78,7 +78,10 @@ function setUpStep(input: StepInput) {
       log.warn('ignored invalid poll policy', { error: (err as Error).message });
     }
   });
-  if (!input.resume) upsertSearchAttributes([{ key: DatasetIdKey, value: input.spec.datasetId }]);
+  // The pipeline sets the dataset id when it starts the step; a step started on its own sets it here.
+  if (!input.resume && workflowInfo().typedSearchAttributes.get(DatasetIdKey) === undefined) {
+    upsertSearchAttributes([{ key: DatasetIdKey, value: input.spec.datasetId }]);
+  }
   return { resume, progress, wake };
 }
 
@@ -90,7 +93,20 @@ function uncancellable<T>(fn: () => Promise<T>): Promise<T> {
   return CancellationScope.nonCancellable(fn);
 }
 
-/** Records the task on the step and tells the pipeline (when there is one) which task this step works on. */
+/** Tells the pipeline (when there is one) which task this step works on. Never cut short by a cancel. */
+async function tellParent(input: StepInput, taskId: string, reattached: boolean): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  await uncancellable(() =>
+    getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(stepTaskSignal, {
+      index: input.index,
+      taskId,
+      reattached,
+    }),
+  );
+}
+
+/** Records the task on the step (and, for steps started by 0.1.0, tells the pipeline at once). */
 async function adoptTask(
   input: StepInput,
   resume: Partial<StepResume>,
@@ -100,16 +116,7 @@ async function adoptTask(
   resume.taskId = taskId;
   resume.reattached = reattached;
   upsertSearchAttributes([{ key: TaskIdKey, value: taskId }]);
-  const parent = workflowInfo().parent;
-  if (parent) {
-    await uncancellable(() =>
-      getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(stepTaskSignal, {
-        index: input.index,
-        taskId,
-        reattached,
-      }),
-    );
-  }
+  if (input.tellParent !== 'on-cancel') await tellParent(input, taskId, reattached);
 }
 
 function failedTask(ref: TaskRef, read: StatusRead, partial: StepResult): never {
@@ -193,6 +200,7 @@ async function waitWithCleanup(
     // what was left behind is also kept in the memo, where `awaitRun` and the Temporal UI show it.
     const cancellation = { message: `cancelled; ${what}`, taskId: ref.taskId, datasetId: ref.datasetId, leftRunning };
     upsertMemo({ cancellation });
+    if (input.tellParent === 'on-cancel') await tellParent(input, ref.taskId, state.resume.reattached);
     throw new CancelledFailure(cancellation.message, [cancellation]);
   }
 }

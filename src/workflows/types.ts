@@ -100,6 +100,12 @@ export interface StepInput {
   wait: WaitOptions;
   /** Folder name that marks this run's export path; see src/workflows/marker.ts. */
   marker: string;
+  /**
+   * When the step tells the pipeline its task id: 'on-cancel' (only when a cancel leaves the task behind, the one
+   * case the pipeline needs it). Absent in steps started by 0.1.0, which told it at once; kept so their histories
+   * replay (a versioning choice carried in the input, so it costs no marker or search-attribute events).
+   */
+  tellParent?: 'on-cancel';
   resume?: StepResume;
 }
 

@@ -63,10 +63,19 @@ describe('export workflows', () => {
     expect(new Set(transitions).size).toBe(transitions.length);
     expect(h.sim.counters().byDataset[dataset.dataset_id]?.exportCreates).toBe(1);
 
+    const keyword = (name: string) => ({ name, type: 'KEYWORD' }) as never;
     const description = await h.client.workflow.getHandle(workflowId).describe();
-    expect(description.typedSearchAttributes.get({ name: 'ModelArtsDatasetId', type: 'KEYWORD' } as never)).toBe(
-      dataset.dataset_id,
-    );
+    expect(description.typedSearchAttributes.get(keyword('ModelArtsDatasetId'))).toBe(dataset.dataset_id);
+    const stepHandle = h.client.workflow.getHandle(`${workflowId}.step-1`);
+    const stepAttributes = (await stepHandle.describe()).typedSearchAttributes;
+    expect(stepAttributes.get(keyword('ModelArtsDatasetId'))).toBe(dataset.dataset_id);
+    expect(stepAttributes.get(keyword('ModelArtsTaskId'))).toBe(step!.taskId);
+    expect(stepAttributes.get(keyword('ModelArtsTaskStatus'))).toBe('SUCCESSED');
+
+    // A step that ends by itself costs the pipeline no signal (and no workflow task to handle it).
+    const pipelineEvents = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    expect(pipelineEvents.some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(false);
+    expect(pipelineEvents.some((e) => e.childWorkflowExecutionCompletedEventAttributes)).toBe(true);
   });
 
   it('chains export to a new dataset, resolves it by name, and exports that dataset as COCO', async () => {

@@ -1,6 +1,7 @@
 /**
- * Replays committed histories (test/histories, recorded by `npm run histories:record`) through the current
- * workflow bundle: a change that would break workflows already running in production fails here.
+ * Replays committed histories (test/histories, recorded by `npm run histories:record`; older releases' in
+ * subfolders such as 0.1.0/) through the current workflow bundle: a change that would break workflows already
+ * running in production fails here.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,8 +10,8 @@ import { Worker } from '@temporalio/worker';
 const dir = path.resolve('test', 'histories');
 
 it('replays every committed history without non-determinism', async () => {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(5);
+  const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json'));
+  expect(files.length).toBeGreaterThanOrEqual(10);
   const failures: string[] = [];
   for (const file of files) {
     const history = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
@@ -18,7 +19,7 @@ it('replays every committed history without non-determinism', async () => {
       await Worker.runReplayHistory(
         { workflowBundle: { codePath: path.resolve('dist', 'workflow-bundle.js') } },
         history,
-        file.replace(/\.json$/, ''),
+        path.basename(file, '.json'),
       );
     } catch (err) {
       failures.push(`${file}: ${(err as Error).message}`);
