@@ -3,7 +3,7 @@
  * (the suite's shared one is headless), the simulator, and the real worker process. One chained export runs to
  * completion and one export is left waiting on a long task, then the browser filters the workflow list by
  * `ModelArtsDatasetId`, opens the chained run and its steps, and reads the running step's current details.
- * Screenshots go to docs/ for the README.
+ * Screenshots go to test/artifacts/; `UPDATE_SCREENSHOTS=1` writes them to docs/ for the README instead.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -55,10 +55,13 @@ const waitingSpec = {
 /** What a person reads as the run's summary: generated from the spec, as `startRun` sets it. */
 const CHAIN_SUMMARY = summaryOf(parsePipelineSpec(chainSpec));
 
-/** Saves the viewport to docs/, the pointer parked on empty space so nothing shows a hover state. */
+/** A test run leaves the committed README images alone unless asked to refresh them. */
+const SCREENSHOT_DIR = path.resolve(process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : 'test/artifacts');
+
+/** Saves the viewport, the pointer parked on empty space so nothing shows a hover state. */
 async function snap(name: string): Promise<void> {
   await page.mouse.move(760, 1095);
-  await page.screenshot({ path: path.resolve('docs', name) });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, name) });
 }
 
 let server: DevServer;
@@ -108,7 +111,7 @@ beforeAll(async () => {
   expectSucceeded(await awaitRun(client, CHAIN_ID));
   // The waiting step has read the task's status at least once, so it has current details to show.
   await eventually(async () => ((await getProgress(client, WAITING_ID)).step?.statusReads ?? 0) >= 1 || undefined);
-  mkdirSync(path.resolve('docs'), { recursive: true });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
 
 afterAll(async () => {
