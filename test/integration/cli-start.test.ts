@@ -2,12 +2,9 @@
  * The built CLI as users run it (`node bin/modelarts-export.js ...`, a child process) against the suite's dev
  * server, a real worker process and the simulator over HTTP. Needs `npm run build` (npm test does it).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
+import { runCli, type CliResult } from '../support/cli-process.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
-
-const bin = path.resolve('bin', 'modelarts-export.js');
 
 let h: Harness;
 
@@ -17,31 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(...args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    // Only what a user would set: the CLI must find everything else itself.
-    env: {
-      PATH: process.env.PATH ?? '',
-      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '',
-      TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(h.taskQueue, ...args);
 }
 
 // Per test: the integration project's testTimeout is not applied to projects by this Jest version.

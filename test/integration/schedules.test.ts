@@ -4,7 +4,6 @@
  * ...`, so `npm run build` first; npm test does it). Runs are started by trigger and backfill, never by waiting for
  * the clock, so the file takes seconds.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,9 +25,9 @@ import {
 } from '../../src/client/schedules.js';
 import { placeholderValues, scheduledStartTime } from '../../src/workflows/placeholders.js';
 import { DatasetIdKey } from '../../src/workflows/search-attributes.js';
+import { runCli, type CliResult } from '../support/cli-process.js';
 import { createHarness, eventually, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
 
-const bin = path.resolve('bin', 'modelarts-export.js');
 // Per test: the integration project's testTimeout is not applied to projects by this Jest version.
 const TIMEOUT = 120_000;
 const wait = { policy: FAST_POLICY, deadline: '2m' };
@@ -268,30 +267,8 @@ describe('library', () => {
   );
 });
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(...args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '',
-      TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(h.taskQueue, ...args);
 }
 
 describe('modelarts-export schedule (built CLI)', () => {
