@@ -8,7 +8,7 @@ export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
 
 /** Changes the polling policy of a running wait; answers the policy now in force. */
 export const setPollPolicyUpdate = defineUpdate<PollPolicy, [Partial<PollPolicy>]>('setPollPolicy');
-/** A step tells its pipeline which ModelArts task it works on, so the pipeline can report it even after a cancel. */
+/** A cancelled step tells its pipeline which ModelArts task it leaves behind, so the pipeline can report it. */
 export const stepTaskSignal = defineSignal<[{ index: number; taskId: string; reattached: boolean }]>('stepTask');
 
 /** How the pipeline forwards a policy change to the step that is waiting. */

@@ -17,8 +17,8 @@ import {
 import { DEFAULT_POLICY, type PollPolicy } from '../polling/policy.js';
 import { pipelineProgressQuery, pollPolicySignal, setPollPolicyUpdate, stepTaskSignal } from './definitions.js';
 import { runMarker } from './marker.js';
-import { DatasetIdKey } from './search-attributes.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
+import { DatasetIdKey } from './search-attributes.js';
 import { exportStep, intelligentTaskStep, mergePolicy } from './step.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
 
