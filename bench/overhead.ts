@@ -27,6 +27,7 @@ import {
   mdTable,
   mean,
   projectRoot,
+  quantile,
   Scope,
   selfCpuMs,
   startWorkerProcess,
@@ -70,7 +71,8 @@ export interface Batch {
 }
 
 export interface VariantSummary {
-  exportsPerSec: { mean: number; min: number; max: number };
+  /** Median over the rounds: one batch slowed by something else on the machine does not move it. */
+  exportsPerSec: { median: number; min: number; max: number };
   cpuMsPerExport: { worker?: number; server?: number; bench: number };
   /** History events of one sample run: the parent and its step. */
   events: { parent: number; step: number };
@@ -262,7 +264,7 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
       const worker = avg((b) => b.cpuMsPerExport.worker);
       const serverCpu = avg((b) => b.cpuMsPerExport.server);
       summary[variant] = {
-        exportsPerSec: { mean: +mean(rates).toFixed(1), min: Math.min(...rates), max: Math.max(...rates) },
+        exportsPerSec: { median: +quantile(rates, 0.5).toFixed(1), min: Math.min(...rates), max: Math.max(...rates) },
         cpuMsPerExport: {
           ...(worker !== undefined && { worker }),
           ...(serverCpu !== undefined && { server: serverCpu }),
@@ -272,8 +274,10 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
         eventTypes,
       };
     }
-    const ratio = +(summary.ours.exportsPerSec.mean / summary.baseline.exportsPerSec.mean).toFixed(3);
-    const ratioMirror = +(summary.ours.exportsPerSec.mean / summary['baseline-mirror'].exportsPerSec.mean).toFixed(3);
+    const ratio = +(summary.ours.exportsPerSec.median / summary.baseline.exportsPerSec.median).toFixed(3);
+    const ratioMirror = +(summary.ours.exportsPerSec.median / summary['baseline-mirror'].exportsPerSec.median).toFixed(
+      3,
+    );
     return {
       config,
       workerEntry: path.relative(projectRoot, workerEntry),
@@ -301,9 +305,9 @@ export function formatOverhead(r: OverheadResult): string {
         : v === 'baseline'
           ? 'baseline (bare shape)'
           : 'baseline (mirror)',
-      s.exportsPerSec.mean.toFixed(1),
+      s.exportsPerSec.median.toFixed(1),
       `${s.exportsPerSec.min}–${s.exportsPerSec.max}`,
-      v === 'ours' ? '1.00' : (r.summary.ours.exportsPerSec.mean / s.exportsPerSec.mean).toFixed(2),
+      v === 'ours' ? '1.00' : (r.summary.ours.exportsPerSec.median / s.exportsPerSec.median).toFixed(2),
       `${s.events.parent} + ${s.events.step}`,
       `${fmt(cpu.worker)} / ${fmt(cpu.server)} / ${fmt(cpu.bench)}`,
     ];
@@ -313,7 +317,7 @@ export function formatOverhead(r: OverheadResult): string {
     mdTable(
       [
         'workflow',
-        'exports/s (mean)',
+        'exports/s (median)',
         'range',
         'ours ÷ this',
         'events (parent + step)',

@@ -39,6 +39,13 @@ export const reportsProgress = (shape: ProgressShape): boolean => shape.kind ===
 /** Detection target for progress-reporting tasks: min(60 s, max(2 s, 2 % of the duration)). */
 export const detectionTargetMs = (durationMs: number): number => Math.min(60_000, Math.max(2_000, 0.02 * durationMs));
 export const MAX_READS_WITH_PROGRESS = 10;
+/**
+ * Tasks without useful progress are compared with the exponential reference "at the same delay cap": no more reads
+ * than it, and seen within its 60 s cap (plus the read's own latency) of finishing.
+ */
+export const NO_PROGRESS_DELAY_CAP_MS = 60_000;
+/** The replay's default read latency bound (src/polling/replay.ts). */
+const DEFAULT_READ_LATENCY_MS = 250;
 
 export interface Stat {
   reads: number;
@@ -113,8 +120,9 @@ export function runPollingReplay(options: ReplayRunOptions = {}): ReplayRow[] {
         target = `<=${MAX_READS_WITH_PROGRESS} reads, delay<=${fmtMs(limit)}`;
         met = ours.every((r) => r.reads <= MAX_READS_WITH_PROGRESS && r.detectionDelayMs <= limit);
       } else {
-        target = 'reads <= exp ref';
-        met = ours.every((r, i) => r.reads <= (exp[i]?.reads ?? 0));
+        const limit = NO_PROGRESS_DELAY_CAP_MS + (replay.readLatencyMs ?? DEFAULT_READ_LATENCY_MS);
+        target = `reads <= exp ref, delay<=${fmtMs(NO_PROGRESS_DELAY_CAP_MS)}`;
+        met = ours.every((r, i) => r.reads <= (exp[i]?.reads ?? 0) && r.detectionDelayMs <= limit);
       }
       rows.push({
         durationMs,

@@ -177,6 +177,8 @@ export interface WorkerTuningEnv {
   WORKER_MAX_CACHED_WORKFLOWS: number;
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: number;
   WORKER_MAX_CONCURRENT_ACTIVITIES: number;
+  /** Node flags for the worker process, e.g. a heap limit. */
+  NODE_OPTIONS?: string;
 }
 
 export interface WorkerProc {
