@@ -289,6 +289,15 @@ const newSegment = (state: PollState, values: ValueSeen[]): PollState => {
   };
 };
 
+/** Whether progress between the last two values was slower than between the two before (each as fast as it can be). */
+function slowedDown(values: ValueSeen[]): boolean {
+  const [a, b, c] = values.slice(-3);
+  if (!a || !b || !c) return false;
+  const before = (b.progress - a.progress) / Math.max(1, b.firstMs - a.lastMs);
+  const since = (c.progress - b.progress) / Math.max(1, c.firstMs - b.lastMs);
+  return since < before;
+}
+
 /** Records the read in the state; returns the new state. */
 function record(
   prev: PollState,
@@ -350,10 +359,12 @@ function onRead(
 
   let window = windowOf(state);
   if (window === 'inconsistent') {
-    // No constant rate fits the reads: the task slowed down, stalled or sped up. Keep only the last two values
-    // (the local rate), or the stuck value alone after a stall, and model on from there.
+    // No constant rate fits the reads: the task slowed down, stalled or sped up. After a speed-up, keep the last
+    // two values (the local rate). After a stall or a slowdown, keep the latest value alone: the rate since the
+    // previous read averages over a stall of unknown length, and trusting it could sleep far past a finish that
+    // comes with a jump (30 % → 100 %). Blind reads then run until progress moves again.
     const moved = state.values.length > 1 && state.values[state.values.length - 1]!.firstMs === now;
-    state = newSegment(state, state.values.slice(moved ? -2 : -1));
+    state = newSegment(state, state.values.slice(moved && !slowedDown(state.values) ? -2 : -1));
     window = windowOf(state);
     if (window === 'inconsistent') window = undefined;
   }

@@ -41,6 +41,8 @@ export interface ReplayOptions {
   shape: ProgressShape;
   /** Time the task spends queued (status INIT/queuing, progress 0) before it runs. Default 0. */
   queuedMs?: number;
+  /** Time from the task's creation to the first read (creation answer, workflow task, activity). Default 0. */
+  firstReadMs?: number;
   seed: number;
   /** Replay this peer schedule instead of `policy`. */
   referencePolicy?: ReferencePolicy;
@@ -91,7 +93,7 @@ export function simulatePolling(policy: PollPolicy, options: ReplayOptions): Rep
   const latencies = mulberry32(seed ^ 0x85ebca6b);
   const trace: ReplayRead[] = [];
   let state = initialPollState();
-  let t = 0;
+  let t = options.firstReadMs ?? 0;
   for (let reads = 1; reads <= MAX_READS; reads++) {
     const failed = errorRate > 0 && failures() < errorRate;
     if (!failed && t >= finishAt) {

@@ -123,3 +123,29 @@ describe('targets on replay (virtual time, 20 seeds)', () => {
     },
   );
 });
+
+describe('a task that stalls mid-way, then finishes at once', () => {
+  // Progress climbs to 30 % and sits there until the task ends (the simulator's stalled-then-jump). The rate seen
+  // before the stall, or averaged across it, would aim the next read far past the finish (36 min late on a 1 h
+  // task before this case was handled); the stall must turn the policy back to blind reads within its 60 s cap.
+  const shape = stalledThenJump(1, 30);
+  it.each([[10 * 60_000], [3_600_000], [6 * 3_600_000]])(
+    'over %d ms: seen within 60 s of the finish, in fewer reads than the exponential reference',
+    (durationMs) => {
+      for (const firstReadMs of [0, 1_000, 5_000, 15_000]) {
+        for (let seed = 1; seed <= 5; seed++) {
+          const ours = simulatePolling(DEFAULT_POLICY, { durationMs, shape, seed, firstReadMs });
+          const reference = simulatePolling(DEFAULT_POLICY, {
+            durationMs,
+            shape,
+            seed,
+            firstReadMs,
+            referencePolicy: EXPONENTIAL_1S_125,
+          });
+          expect(ours.detectionDelayMs).toBeLessThanOrEqual(60_000 + 250);
+          expect(ours.reads).toBeLessThan(reference.reads);
+        }
+      }
+    },
+  );
+});
