@@ -40,7 +40,7 @@ export {
 } from './client/schedules.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';
-export { createWorker, runWorker, type RunningWorker } from './worker.js';
+export { createWorker, runWorker, type ExtraActivities, type RunningWorker } from './worker.js';
 export {
   workerConfigFromEnv,
   temporalConfigFromEnv,

@@ -28,7 +28,14 @@ export interface RunningWorker {
   close: () => Promise<void>;
 }
 
-export async function createWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+/** Activities hosted beside the ModelArts ones, e.g. for your own workflows in a bundle given by WORKFLOW_BUNDLE_PATH. */
+export type ExtraActivities = NonNullable<WorkerOptions['activities']>;
+
+export async function createWorker(
+  config: WorkerConfig,
+  logger: Logger,
+  extraActivities: ExtraActivities = {},
+): Promise<RunningWorker> {
   installRuntimeLogger(logger, config.tuning.metricsBindAddress);
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
@@ -36,7 +43,7 @@ export async function createWorker(config: WorkerConfig, logger: Logger): Promis
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities(client),
+    activities: { ...createActivities(client), ...extraActivities },
     ...workflowSource(config),
     maxCachedWorkflows: config.tuning.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: config.tuning.maxConcurrentActivityTaskExecutions,
@@ -47,8 +54,12 @@ export async function createWorker(config: WorkerConfig, logger: Logger): Promis
 }
 
 /** Runs until SIGINT/SIGTERM (the SDK's default shutdown signals), then drains within the grace time. */
-export async function runWorker(config: WorkerConfig, logger: Logger = createLogger()): Promise<void> {
-  const { worker, close } = await createWorker(config, logger);
+export async function runWorker(
+  config: WorkerConfig,
+  logger: Logger = createLogger(),
+  extraActivities: ExtraActivities = {},
+): Promise<void> {
+  const { worker, close } = await createWorker(config, logger, extraActivities);
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
