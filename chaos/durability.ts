@@ -22,6 +22,7 @@ import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 import {
   AbortedError,
   awaitRunRetrying,
+  chaosWorkerEnv,
   seconds,
   seeded,
   sleep,
@@ -31,8 +32,7 @@ import {
   WorkerSupervisor,
 } from './support.js';
 
-const ACCESS_KEY = 'CHAOSAKEXAMPLE0001';
-const SECRET_KEY = 'chaos-secret-key-0001';
+const CREDENTIALS = { accessKey: 'CHAOSAKEXAMPLE0001', secretKey: 'chaos-secret-key-0001' };
 /** Fast polling, so 5–40 s tasks are observed promptly (the default policy is tuned for hour-long exports). */
 export const FAST_POLICY = { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 2000 };
 export const API_FAULTS = {
@@ -139,7 +139,7 @@ async function runDurability(
   scope.defer('stop dev server', () => server.stop());
   const sim = await startSimulator({
     seed: ctx.seed + Number(id),
-    credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
+    credentials: [CREDENTIALS],
     defaults: { durationMs: 3000, progress: 'linear' },
   });
   scope.defer('close simulator', () => sim.close());
@@ -169,15 +169,7 @@ async function runDurability(
 
   // --- The worker, as a child process we can SIGKILL ----------------------------------------------------------
   const taskQueue = `chaos-${id}`;
-  const workers = new WorkerSupervisor({
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
-    MODELARTS_ACCESS_KEY: ACCESS_KEY,
-    MODELARTS_SECRET_KEY: SECRET_KEY,
-  });
+  const workers = new WorkerSupervisor(chaosWorkerEnv(server, sim, taskQueue, CREDENTIALS));
   scope.defer('stop worker', () => workers.close());
   await workers.start();
 
@@ -285,7 +277,7 @@ async function runDurability(
   const modelarts = new ModelArtsClient({
     endpoint: sim.url,
     projectId: sim.projectId,
-    auth: new AkSkAuth({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }),
+    auth: new AkSkAuth(CREDENTIALS),
   });
 
   const details: string[] = [];
@@ -417,68 +409,38 @@ async function runDurability(
   return { ok, summary: `${ok ? 'PASS' : 'FAIL'} ${parts.join('; ')}`, details, findings };
 }
 
+/** Run sizes per mode; the scenarios differ only in how many kills and server restarts they add. */
+const SIZES = {
+  quick: {
+    runs: 40,
+    datasets: 10,
+    durationMs: [3000, 12_000],
+    startSpreadMs: 8000,
+    gapMs: [2000, 6000],
+    stormCapMs: 120_000,
+  },
+  full: {
+    runs: 200,
+    datasets: 40,
+    durationMs: [5000, 40_000],
+    startSpreadMs: 30_000,
+    gapMs: [2000, 9000],
+    stormCapMs: 300_000,
+  },
+} satisfies Record<string, Omit<Plan, 'kills' | 'serverRestarts'>>;
+
+const sizes = (quick: boolean) => (quick ? SIZES.quick : SIZES.full);
+
 export const workerKillsScenario: Scenario = {
   id: '1',
   name: 'worker kills + API faults',
   timeoutMs: (quick) => (quick ? 240_000 : 420_000),
-  run: (ctx) =>
-    runDurability(
-      ctx,
-      '1',
-      ctx.quick
-        ? {
-            runs: 40,
-            datasets: 10,
-            durationMs: [3000, 12_000],
-            kills: 4,
-            serverRestarts: 0,
-            startSpreadMs: 8000,
-            gapMs: [2000, 6000],
-            stormCapMs: 120_000,
-          }
-        : {
-            runs: 200,
-            datasets: 40,
-            durationMs: [5000, 40_000],
-            kills: 10,
-            serverRestarts: 0,
-            startSpreadMs: 30_000,
-            gapMs: [2000, 9000],
-            stormCapMs: 300_000,
-          },
-      false,
-    ),
+  run: (ctx) => runDurability(ctx, '1', { ...sizes(ctx.quick), kills: ctx.quick ? 4 : 10, serverRestarts: 0 }, false),
 };
 
 export const serverRestartsScenario: Scenario = {
   id: '2',
   name: 'dev-server restarts + worker kills + API faults',
   timeoutMs: (quick) => (quick ? 240_000 : 480_000),
-  run: (ctx) =>
-    runDurability(
-      ctx,
-      '2',
-      ctx.quick
-        ? {
-            runs: 40,
-            datasets: 10,
-            durationMs: [3000, 12_000],
-            kills: 1,
-            serverRestarts: 2,
-            startSpreadMs: 8000,
-            gapMs: [2000, 6000],
-            stormCapMs: 120_000,
-          }
-        : {
-            runs: 200,
-            datasets: 40,
-            durationMs: [5000, 40_000],
-            kills: 3,
-            serverRestarts: 2,
-            startSpreadMs: 30_000,
-            gapMs: [2000, 9000],
-            stormCapMs: 300_000,
-          },
-      true,
-    ),
+  run: (ctx) => runDurability(ctx, '2', { ...sizes(ctx.quick), kills: ctx.quick ? 1 : 3, serverRestarts: 2 }, true),
 };

@@ -16,10 +16,9 @@ import { startDevServer } from '../devserver/dev-server.js';
 import { SpecError, parsePipelineSpec } from '../spec/pipeline.js';
 import { startSimulator } from '../simulator/index.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
-import { cell, cliEntry, runNode, startWorkerChild, SwappableClient, workerEntry } from './support.js';
+import { cell, chaosWorkerEnv, cliEntry, runNode, startWorkerChild, SwappableClient, workerEntry } from './support.js';
 
-const ACCESS_KEY = 'CHAOSAKEXAMPLE0003';
-const SECRET_KEY = 'chaos-secret-key-0003';
+const CREDENTIALS = { accessKey: 'CHAOSAKEXAMPLE0003', secretKey: 'chaos-secret-key-0003' };
 
 interface Verdict {
   rejected: boolean;
@@ -64,22 +63,14 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
   scope.defer('stop dev server', () => server.stop());
   const sim = await startSimulator({
     seed: ctx.seed + 3,
-    credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
+    credentials: [CREDENTIALS],
     defaults: { durationMs: 1000, progress: 'linear' },
   });
   scope.defer('close simulator', () => sim.close());
   const dataset = sim.createDataset({ dataset_name: 'chaos-malformed' });
   const DS = dataset.dataset_id;
   const taskQueue = 'chaos-3';
-  const workerEnv: Record<string, string> = {
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
-    MODELARTS_ACCESS_KEY: ACCESS_KEY,
-    MODELARTS_SECRET_KEY: SECRET_KEY,
-  };
+  const workerEnv = chaosWorkerEnv(server, sim, taskQueue, CREDENTIALS);
   const worker = await startWorkerChild(workerEnv);
   scope.defer('stop worker', () => worker.kill());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-chaos-3-'));

@@ -197,6 +197,24 @@ export interface WorkerOptions {
 
 const TAIL = 256 * 1024;
 
+/** Environment of a worker child: the scenario's dev server, simulator, task queue and AK/SK pair. */
+export function chaosWorkerEnv(
+  server: { address: string; namespace: string },
+  sim: { url: string; projectId: string },
+  taskQueue: string,
+  credentials: { accessKey: string; secretKey: string },
+): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    MODELARTS_ENDPOINT: sim.url,
+    MODELARTS_PROJECT_ID: sim.projectId,
+    MODELARTS_ACCESS_KEY: credentials.accessKey,
+    MODELARTS_SECRET_KEY: credentials.secretKey,
+  };
+}
+
 /** Starts the real worker as a child process and waits for its "worker started" log line. */
 export async function startWorkerChild(env: Record<string, string>, options: WorkerOptions = {}): Promise<WorkerChild> {
   const args = options.entry === 'cli' ? [cliEntry, 'worker'] : [workerEntry];
