@@ -5,23 +5,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run } from '../../src/cli/main.js';
 import { buildListQuery } from '../../src/cli/list.js';
 import { bar, describeProgress } from '../../src/cli/progress-view.js';
-
-// Nothing listens here: a command that tried to connect would say "cannot reach Temporal".
-const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'default' };
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env,
-  });
-  return { code, stdout, stderr };
-}
+import { cli, rejected } from '../support/cli-in-process.js';
 
 const base = ['start', '--dataset', 'ds1', '--path', '/bucket/out/', '--dry-run'];
 
@@ -38,14 +24,6 @@ async function dryRun(...flags: string[]) {
 
 async function request(...flags: string[]) {
   return (await dryRun(...flags)).steps[0]!.request;
-}
-
-async function rejected(...argv: string[]) {
-  const r = await cli(...argv);
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe('');
-  expect(r.stderr).not.toMatch(/cannot reach Temporal/);
-  return r.stderr;
 }
 
 describe('start: flags → create-export-task request', () => {

@@ -3,7 +3,6 @@
  * zones, overlap; the library's ScheduleOptionsError and the CLI's exit 2, both without contacting Temporal.
  */
 import { Client, Connection } from '@temporalio/client';
-import { run } from '../../src/cli/main.js';
 import {
   backfillSchedule,
   calendarToCron,
@@ -14,6 +13,7 @@ import {
 } from '../../src/client/schedules.js';
 import { SpecError } from '../../src/spec/pipeline.js';
 import { cronProblem, parseInterval, timeZoneProblem } from '../../src/spec/schedule.js';
+import { cli, rejected } from '../support/cli-in-process.js';
 
 describe('cron expressions', () => {
   it.each([
@@ -187,28 +187,6 @@ describe('library: rejected before anything is created', () => {
 });
 
 describe('CLI: schedule flags', () => {
-  // Nothing listens here: a command that tried to connect would say "cannot reach Temporal".
-  const env = { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_NAMESPACE: 'default' };
-
-  async function cli(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      env,
-    });
-    return { code, stdout, stderr };
-  }
-
-  async function rejected(...argv: string[]) {
-    const r = await cli(...argv);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).not.toMatch(/cannot reach Temporal/);
-    return r.stderr;
-  }
-
   const base = ['schedule', 'create', 'nightly', '--dataset', 'ds1', '--path', '/bucket/{date}/'];
 
   it('create --dry-run prints the validated schedule and spec (placeholders kept, time zone carried)', async () => {
