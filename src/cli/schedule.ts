@@ -17,6 +17,7 @@ import {
   unpauseSchedule,
   type ScheduleInfo,
   type ScheduleListEntry,
+  type ScheduleTiming,
 } from '../client/schedules.js';
 import { summaryOf } from '../client/runs.js';
 import { parseDuration } from '../spec/duration.js';
@@ -164,15 +165,9 @@ function formatMs(ms: number): string {
 // create
 // ---------------------------------------------------------------------------------------------------------------
 
-interface CreateFlags extends ExportFlags {
+/** commander gives the repeatable --cron as a list; the other timing flags are the library's options as they are. */
+interface CreateFlags extends ExportFlags, Omit<ScheduleTiming, 'cron'> {
   cron?: string[];
-  every?: string;
-  timezone?: string;
-  overlap?: Overlap;
-  catchupWindow?: string;
-  pauseOnFailure?: boolean;
-  note?: string;
-  paused?: boolean;
   dataset?: string;
   path?: string;
   spec?: string;
