@@ -17,6 +17,7 @@ DB_PORT="${DB_PORT:-5432}"
 DBNAME="${DBNAME:-temporal}"
 VISIBILITY_DBNAME="${VISIBILITY_DBNAME:-temporal_visibility}"
 SQL_PLUGIN_NAME="${SQL_PLUGIN_NAME:-postgres12}"
+# Where the admin-tools image keeps the schema; a native install points it at the server module's copy.
 SCHEMA_ROOT="${SCHEMA_ROOT:-/etc/temporal/schema/postgresql/v12}"
 WAIT_ATTEMPTS="${WAIT_ATTEMPTS:-60}"
 WAIT_SECONDS="${WAIT_SECONDS:-2}"
@@ -37,9 +38,20 @@ sql_tool() {
     --db "$database" "$@"
 }
 
+# pg_isready where it exists (a native install has Debian's postgresql-client), else nc (the admin-tools image
+# has BusyBox nc and no PostgreSQL client). With neither, say so now rather than after WAIT_ATTEMPTS failures.
+if command -v pg_isready >/dev/null 2>&1; then
+  reachable() { pg_isready -q -h "$POSTGRES_SEEDS" -p "$DB_PORT" -t 5; }
+elif command -v nc >/dev/null 2>&1; then
+  reachable() { nc -z -w 5 "$POSTGRES_SEEDS" "$DB_PORT"; }
+else
+  log "cannot wait for PostgreSQL: neither pg_isready nor nc is installed (apt-get install postgresql-client)"
+  exit 1
+fi
+
 log "waiting for PostgreSQL at $POSTGRES_SEEDS:$DB_PORT"
 tries=0
-until nc -z -w 5 "$POSTGRES_SEEDS" "$DB_PORT"; do
+until reachable; do
   tries=$((tries + 1))
   if [ "$tries" -ge "$WAIT_ATTEMPTS" ]; then
     log "PostgreSQL at $POSTGRES_SEEDS:$DB_PORT is still unreachable after $tries attempts; giving up"
@@ -53,7 +65,8 @@ setup_database() {
   database="$1"
   versioned_dir="$SCHEMA_ROOT/$2/versioned"
   if [ ! -d "$versioned_dir" ]; then
-    log "schema folder $versioned_dir is missing from this admin-tools image"
+    log "schema folder $2/versioned not found under SCHEMA_ROOT=$SCHEMA_ROOT (natively: the server module's" \
+      "schema/postgresql/v12 folder, see deploy/README.md)"
     exit 1
   fi
   log "database $database: create (kept if it exists)"
