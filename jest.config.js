@@ -20,6 +20,8 @@ export default {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // The native production stack (`npm run test:stack`): PostgreSQL, temporal-server, UI, 3 workers.
+    { ...esm, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
   ],
   // Integration tests wait on real timers and real processes.
   testTimeout: 120_000,

@@ -17,6 +17,7 @@ import { registerDev } from './dev.js';
 import { registerList } from './list.js';
 import { registerSchedule } from './schedule.js';
 import { registerSimulator } from './simulator.js';
+import { registerStack } from './stack.js';
 import { registerStart } from './start.js';
 import { registerStatus } from './status.js';
 import { registerWorker } from './worker.js';
@@ -61,6 +62,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerWorker(program, ctx);
   registerSimulator(program, ctx);
   registerDev(program, ctx);
+  registerStack(program, ctx);
   return program;
 }
 

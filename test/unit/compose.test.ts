@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ComposeFile } from '../../src/stack/compose-file.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const composeFile = path.join(repo, 'docker-compose.yml');
@@ -186,10 +187,10 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     const services = configServices();
     const image = (name: string) => /^ {4}image: (.+)$/m.exec(services.get(name)!.text)?.[1];
     expect(image('postgresql')).toBe('postgres:16');
-    expect(image('temporal-schema-setup')).toBe('temporalio/admin-tools:1.30.1');
-    expect(image('temporal-create-namespace')).toBe('temporalio/admin-tools:1.30.1');
-    expect(image('temporal')).toBe('temporalio/server:1.30.1');
-    expect(image('temporal-ui')).toBe('temporalio/ui:2.34.0');
+    expect(image('temporal-schema-setup')).toBe('temporalio/admin-tools:1.32.1');
+    expect(image('temporal-create-namespace')).toBe('temporalio/admin-tools:1.32.1');
+    expect(image('temporal')).toBe('temporalio/server:1.32.1');
+    expect(image('temporal-ui')).toBe('temporalio/ui:2.54.1');
     // Every image carries an explicit tag; none is the deprecated temporalio/auto-setup.
     for (const service of services.values()) {
       expect({ name: service.name, image: image(service.name) }).toEqual({
@@ -239,6 +240,31 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     expect(mount).toBeDefined();
     expect(existsSync(path.join(mount!.split(':')[0]!, path.posix.basename(dynamicConfig)))).toBe(true);
     expect(listOf(temporal, 'ports')).toEqual(['127.0.0.1:7233:7233/tcp']);
+    // Decided before the first start (the shard count cannot change later), and no-auth said out loud.
+    expect(env.get('NUM_HISTORY_SHARDS')).toBe('4');
+    expect(
+      environmentOf(configServices({ NUM_HISTORY_SHARDS: '512' }).get('temporal')!).get('NUM_HISTORY_SHARDS'),
+    ).toBe('512');
+    expect(env.get('TEMPORAL_ALLOW_NO_AUTH')).toBe('true');
+  });
+
+  it('gives the native stack (src/stack/compose-file.ts) the same versions and environments as docker-compose', () => {
+    const vars = {
+      POSTGRES_PASSWORD: 'from-shell',
+      TEMPORAL_NAMESPACE: 'team-a',
+      MODELARTS_ACCESS_KEY: 'AK',
+      OS_PASSWORD: 'p',
+    };
+    const fromCompose = configServices(vars, 'simulator');
+    const native = new ComposeFile(composeFile);
+    for (const [name, service] of fromCompose) {
+      const expected = Object.fromEntries([...environmentOf(service)].filter(([, v]) => v !== null));
+      expect({ name, env: native.environment(name, vars) }).toEqual({ name, env: expected });
+    }
+    const tag = (name: string) => /:([^:]+)$/.exec(fromCompose.get(name)!.text.match(/image: (\S+)/)![1]!)![1];
+    expect(native.imageTag('temporal', vars)).toBe(tag('temporal'));
+    expect(native.imageTag('temporal-ui', vars)).toBe(tag('temporal-ui'));
+    expect(native.imageTag('temporal', { TEMPORAL_VERSION: '1.32.0' })).toBe('1.32.0');
   });
 
   it('creates the namespace and the search attributes once the server is healthy', () => {
@@ -519,8 +545,12 @@ describe('deploy/create-namespace.sh against a stubbed Temporal CLI', () => {
   });
 });
 
-describe('deploy/setup-postgres.sh against stubbed temporal-sql-tool and nc', () => {
-  it('creates and migrates both databases, with the password kept off the command line', () => {
+describe('deploy/setup-postgres.sh against stubbed temporal-sql-tool, pg_isready and nc', () => {
+  /**
+   * Runs the script with only stubs on PATH (everything else it uses is a shell builtin), so which of
+   * pg_isready and nc it waits with is decided by the stubs given.
+   */
+  function setup(stubs: Record<string, string>, env: Record<string, string> = {}) {
     const dir = mkdtempSync(path.join(scratch, 'pg-'));
     const bin = path.join(dir, 'bin');
     mkdirSync(bin);
@@ -528,21 +558,30 @@ describe('deploy/setup-postgres.sh against stubbed temporal-sql-tool and nc', ()
     for (const sub of ['temporal', 'visibility'])
       mkdirSync(path.join(schemaRoot, sub, 'versioned'), { recursive: true });
     const log = path.join(dir, 'calls');
-    stub(bin, 'nc', 'exit 0');
-    stub(bin, 'temporal-sql-tool', `echo "$* | SQL_PASSWORD=$SQL_PASSWORD" >> "${log}"`);
+    writeFileSync(log, '');
+    stub(bin, 'temporal-sql-tool', `echo "temporal-sql-tool $* | SQL_PASSWORD=$SQL_PASSWORD" >> "${log}"`);
+    stub(bin, 'sleep', 'exit 0');
+    for (const [name, body] of Object.entries(stubs)) stub(bin, name, `echo "${name} $*" >> "${log}"\n${body}`);
     const result = spawnSync('/bin/sh', [path.join(deployDir, 'setup-postgres.sh')], {
       encoding: 'utf8',
       env: {
-        PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        PATH: bin,
         POSTGRES_SEEDS: 'postgresql',
         POSTGRES_USER: 'temporal',
         POSTGRES_PWD: 'pw-123',
         SCHEMA_ROOT: schemaRoot,
+        ...env,
       },
     });
+    return { result, calls: readFileSync(log, 'utf8').trim().split('\n'), schemaRoot };
+  }
+
+  it('waits with pg_isready, then creates and migrates both databases, with the password kept off the command line', () => {
+    const { result, calls, schemaRoot } = setup({ pg_isready: 'exit 0', nc: 'exit 0' });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    const common = '--plugin postgres12 --ep postgresql -p 5432 -u temporal';
-    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+    const common = 'temporal-sql-tool --plugin postgres12 --ep postgresql -p 5432 -u temporal';
+    expect(calls).toEqual([
+      'pg_isready -q -h postgresql -p 5432 -t 5',
       `${common} --db temporal create | SQL_PASSWORD=pw-123`,
       `${common} --db temporal setup-schema -v 0.0 | SQL_PASSWORD=pw-123`,
       `${common} --db temporal update-schema -d ${schemaRoot}/temporal/versioned | SQL_PASSWORD=pw-123`,
@@ -550,6 +589,32 @@ describe('deploy/setup-postgres.sh against stubbed temporal-sql-tool and nc', ()
       `${common} --db temporal_visibility setup-schema -v 0.0 | SQL_PASSWORD=pw-123`,
       `${common} --db temporal_visibility update-schema -d ${schemaRoot}/visibility/versioned | SQL_PASSWORD=pw-123`,
     ]);
+  });
+
+  it('waits with nc where there is no pg_isready (the admin-tools image)', () => {
+    const { result, calls } = setup({ nc: 'exit 0' });
+    expect(result.status).toBe(0);
+    expect(calls[0]).toBe('nc -z -w 5 postgresql 5432');
+  });
+
+  it('fails at once, saying what to install, with neither pg_isready nor nc', () => {
+    const { result, calls } = setup({});
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('neither pg_isready nor nc is installed');
+    expect(calls).toEqual(['']);
+  });
+
+  it('gives up after WAIT_ATTEMPTS when PostgreSQL never answers', () => {
+    const { result, calls } = setup({ pg_isready: 'exit 2' }, { WAIT_ATTEMPTS: '3' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('still unreachable after 3 attempts');
+    expect(calls.filter((c) => c.startsWith('pg_isready'))).toHaveLength(3);
+  });
+
+  it('names SCHEMA_ROOT when the schema is not there', () => {
+    const { result } = setup({ pg_isready: 'exit 0' }, { SCHEMA_ROOT: '/nonexistent/v12' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('schema folder temporal/versioned not found under SCHEMA_ROOT=/nonexistent/v12');
   });
 });
 

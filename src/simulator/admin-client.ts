@@ -1,0 +1,33 @@
+/** The simulator's admin API over HTTP, for a simulator in another process (the native stack, chaos runs). */
+import type { Counters, FaultConfig, SeedDataset, TaskBehavior } from './types.js';
+
+export class SimulatorAdmin {
+  constructor(readonly url: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  createDataset(seed: SeedDataset): Promise<{ dataset_id: string }> {
+    return this.call('POST', '/_sim/datasets', seed);
+  }
+
+  setBehavior(datasetId: string, behavior: Partial<TaskBehavior>): Promise<void> {
+    return this.call('PUT', `/_sim/datasets/${datasetId}/behavior`, behavior);
+  }
+
+  setFaults(faults: FaultConfig): Promise<FaultConfig> {
+    return this.call('PUT', '/_sim/faults', faults);
+  }
+
+  counters(): Promise<Counters> {
+    return this.call('GET', '/_sim/counters');
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The production topology of docker-compose.yml, run natively on this machine: PostgreSQL (Debian's), the schema
+ * job (deploy/setup-postgres.sh), the Temporal server, the namespace job (deploy/create-namespace.sh), the Web UI,
+ * the simulator and N workers. Versions and environments come from docker-compose.yml itself.
+ *
+ * Where native differs from compose, and why: containers have a network of their own, so here every process binds
+ * 127.0.0.1 on ports taken from one base port; the deploy files are read from the checkout instead of mounts; the
+ * schema comes from the server's Go module instead of the admin-tools image; and the UI gets `host: 127.0.0.1`
+ * (the image binds every interface).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { projectRoot, resolveTemporalCli } from '../devserver/resolve-cli.js';
+import { DEMO_CREDENTIALS, DEMO_PROJECT_ID } from '../simulator/index.js';
+import { ensureStackBinaries, type StackBinaries } from './binaries.js';
+import { ComposeFile } from './compose-file.js';
+import { PostgresCluster } from './postgres.js';
+import { isAlive, sleep, startDetached, stopPid, waitUntil, type ProcessSpec } from './processes.js';
+
+const run = promisify(execFile);
+
+export const DEFAULT_STACK_DIR = path.join(projectRoot, '.data', 'stack');
+export const DEFAULT_BASE_PORT = 7400;
+
+/** Every port of the stack, from one base so that two stacks (or a dev server) never collide. */
+export function stackPorts(base: number) {
+  return {
+    frontend: base,
+    frontendHttp: base + 1,
+    internalFrontend: base + 2,
+    history: base + 3,
+    matching: base + 4,
+    worker: base + 5,
+    frontendMembership: base + 10,
+    internalFrontendMembership: base + 11,
+    historyMembership: base + 12,
+    matchingMembership: base + 13,
+    workerMembership: base + 14,
+    postgres: base + 32,
+    ui: base + 80,
+    simulator: base + 90,
+  };
+}
+export type StackPorts = ReturnType<typeof stackPorts>;
+
+export interface StackOptions {
+  dir?: string;
+  basePort?: number;
+  workers?: number;
+  /** Extra environment for the workers (e.g. a test's polling settings). */
+  workerEnv?: Record<string, string>;
+  log?: (message: string) => void;
+}
+
+/** What `stack down` and `stack status` need from another process: written to <dir>/stack.json. */
+export interface StackState {
+  basePort: number;
+  namespace: string;
+  postgresDir: string;
+  pids: { server?: number; ui?: number; simulator?: number; workers: number[] };
+  /** Workers ever started: names each new worker's log (worker-N.log), also after a kill. */
+  workersStarted: number;
+}
+
+type Log = (message: string) => void;
+
+export class NativeStack {
+  readonly ports: StackPorts;
+  readonly compose = new ComposeFile();
+  private readonly vars: Record<string, string | undefined>;
+
+  private constructor(
+    readonly dir: string,
+    readonly state: StackState,
+    private readonly binaries: StackBinaries,
+    private readonly temporalCli: string,
+    readonly postgres: PostgresCluster,
+    private readonly workerEnvExtra: Record<string, string>,
+    private readonly log: Log,
+  ) {
+    this.ports = stackPorts(state.basePort);
+    // The shell plays compose's part for ${VAR:-default}: TEMPORAL_VERSION, POSTGRES_PASSWORD, ... as documented.
+    this.vars = { ...process.env };
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.ports.frontend}`;
+  }
+  get namespace(): string {
+    return this.state.namespace;
+  }
+  get uiUrl(): string {
+    return `http://127.0.0.1:${this.ports.ui}`;
+  }
+  get simulatorUrl(): string {
+    return `http://127.0.0.1:${this.ports.simulator}`;
+  }
+
+  private logFile(name: string): string {
+    return path.join(this.dir, 'logs', `${name}.log`);
+  }
+
+  private async saveState(): Promise<void> {
+    await writeFile(path.join(this.dir, 'stack.json'), `${JSON.stringify(this.state, null, 2)}\n`);
+  }
+
+  private pathWith(...dirs: string[]): string {
+    return [...dirs, process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter);
+  }
+
+  /** Brings everything up in compose's dependency order; parts already running are kept. */
+  static async up(options: StackOptions = {}): Promise<NativeStack> {
+    const log = options.log ?? (() => undefined);
+    const dir = path.resolve(options.dir ?? DEFAULT_STACK_DIR);
+    await mkdir(path.join(dir, 'logs'), { recursive: true });
+    const previous = readState(dir);
+    const basePort = options.basePort ?? previous?.basePort ?? DEFAULT_BASE_PORT;
+    const compose = new ComposeFile();
+    const versions = {
+      server: compose.imageTag('temporal', process.env),
+      ui: compose.imageTag('temporal-ui', process.env),
+    };
+    const binaries = await ensureStackBinaries(versions, log);
+    const cli = await resolveTemporalCli(log);
+    const dbEnv = compose.environment('temporal', process.env);
+    const postgres = await PostgresCluster.open({
+      dir: path.join(dir, 'postgresql'),
+      port: stackPorts(basePort).postgres,
+      user: dbEnv.POSTGRES_USER!,
+      password: dbEnv.POSTGRES_PWD!,
+    });
+    const state: StackState = {
+      basePort,
+      namespace: compose.environment('temporal-create-namespace', process.env).NAMESPACE ?? 'default',
+      postgresDir: postgres.dir,
+      pids: { ...previous?.pids, workers: (previous?.pids.workers ?? []).filter(isAlive) },
+      workersStarted: previous?.workersStarted ?? 0,
+    };
+    const stack = new NativeStack(dir, state, binaries, cli.path, postgres, options.workerEnv ?? {}, log);
+    await stack.saveState();
+    await postgres.start();
+    await stack.runJob('temporal-schema-setup', 'setup-postgres.sh', {
+      POSTGRES_SEEDS: '127.0.0.1',
+      DB_PORT: String(stack.ports.postgres),
+      SCHEMA_ROOT: binaries.schemaRoot,
+    });
+    await stack.startServer();
+    await stack.runJob('temporal-create-namespace', 'create-namespace.sh', { TEMPORAL_ADDRESS: stack.address });
+    await stack.startUi();
+    await stack.startSimulator();
+    while (stack.state.pids.workers.length < (options.workers ?? 1)) await stack.startWorker();
+    return stack;
+  }
+
+  /** A one-shot compose job: its script from deploy/, its environment from the compose file. */
+  private async runJob(service: string, script: string, overrides: Record<string, string>): Promise<void> {
+    const started = Date.now();
+    const env = {
+      ...this.compose.environment(service, this.vars),
+      ...overrides,
+      PATH: this.pathWith(this.binaries.binDir, path.dirname(this.temporalCli)),
+    };
+    try {
+      const { stdout, stderr } = await run('/bin/sh', [path.join(projectRoot, 'deploy', script)], { env });
+      await writeFile(this.logFile(service), stdout + stderr, { flag: 'a' });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      throw new Error(`${service} (deploy/${script}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+    this.log(`${service}: done in ${Date.now() - started} ms`);
+  }
+
+  private serverEnv(): Record<string, string> {
+    const p = this.ports;
+    return {
+      ...this.compose.environment('temporal', this.vars),
+      POSTGRES_SEEDS: '127.0.0.1',
+      DB_PORT: String(p.postgres),
+      BIND_ON_IP: '127.0.0.1',
+      DYNAMIC_CONFIG_FILE_PATH: path.join(projectRoot, 'deploy', 'dynamicconfig', 'development-sql.yaml'),
+      FRONTEND_GRPC_PORT: String(p.frontend),
+      FRONTEND_HTTP_PORT: String(p.frontendHttp),
+      FRONTEND_MEMBERSHIP_PORT: String(p.frontendMembership),
+      INTERNAL_FRONTEND_GRPC_PORT: String(p.internalFrontend),
+      INTERNAL_FRONTEND_MEMBERSHIP_PORT: String(p.internalFrontendMembership),
+      HISTORY_GRPC_PORT: String(p.history),
+      HISTORY_MEMBERSHIP_PORT: String(p.historyMembership),
+      MATCHING_GRPC_PORT: String(p.matching),
+      MATCHING_MEMBERSHIP_PORT: String(p.matchingMembership),
+      WORKER_GRPC_PORT: String(p.worker),
+      WORKER_MEMBERSHIP_PORT: String(p.workerMembership),
+      PATH: this.pathWith(),
+    };
+  }
+
+  private async launch(spec: Omit<ProcessSpec, 'logFile'>, ready: () => Promise<boolean>, timeoutMs = 60_000) {
+    const logFile = this.logFile(spec.name);
+    const started = Date.now();
+    const pid = startDetached({ ...spec, logFile });
+    await waitUntil(spec.name, pid, logFile, ready, timeoutMs);
+    this.log(`${spec.name}: ready in ${Date.now() - started} ms (pid ${pid})`);
+    return pid;
+  }
+
+  async startServer(): Promise<void> {
+    if (this.state.pids.server && isAlive(this.state.pids.server)) return;
+    this.state.pids.server = await this.launch(
+      {
+        name: 'temporal',
+        command: this.binaries.temporalServer,
+        args: ['start'],
+        env: this.serverEnv(),
+        cwd: this.dir,
+      },
+      () => frontendHealthy(this.address),
+    );
+    await this.saveState();
+  }
+
+  /** Stops the server (SIGTERM, as `docker compose restart temporal` does) and starts it again. */
+  async restartServer(): Promise<void> {
+    if (this.state.pids.server) await stopPid(this.state.pids.server);
+    this.state.pids.server = undefined;
+    await this.startServer();
+  }
+
+  private async startUi(): Promise<void> {
+    if (this.state.pids.ui && isAlive(this.state.pids.ui)) return;
+    const env = {
+      ...this.compose.environment('temporal-ui', this.vars),
+      TEMPORAL_ADDRESS: this.address,
+      TEMPORAL_UI_PORT: String(this.ports.ui),
+      TEMPORAL_CORS_ORIGINS: this.uiUrl,
+      PATH: this.pathWith(),
+    };
+    const args = ['--root', this.binaries.uiRoot, '--config', 'config', '--env', 'docker', 'start'];
+    this.state.pids.ui = await this.launch({ name: 'temporal-ui', command: this.binaries.uiServer, args, env }, () =>
+      httpOk(this.uiUrl),
+    );
+    await this.saveState();
+  }
+
+  private async startSimulator(): Promise<void> {
+    if (this.state.pids.simulator && isAlive(this.state.pids.simulator)) return;
+    const args = [
+      path.join(projectRoot, 'bin', 'modelarts-export.js'),
+      'simulator',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(this.ports.simulator),
+    ];
+    const env = { ...this.compose.environment('simulator', this.vars), PATH: this.pathWith() };
+    this.state.pids.simulator = await this.launch({ name: 'simulator', command: process.execPath, args, env }, () =>
+      httpOk(`${this.simulatorUrl}/_sim/health`),
+    );
+    await this.saveState();
+  }
+
+  /** The environment compose gives a worker, pointed at this stack's server and simulator. */
+  workerEnv(): Record<string, string> {
+    return {
+      ...this.compose.environment('worker', this.vars),
+      TEMPORAL_ADDRESS: this.address,
+      TEMPORAL_NAMESPACE: this.namespace,
+      MODELARTS_ENDPOINT: this.simulatorUrl,
+      MODELARTS_PROJECT_ID: DEMO_PROJECT_ID,
+      MODELARTS_ACCESS_KEY: DEMO_CREDENTIALS.accessKey,
+      MODELARTS_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
+      PATH: this.pathWith(),
+      ...this.workerEnvExtra,
+    };
+  }
+
+  /** Log files of every worker started so far, live or not. */
+  workerLogs(): string[] {
+    return Array.from({ length: this.state.workersStarted }, (_, i) => this.logFile(`worker-${i + 1}`));
+  }
+
+  async startWorker(): Promise<number> {
+    const name = `worker-${++this.state.workersStarted}`;
+    const logFile = this.logFile(name);
+    const offset = existsSync(logFile) ? readFileSync(logFile).length : 0;
+    const pid = await this.launch(
+      {
+        name,
+        command: process.execPath,
+        args: [path.join(projectRoot, 'bin', 'modelarts-export.js'), 'worker'],
+        env: this.workerEnv(),
+      },
+      async () => readFileSync(logFile).subarray(offset).includes('worker started'),
+    );
+    this.state.pids.workers.push(pid);
+    await this.saveState();
+    return pid;
+  }
+
+  /** SIGKILL, as in a machine crash: no graceful shutdown, activities in flight are lost. */
+  async killWorker(pid: number): Promise<void> {
+    await stopPid(pid, 0, 'SIGKILL');
+    this.state.pids.workers = this.state.pids.workers.filter((p) => p !== pid);
+    await this.saveState();
+  }
+
+  async down(options: { keepData?: boolean } = {}): Promise<void> {
+    await stopStack(this.dir, options);
+  }
+}
+
+function readState(dir: string): StackState | undefined {
+  const file = path.join(dir, 'stack.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : undefined;
+}
+
+async function frontendHealthy(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    const response = await connection.healthService.check({});
+    return response.status === 1; // SERVING
+  } finally {
+    await connection.close();
+  }
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return response.ok;
+}
+
+/** Stops every process of the stack in `dir` (workers first, PostgreSQL last); removes its data unless kept. */
+export async function stopStack(dir = DEFAULT_STACK_DIR, options: { keepData?: boolean } = {}): Promise<void> {
+  const state = readState(dir);
+  if (state) {
+    await Promise.all(state.pids.workers.map((pid) => stopPid(pid)));
+    for (const pid of [state.pids.simulator, state.pids.ui, state.pids.server]) if (pid) await stopPid(pid);
+    const ports = stackPorts(state.basePort);
+    const postgres = await PostgresCluster.open({
+      dir: state.postgresDir,
+      port: ports.postgres,
+      user: '',
+      password: '',
+    });
+    await postgres.stop();
+    if (!options.keepData) await rm(state.postgresDir, { recursive: true, force: true });
+  }
+  if (!options.keepData) await rm(dir, { recursive: true, force: true });
+  await sleep(0);
+}
+
+export interface StackStatusRow {
+  part: string;
+  running: boolean;
+  detail: string;
+}
+
+export async function stackStatus(dir = DEFAULT_STACK_DIR): Promise<StackStatusRow[] | undefined> {
+  const state = readState(dir);
+  if (!state) return undefined;
+  const ports = stackPorts(state.basePort);
+  const postgres = await PostgresCluster.open({ dir: state.postgresDir, port: ports.postgres, user: '', password: '' });
+  const pidRow = (part: string, pid: number | undefined, detail: string) => ({
+    part,
+    running: pid !== undefined && isAlive(pid),
+    detail: `${detail}${pid ? ` (pid ${pid})` : ''}`,
+  });
+  return [
+    {
+      part: 'postgresql',
+      running: await postgres.running(),
+      detail: `127.0.0.1:${ports.postgres} (${postgres.dataDir})`,
+    },
+    pidRow('temporal', state.pids.server, `127.0.0.1:${ports.frontend}, namespace ${state.namespace}`),
+    pidRow('temporal-ui', state.pids.ui, `http://127.0.0.1:${ports.ui}`),
+    pidRow('simulator', state.pids.simulator, `http://127.0.0.1:${ports.simulator}`),
+    ...state.pids.workers.map((pid, i) => pidRow(`worker-${i + 1}`, pid, 'worker')),
+  ];
+}

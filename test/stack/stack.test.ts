@@ -1,0 +1,135 @@
+/**
+ * The production topology on this machine (`modelarts-export stack`): PostgreSQL, the schema and namespace jobs,
+ * the Temporal server and UI built from the versions docker-compose.yml pins, the simulator and 3 workers. Exports
+ * wait through a worker SIGKILL, a Temporal server restart and a PostgreSQL restart; every run must succeed with
+ * exactly one create. Then the stack's Web UI is checked in headless Chromium. Run with `npm run test:stack`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Page } from 'playwright-core';
+import { awaitRun, startRun } from '../../src/client/runs.js';
+import { DEFAULT_TASK_QUEUE } from '../../src/config.js';
+import { SimulatorAdmin } from '../../src/simulator/admin-client.js';
+import { NativeStack } from '../../src/stack/stack.js';
+import { eventually, FAST_POLICY } from '../support/harness.js';
+import { launchUiBrowser, type UiBrowser } from '../support/ui-browser.js';
+
+const RUNS = 24;
+const UI_TIMEOUT = 20_000;
+const dataset = (i: number) => `stackDataset${String(i).padStart(7, '0')}`;
+const runId = (i: number) => `stack-run-${String(i).padStart(3, '0')}`;
+const log = (message: string) => console.error(`[stack] ${message}`);
+
+let dir: string;
+let stack: NativeStack;
+let connection: Connection;
+let client: Client;
+let sim: SimulatorAdmin;
+const figures: Record<string, string | number> = {};
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'stack-test-'));
+  const started = Date.now();
+  // Ports far from the default stack's (7400) and the dev server's, so a developer's running stack is untouched.
+  stack = await NativeStack.up({ dir, basePort: 27400, workers: 3, log });
+  figures.upSeconds = (Date.now() - started) / 1000;
+  connection = await Connection.connect({ address: stack.address });
+  client = new Client({ connection, namespace: stack.namespace });
+  sim = new SimulatorAdmin(stack.simulatorUrl);
+}, 15 * 60_000);
+
+afterAll(async () => {
+  console.error(`[stack] figures ${JSON.stringify(figures)}`);
+  await connection?.close();
+  await stack?.down();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const started = Date.now();
+  await fn();
+  return Date.now() - started;
+}
+
+describe('the native production stack', () => {
+  it(
+    'runs exports across 3 workers through a worker SIGKILL, a server restart and a PostgreSQL restart, one create each',
+    async () => {
+      // Tasks of 15–27 s, so every wait is in flight during all three faults.
+      for (let i = 1; i <= RUNS; i++) {
+        await sim.createDataset({
+          dataset_id: dataset(i),
+          dataset_name: `stack-${i}`,
+          behavior: { durationMs: 15_000 + (i % 7) * 2000, progress: 'linear' },
+        });
+      }
+      const started = Date.now();
+      await Promise.all(
+        Array.from({ length: RUNS }, (_, k) =>
+          startRun(
+            client,
+            {
+              steps: [{ kind: 'export', datasetId: dataset(k + 1), request: { path: `/stack-bucket/run-${k + 1}/` } }],
+              wait: { policy: FAST_POLICY, deadline: '10m' },
+            },
+            { taskQueue: DEFAULT_TASK_QUEUE, workflowId: runId(k + 1) },
+          ),
+        ),
+      );
+      figures.startAllSeconds = (Date.now() - started) / 1000;
+
+      // Matching spreads the runs over the 3 workers; the kill comes once each of them holds some.
+      const servedRuns = () => stack.workerLogs().filter((file) => readFileSync(file, 'utf8').includes('stack-run-'));
+      await eventually(() => servedRuns().length === 3 || undefined, 30_000);
+      const [victim] = stack.state.pids.workers;
+      await stack.killWorker(victim!);
+      await stack.startWorker();
+      await new Promise((r) => setTimeout(r, 3000));
+      figures.serverRestartMs = await timed(() => stack.restartServer());
+      await new Promise((r) => setTimeout(r, 3000));
+      figures.postgresRestartMs = await timed(() => stack.postgres.restart());
+
+      const outcomes = await Promise.all(Array.from({ length: RUNS }, (_, k) => awaitRun(client, runId(k + 1))));
+      figures.allDoneSeconds = (Date.now() - started) / 1000;
+      expect(outcomes.map((o) => o.outcome)).toEqual(Array(RUNS).fill('succeeded'));
+
+      const counters = await sim.counters();
+      const creates = Array.from({ length: RUNS }, (_, k) => counters.byDataset[dataset(k + 1)]?.exportCreates);
+      expect(creates).toEqual(Array(RUNS).fill(1));
+      figures.statusReads = counters.total.exportStatusReads;
+
+      figures.workersThatServed = servedRuns().length;
+    },
+    10 * 60_000,
+  );
+
+  describe('its Web UI, in headless Chromium', () => {
+    let browser: UiBrowser;
+    let page: Page;
+
+    beforeAll(async () => {
+      browser = await launchUiBrowser(new URL(stack.uiUrl).origin);
+      page = await browser.context.newPage();
+    });
+    afterAll(async () => browser?.close());
+
+    it('lists the runs of one dataset by ModelArtsDatasetId and opens a run page', async () => {
+      const query = `ModelArtsDatasetId="${dataset(1)}"`;
+      await page.goto(`${stack.uiUrl}/namespaces/${stack.namespace}/workflows?query=${encodeURIComponent(query)}`);
+      await page.getByText(`ModelArtsDatasetId = "${dataset(1)}"`).waitFor({ timeout: UI_TIMEOUT });
+      const link = (id: string) => page.getByRole('link', { name: id, exact: true });
+      await link(runId(1)).waitFor({ timeout: UI_TIMEOUT });
+      await link(`${runId(1)}.step-1`).waitFor({ timeout: UI_TIMEOUT });
+      expect(await link(runId(2)).count()).toBe(0);
+
+      await link(runId(1)).click();
+      await page
+        .getByRole('heading', { level: 1 })
+        .getByText(runId(1), { exact: true })
+        .waitFor({ timeout: UI_TIMEOUT });
+      await page.getByRole('status').getByText('Completed', { exact: true }).first().waitFor({ timeout: UI_TIMEOUT });
+    });
+  });
+});
