@@ -66,11 +66,14 @@ ensure_search_attribute() {
   name="$1"
   current="$(registered_type "$name")"
   if [ -z "$current" ]; then
-    if temporal operator search-attribute create --namespace "$NAMESPACE" --address "$TEMPORAL_ADDRESS" \
-      --name "$name" --type "$SEARCH_ATTRIBUTE_TYPE"; then
+    # On a new cluster the first create can answer "Namespace ... is not found" for a few seconds after the
+    # namespace was created (the frontend's namespace cache has not seen it yet); that is retried, not an error.
+    if error="$(temporal operator search-attribute create --namespace "$NAMESPACE" --address "$TEMPORAL_ADDRESS" \
+      --name "$name" --type "$SEARCH_ATTRIBUTE_TYPE" 2>&1 >/dev/null)"; then
       log "search attribute $name ($SEARCH_ATTRIBUTE_TYPE) created"
       return 0
     fi
+    log "search attribute $name: the server answered: $(echo "$error" | head -n 1)"
     # A create that raced another one, or "already exists": look again before retrying.
     current="$(registered_type "$name")"
     [ -n "$current" ] || return 1

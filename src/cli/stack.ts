@@ -3,9 +3,24 @@
  * server, namespace job, Web UI, simulator, N workers) run natively on this machine, without Docker.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_BASE_PORT, DEFAULT_STACK_DIR, NativeStack, stackStatus, stopStack } from '../stack/stack.js';
+import {
+  DEFAULT_BASE_PORT,
+  DEFAULT_STACK_DIR,
+  MAX_BASE_PORT,
+  NativeStack,
+  stackStatus,
+  stopStack,
+} from '../stack/stack.js';
 import { EXIT, writeLine, type CliContext } from './context.js';
-import { parsePort } from './simulator.js';
+
+function parseBasePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1024 || n > MAX_BASE_PORT)
+    throw new InvalidArgumentError(
+      `Use a port from 1024 to ${MAX_BASE_PORT}: the stack takes the 100 ports from it, and Temporal keeps them in a smallint.`,
+    );
+  return n;
+}
 
 function parseWorkers(value: string): number {
   const n = Number(value);
@@ -38,7 +53,7 @@ Examples:
     .addOption(dirOption())
     .addOption(
       new Option('--base-port <n>', 'first of the ports the stack uses')
-        .argParser(parsePort)
+        .argParser(parseBasePort)
         .default(DEFAULT_BASE_PORT),
     )
     .addOption(new Option('--workers <n>', 'number of workers').argParser(parseWorkers).default(1))

@@ -25,6 +25,8 @@ const run = promisify(execFile);
 
 export const DEFAULT_STACK_DIR = path.join(projectRoot, '.data', 'stack');
 export const DEFAULT_BASE_PORT = 7400;
+/** The server stores membership ports in a PostgreSQL smallint: every port of the stack must stay under 32768. */
+export const MAX_BASE_PORT = 32767 - 99;
 
 /** Every port of the stack, from one base so that two stacks (or a dev server) never collide. */
 export function stackPorts(base: number) {
@@ -119,6 +121,11 @@ export class NativeStack {
     await mkdir(path.join(dir, 'logs'), { recursive: true });
     const previous = readState(dir);
     const basePort = options.basePort ?? previous?.basePort ?? DEFAULT_BASE_PORT;
+    if (!Number.isInteger(basePort) || basePort < 1024 || basePort > MAX_BASE_PORT) {
+      throw new RangeError(
+        `basePort must be from 1024 to ${MAX_BASE_PORT} (the server keeps ports in a smallint); got ${basePort}`,
+      );
+    }
     const compose = new ComposeFile();
     const versions = {
       server: compose.imageTag('temporal', process.env),
