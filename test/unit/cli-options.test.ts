@@ -278,13 +278,21 @@ describe('other commands', () => {
     expect(await rejected('dev', '--sim-port', '70000')).toMatch(/--sim-port <n>' argument '70000' is invalid/);
   });
 
+  it('stack up rejects ports the server cannot store and bad worker counts, before starting anything', async () => {
+    expect(await rejected('stack', 'up', '--base-port', '40000')).toMatch(
+      /--base-port <n>' argument '40000' is invalid\. Use a port from 1024 to 32668/,
+    );
+    expect(await rejected('stack', 'up', '--workers', 'many')).toMatch(/--workers <n>' argument 'many' is invalid/);
+    expect(await rejected('stack', 'restart')).toMatch(/unknown command 'restart'/);
+  });
+
   it('worker exits 2 on missing configuration, naming the variables', async () => {
     const r = await cli('worker');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/MODELARTS_ENDPOINT/);
   });
 
-  it.each(['start', 'status', 'cancel', 'list', 'worker', 'simulator', 'dev'])(
+  it.each(['start', 'status', 'cancel', 'list', 'worker', 'simulator', 'dev', 'stack'])(
     '%s --help shows an example',
     async (command) => {
       const r = await cli(command, '--help');
