@@ -1,6 +1,7 @@
 /** Resolves the dataset a NEW_DATASET export created: the export task reports only its name. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
+import { FAILURE } from '../workflows/failures.js';
 import { toFailure } from './failures.js';
 
 export function resolveDatasetByNameActivity(client: ModelArtsClient) {
@@ -12,7 +13,8 @@ export function resolveDatasetByNameActivity(client: ModelArtsClient) {
       throw toFailure(err, `looking up dataset ${input.name}`);
     }
     // The service may list a new dataset a moment after the export reports success: retry, don't fail.
-    if (!found) throw ApplicationFailure.retryable(`dataset named ${input.name} not found yet`, 'DatasetNotFoundYet');
+    if (!found)
+      throw ApplicationFailure.retryable(`dataset named ${input.name} not found yet`, FAILURE.datasetNotFoundYet);
     return { datasetId: found.dataset_id };
   };
 }

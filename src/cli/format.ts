@@ -46,7 +46,7 @@ export function formatOutcome(workflowId: string, outcome: RunOutcome): string {
 /** `--json`: the workflow result itself on success, else how it ended. */
 export function outcomeJson(outcome: RunOutcome): unknown {
   if (outcome.outcome === 'succeeded') return outcome.result;
-  return { outcome: outcome.outcome, message: outcome.message, details: outcome.details ?? null };
+  return { outcome: outcome.outcome, kind: outcome.kind, message: outcome.message, details: outcome.details ?? null };
 }
 
 export function exitCodeFor(outcome: RunOutcome): number {

@@ -8,6 +8,8 @@ import { describeProgress } from './progress-view.js';
 export interface StatusReport extends RunProgress {
   /** Set once the run has ended. */
   outcome?: RunOutcome['outcome'];
+  /** Which way it ended (src/workflows/failures.ts). */
+  kind?: RunOutcome['kind'];
   result?: unknown;
   message?: string;
   details?: unknown;
@@ -33,8 +35,14 @@ async function statusAction(ctx: CliContext, workflowId: string, asJson: boolean
     const outcome = await awaitRun(client, workflowId);
     const report: StatusReport =
       outcome.outcome === 'succeeded'
-        ? { ...progress, outcome: outcome.outcome, result: outcome.result }
-        : { ...progress, outcome: outcome.outcome, message: outcome.message, details: outcome.details ?? null };
+        ? { ...progress, outcome: outcome.outcome, kind: outcome.kind, result: outcome.result }
+        : {
+            ...progress,
+            outcome: outcome.outcome,
+            kind: outcome.kind,
+            message: outcome.message,
+            details: outcome.details,
+          };
     writeLine(ctx.stdout, asJson ? json(report) : `${progress.status}\n${formatOutcome(workflowId, outcome)}`);
   });
 }

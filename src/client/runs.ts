@@ -8,8 +8,9 @@ import {
   type WorkflowHandle,
   WorkflowFailedError,
 } from '@temporalio/client';
-import { CancelledFailure, TerminatedFailure, TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure, TypedSearchAttributes } from '@temporalio/common';
 import { pipelineProgressQuery, stepProgressQuery } from '../workflows/definitions.js';
+import { outcomeKindOf, type OutcomeKind, type RunEndDetails } from '../workflows/failures.js';
 import type { exportPipeline } from '../workflows/pipeline.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepProgress } from '../workflows/types.js';
@@ -104,29 +105,50 @@ export async function cancelRun(client: Client, workflowId: string): Promise<voi
   await client.workflow.getHandle(workflowId).cancel();
 }
 
+/**
+ * How a run ended. `outcome` is the coarse, stable word (the CLI's `--json` prints it); `kind` says which of the
+ * ways in src/workflows/failures.ts it was; `details` carries the step, its task, ModelArts' error_code/error_msg
+ * and what was left running.
+ */
 export type RunOutcome =
-  | { outcome: 'succeeded'; result: PipelineResult }
-  | { outcome: 'failed' | 'cancelled' | 'timed-out' | 'terminated'; message: string; details?: unknown };
+  | { outcome: 'succeeded'; kind: 'succeeded'; result: PipelineResult }
+  | {
+      outcome: 'failed' | 'cancelled' | 'timed-out' | 'terminated';
+      kind: Exclude<OutcomeKind, 'succeeded'>;
+      message: string;
+      /** Absent for a run ended from outside (terminated) or by a server-side timeout. */
+      details?: Partial<RunEndDetails>;
+    };
 
 /** Waits for the run and reports how it ended, with the failure's message and details (never throws for a run failure). */
 export async function awaitRun(client: Client, workflowId: string): Promise<RunOutcome> {
   try {
     const result = (await client.workflow.getHandle<typeof exportPipeline>(workflowId).result()) as PipelineResult;
-    return { outcome: 'succeeded', result };
+    return { outcome: 'succeeded', kind: 'succeeded', result };
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
     const cause = err.cause;
     if (cause instanceof CancelledFailure) {
       // The workflow records what cancelling left behind in its memo (the failure itself carries no message).
       const { memo } = await client.workflow.getHandle(workflowId).describe();
-      const cancellation = memo?.cancellation as { message?: string } | undefined;
-      return { outcome: 'cancelled', message: cancellation?.message ?? cause.message, details: cancellation };
+      const cancellation = memo?.cancellation as (Partial<RunEndDetails> & { message?: string }) | undefined;
+      return {
+        outcome: 'cancelled',
+        kind: 'cancelled',
+        message: cancellation?.message ?? cause.message,
+        details: cancellation,
+      };
     }
-    if (cause instanceof TerminatedFailure) return { outcome: 'terminated', message: cause.message };
-    const details = (cause as { details?: unknown[] } | undefined)?.details?.[0];
-    const type = (cause as { type?: string } | undefined)?.type;
-    const outcome =
-      type === 'DeadlineExceeded' || /DeadlineExceeded/.test(cause?.message ?? '') ? 'timed-out' : 'failed';
-    return { outcome, message: cause?.message ?? err.message, details };
+    if (cause instanceof TerminatedFailure)
+      return { outcome: 'terminated', kind: 'terminated', message: cause.message };
+    // The pipeline fails with the failure type of the step that ended it (failures.ts).
+    const kind = outcomeKindOf(cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined);
+    const details = (cause as { details?: unknown[] } | undefined)?.details?.[0] as Partial<RunEndDetails> | undefined;
+    return {
+      outcome: kind === 'deadline-exceeded' ? 'timed-out' : 'failed',
+      kind,
+      message: cause?.message ?? err.message,
+      details,
+    };
   }
 }

@@ -1,9 +1,7 @@
 /** Activity stubs with the timeouts and retry rules the ModelArts calls need. */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-
-/** Error types that retrying cannot fix (set by src/activities/failures.ts). */
-export const NON_RETRYABLE_ERROR_TYPES = ['ModelArtsClientError', 'ModelArtsValidationError', 'DeadlineExceeded'];
+import { NON_RETRYABLE_ACTIVITY_FAILURES } from './failures.js';
 
 const base: ActivityOptions = {
   startToCloseTimeout: '60s',
@@ -11,7 +9,7 @@ const base: ActivityOptions = {
     initialInterval: '2s',
     backoffCoefficient: 2,
     maximumInterval: '60s',
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_FAILURES],
   },
 };
 

@@ -16,6 +16,15 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_POLICY, type PollPolicy } from '../polling/policy.js';
 import { pipelineProgressQuery, pollPolicySignal, setPollPolicyUpdate, stepTaskSignal } from './definitions.js';
+import {
+  FAILURE,
+  leftBehind,
+  outcomeKindOf,
+  rootApplicationFailure,
+  rootMessage,
+  type RunEndDetails,
+  type StepEndDetails,
+} from './failures.js';
 import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { DatasetIdKey } from './search-attributes.js';
@@ -42,12 +51,6 @@ function stepSummary(step: StepSpec, datasetId: string): string {
   }
 }
 
-function causeMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && 'cause' in e && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(err);
-}
-
 export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
   const info = workflowInfo();
   // {date}, {time}, … in export paths, from the scheduled time (or the start time) recorded in history: a pure
@@ -57,7 +60,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     spec = expandSpecPlaceholders(input, placeholderTime(info));
   } catch (err) {
     // Only a spec that skipped validation gets here (an unknown time zone): fail the run, not the workflow task.
-    throw ApplicationFailure.nonRetryable(`cannot fill in path placeholders: ${causeMessage(err)}`, 'InvalidSpec');
+    throw ApplicationFailure.nonRetryable(`cannot fill in path placeholders: ${rootMessage(err)}`, FAILURE.invalidSpec);
   }
   const startedAtMs = Date.now();
   const results: StepResult[] = [];
@@ -99,7 +102,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
   let datasetId = spec.steps[0]?.datasetId;
   for (const [index, step] of spec.steps.entries()) {
     datasetId = step.datasetId ?? datasetId;
-    if (!datasetId) throw ApplicationFailure.nonRetryable(`step ${index + 1} has no dataset id`, 'InvalidSpec');
+    if (!datasetId) throw ApplicationFailure.nonRetryable(`step ${index + 1} has no dataset id`, FAILURE.invalidSpec);
     const entry = progress.steps[index]!;
     entry.state = 'running';
     progress.current = index;
@@ -124,34 +127,36 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       datasetId = result.newDatasetId ?? datasetId;
     } catch (err) {
       progress.current = undefined;
-      const done = { workflowId: info.workflowId, steps: results, failedStep: index + 1 };
+      const done = { workflowId: info.workflowId, steps: results, failedStep: index + 1, datasetId };
       if (isCancellation(err) || (err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure)) {
         entry.state = 'cancelled';
-        // The step stops an intelligent task itself; an export task cannot be cancelled at ModelArts.
-        const leftRunning = step.kind === 'export' ? entry.taskId : undefined;
-        const what = !entry.taskId
-          ? 'no task had been started'
-          : leftRunning
-            ? `export task ${leftRunning} left running (ModelArts cannot cancel exports)`
-            : step.kind === 'intelligent-task'
-              ? `intelligent task ${entry.taskId} stopped`
-              : `stopped waiting for task ${entry.taskId}, which keeps running`;
-        const cancellation = {
-          message: `cancelled in step ${index + 1}; ${what}`,
-          ...done,
-          taskId: entry.taskId,
-          leftRunning,
-        };
-        log.info('run cancelled', { step: index + 1, leftRunning: cancellation.leftRunning ?? null });
+        // The step stops an intelligent task itself and tells us the task id (see step.ts).
+        const { what, leftRunning } = leftBehind(step.kind, entry.taskId);
+        const details: RunEndDetails = { kind: 'cancelled', ...done, taskId: entry.taskId, leftRunning };
+        const cancellation = { message: `cancelled in step ${index + 1}; ${what}`, ...details };
+        log.info('run cancelled', { step: index + 1, leftRunning: leftRunning ?? null });
         upsertMemo({ cancellation });
         throw new CancelledFailure(cancellation.message, [cancellation]);
       }
       entry.state = 'failed';
+      // The run fails with the step's own failure type and what it said about its task, so clients read how the
+      // run ended from the type (see failures.ts) instead of parsing messages.
+      const cause = rootApplicationFailure(err);
+      const type = cause?.type ?? FAILURE.legacyStepFailed;
+      const fromStep = (cause?.details?.[0] ?? {}) as StepEndDetails;
+      const details: RunEndDetails = {
+        kind: outcomeKindOf(type),
+        ...done,
+        taskId: fromStep.taskId ?? entry.taskId,
+        leftRunning: fromStep.leftRunning,
+        errorCode: fromStep.errorCode,
+        errorMsg: fromStep.errorMsg,
+      };
       throw ApplicationFailure.create({
-        type: 'StepFailed',
-        message: `step ${index + 1} (${step.kind}) failed: ${causeMessage(err)}`,
+        type,
+        message: `step ${index + 1} (${step.kind}) failed: ${rootMessage(err)}`,
         nonRetryable: true,
-        details: [done],
+        details: [details],
       });
     }
   }

@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_POLICY, initialPollState, validatePolicy, type PollPolicy } from '../polling/policy.js';
 import type { StatusRead, TaskRef } from '../activities/types.js';
+import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
 import { acts, withSummary } from './activities-proxy.js';
 import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSignal } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
@@ -35,7 +36,7 @@ export function mergePolicy(current: PollPolicy, patch: Partial<PollPolicy>): Po
   };
   const problems = validatePolicy(next);
   if (problems.length > 0)
-    throw ApplicationFailure.nonRetryable(`invalid poll policy: ${problems.join('; ')}`, 'InvalidPolicy');
+    throw ApplicationFailure.nonRetryable(`invalid poll policy: ${problems.join('; ')}`, FAILURE.invalidPolicy);
   return next;
 }
 
@@ -122,7 +123,7 @@ async function adoptTask(
 function failedTask(ref: TaskRef, read: StatusRead, partial: StepResult): never {
   const reason = [read.errorCode, read.errorMsg].filter(Boolean).join(' ') || 'no error details given';
   throw ApplicationFailure.create({
-    type: 'ModelArtsTaskFailed',
+    type: FAILURE.taskFailed,
     message: `${ref.kind} task ${ref.taskId} on dataset ${ref.datasetId} ended ${read.status}: ${reason}`,
     nonRetryable: true,
     details: [partial],
@@ -166,13 +167,10 @@ async function waitWithCleanup(
       continueAsNew: (resume) => continueAsNew({ ...input, resume }),
     });
   } catch (err) {
-    const deadline = err instanceof ApplicationFailure && err.type === 'DeadlineExceeded';
+    const deadline = err instanceof ApplicationFailure && err.type === FAILURE.deadlineExceeded;
     if (!isCancellation(err) && !deadline) throw err;
-    let what: string;
-    let leftRunning: string | undefined;
-    if (ref.kind === 'export') {
-      leftRunning = ref.taskId;
-      what = `export task ${ref.taskId} left running (ModelArts cannot cancel exports)`;
+    const { what, leftRunning } = leftBehind(input.spec.kind, ref.taskId);
+    if (leftRunning) {
       log.warn('export task left running: ModelArts has no API to cancel export tasks', { taskId: ref.taskId });
     } else if (input.spec.kind === 'intelligent-task') {
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
@@ -182,18 +180,16 @@ async function waitWithCleanup(
           [ref],
         ),
       );
-      what = `intelligent task ${ref.taskId} stopped`;
       log.info('intelligent task stopped', { taskId: ref.taskId });
-    } else {
-      // A task someone else started is theirs to stop: only the wait ends.
-      what = `stopped waiting for task ${ref.taskId}, which keeps running`;
     }
+    // (A wait-task step's task was started by someone else and is theirs to stop: only the wait ends.)
     if (deadline) {
+      const details: StepEndDetails = { taskId: ref.taskId, datasetId: ref.datasetId, leftRunning };
       throw ApplicationFailure.create({
-        type: 'DeadlineExceeded',
+        type: FAILURE.deadlineExceeded,
         message: `${(err as Error).message}; ${what}`,
         nonRetryable: true,
-        details: [{ taskId: ref.taskId, leftRunning }],
+        details: [details],
       });
     }
     // A cancelled workflow's failure message does not reach the client (the SDK reports a bare cancellation), so
@@ -274,7 +270,7 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
       });
       await adoptTask(input, state.resume, started.taskId, started.reattached);
     } else {
-      throw ApplicationFailure.nonRetryable(`intelligentTaskStep cannot run a ${spec.kind} step`, 'InvalidSpec');
+      throw ApplicationFailure.nonRetryable(`intelligentTaskStep cannot run a ${spec.kind} step`, FAILURE.invalidSpec);
     }
   }
   const resume = state.resume as StepResume;

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { nextDelay } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
+import { FAILURE } from './failures.js';
 import { acts, withSummary } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';
@@ -81,7 +82,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
   for (;;) {
     if (resume.deadlineAtMs !== undefined && Date.now() >= resume.deadlineAtMs) {
       throw ApplicationFailure.create({
-        type: 'DeadlineExceeded',
+        type: FAILURE.deadlineExceeded,
         message: `${ref.kind} task ${ref.taskId} did not finish before the deadline ${new Date(resume.deadlineAtMs).toISOString()}`,
         nonRetryable: true,
       });

@@ -134,6 +134,36 @@ describe('export workflows', () => {
     if (run.outcome === 'succeeded') return;
     expect(run.message).toContain('ModelArts.4401');
     expect(run.message).toContain('Failed to export data.');
+    // The kind and ModelArts' own fields come from the failure's type and details, not from its message.
+    expect(run.kind).toBe('failed-at-modelarts');
+    expect(run.details).toMatchObject({
+      kind: 'failed-at-modelarts',
+      failedStep: 1,
+      datasetId: dataset.dataset_id,
+      errorCode: 'ModelArts.4401',
+      errorMsg: 'Failed to export data.',
+    });
+    expect(run.details?.taskId).toMatch(/^\w+$/);
+  });
+
+  it('times out at the deadline, naming the export task it leaves running', async () => {
+    const dataset = h.sim.createDataset({ dataset_name: 'too-slow' });
+    h.sim.setBehavior(dataset.dataset_id, { durationMs: 10 * 60_000, progress: 'linear' });
+    const { workflowId } = await startRun(
+      h.client,
+      {
+        steps: [{ kind: 'export', datasetId: dataset.dataset_id, request: { path: '/bucket/slow/' } }],
+        wait: { policy: FAST_POLICY, deadline: '3s' },
+      },
+      { taskQueue: h.taskQueue },
+    );
+    const run = await awaitRun(h.client, workflowId);
+    expect([run.outcome, run.kind]).toEqual(['timed-out', 'deadline-exceeded']);
+    if (run.outcome === 'succeeded') return;
+    const taskId = /export task (\w+) left running/.exec(run.message)?.[1];
+    expect(taskId).toMatch(/^\w{19}$/);
+    expect(run.details).toMatchObject({ kind: 'deadline-exceeded', failedStep: 1, taskId, leftRunning: taskId });
+    expect(h.sim.counters().byDataset[dataset.dataset_id]?.exportCreates).toBe(1);
   });
 
   it('fails fast on a non-retryable API error (unknown dataset), creating nothing', async () => {
@@ -148,6 +178,8 @@ describe('export workflows', () => {
     expect(run.outcome).toBe('failed');
     if (run.outcome === 'succeeded') return;
     expect(run.message).toContain('ModelArts.4352');
+    expect(run.kind).toBe('client-error');
+    expect(run.details).toMatchObject({ kind: 'client-error', failedStep: 1, errorCode: 'ModelArts.4352' });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(h.sim.counters().total.exportCreates).toBe(before);
   });

@@ -147,6 +147,12 @@ describe('cancel', () => {
       expect(run.outcome).toBe('cancelled');
       if (run.outcome === 'succeeded') return;
       expect(run.message).toContain(`export task ${progress.step!.taskId} left running`);
+      expect(run.details).toMatchObject({
+        kind: 'cancelled',
+        failedStep: 1,
+        taskId: progress.step!.taskId,
+        leftRunning: progress.step!.taskId,
+      });
     } finally {
       await worker.stop();
     }
