@@ -1,6 +1,7 @@
 /**
  * `dev`: everything locally with no configuration: the Temporal dev server with its Web UI (state kept in
- * <data-dir>/temporal.db), the ModelArts simulator with demo datasets, and the worker in this process.
+ * <data-dir>/temporal.db), the ModelArts simulator with demo datasets (state kept in <data-dir>/simulator.json, so
+ * a run waiting on a task before a restart finds it after), and the worker in this process.
  * `--demo` also runs a chained export and follows it.
  */
 import { mkdir } from 'node:fs/promises';
@@ -29,6 +30,8 @@ interface DevFlags {
 }
 
 const NAMESPACE = 'default';
+const TEMPORAL_DB = 'temporal.db';
+const SIMULATOR_STATE = 'simulator.json';
 /** Short simulated tasks, so local runs and the demo finish in seconds rather than minutes. */
 const DEV_TASK_MS = 10_000;
 
@@ -96,7 +99,7 @@ async function shutdown(r: Running, log: (m: string) => void): Promise<void> {
   await r.workerDone?.catch((err: unknown) => log(`worker stopped with an error: ${(err as Error).message}`));
   await r.worker?.close().catch(() => undefined);
   await r.client?.close().catch(() => undefined);
-  await r.sim?.close().catch(() => undefined);
+  await r.sim?.close().catch((err: unknown) => log(`simulator: ${(err as Error).message}`));
   await r.server?.stop().catch(() => undefined);
 }
 
@@ -121,21 +124,25 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
   const log = (m: string) => writeLine(ctx.stderr, m);
   const stopRequested = ctx.waitForStop();
   const r: Running = {};
+  const temporalDb = path.join(dataDir, TEMPORAL_DB);
+  const simulatorState = path.join(dataDir, SIMULATOR_STATE);
   try {
+    // First, as it takes no time: an unusable state file stops everything before the dev server starts.
+    r.sim = await runSimulator({
+      port: flags.simPort,
+      handleSignals: false,
+      print: () => undefined,
+      defaults: { durationMs: DEV_TASK_MS },
+      stateFile: simulatorState,
+    });
     log('Starting the Temporal dev server…');
     // Port 0 means "any free port", which the launcher picks when the port is left out.
     r.server = await startDevServer({
       port: flags.port || undefined,
       uiPort: flags.uiPort || undefined,
       ui: true,
-      dbFilename: path.join(dataDir, 'temporal.db'),
+      dbFilename: temporalDb,
       log,
-    });
-    r.sim = await runSimulator({
-      port: flags.simPort,
-      handleSignals: false,
-      print: () => undefined,
-      defaults: { durationMs: DEV_TASK_MS },
     });
     const config = workerConfigFromEnv({
       TEMPORAL_ADDRESS: r.server.address,
@@ -160,8 +167,8 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
         '',
         'modelarts-export dev is running',
         `  Temporal UI:         ${r.server.uiUrl ?? '(off)'}`,
-        `  Temporal server:     ${address} (namespace ${NAMESPACE}, history kept in ${path.join(dataDir, 'temporal.db')})`,
-        `  ModelArts simulator: ${r.sim.url} (project ${r.sim.projectId})`,
+        `  Temporal server:     ${address} (namespace ${NAMESPACE}, history kept in ${temporalDb})`,
+        `  ModelArts simulator: ${r.sim.url} (project ${r.sim.projectId}, state kept in ${simulatorState})`,
         `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
         `  Demo datasets:       ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
         '',
@@ -200,7 +207,7 @@ export function registerDev(program: Command, ctx: CliContext): void {
     .addOption(new Option('--sim-port <n>', 'ModelArts simulator port').argParser(parsePort).default(8090))
     .option(
       '--data-dir <dir>',
-      'where the Temporal server keeps its state (temporal.db), so history survives a restart',
+      `where the Temporal server (${TEMPORAL_DB}) and the simulator (${SIMULATOR_STATE}) keep their state, so runs survive a restart`,
       '.data',
     )
     .option('--demo', 'also run a demo: export a dataset into a new dataset, then export that as COCO')
@@ -213,7 +220,8 @@ Examples:
   $ modelarts-export dev --demo
   $ modelarts-export dev --port 7300 --ui-port 8300 --sim-port 8190 --data-dir /tmp/modelarts-dev
 
-Stop with Ctrl-C: the worker drains, then the simulator and the dev server stop.`,
+Stop with Ctrl-C: the worker drains, then the simulator and the dev server stop. Runs still waiting go on at the
+next start with the same --data-dir; delete that directory to start from scratch (both files belong together).`,
     )
     .action(async (_options: DevFlags, command: Command) => devAction(ctx, command.opts<DevFlags>()));
 }

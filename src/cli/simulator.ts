@@ -1,4 +1,5 @@
 /** `simulator`: the ModelArts simulator alone, with demo datasets and credentials, until SIGINT/SIGTERM. */
+import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEMO_CREDENTIALS, DEMO_DATASETS, runSimulator } from '../simulator/index.js';
 import { writeLine, type CliContext } from './context.js';
@@ -26,18 +27,26 @@ export function registerSimulator(program: Command, ctx: CliContext): void {
     .description('Run the ModelArts simulator (a local emulator of the API) with demo datasets')
     .addOption(new Option('--port <n>', 'port to listen on (0 = any free port)').argParser(parsePort).default(8090))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--state-file <path>',
+      'keep datasets, tasks and counters in this JSON file and resume from it (default: in memory only)',
+    )
     .addHelpText(
       'after',
       `
 Prints one JSON line on stdout (endpoint, project id, demo credentials, datasets), then how to point a worker at it.
+With --state-file, tasks started before a restart are still there after it, with their progress following the
+clock; the demo datasets are added only when the file does not exist yet.
 
-Example:
-  $ modelarts-export simulator --port 8090`,
+Examples:
+  $ modelarts-export simulator --port 8090
+  $ modelarts-export simulator --port 8090 --state-file .data/simulator.json`,
     )
-    .action(async (options: { port: number; host: string }) => {
+    .action(async (options: { port: number; host: string; stateFile?: string }) => {
       const sim = await runSimulator({
         port: options.port,
         host: options.host,
+        ...(options.stateFile !== undefined ? { stateFile: path.resolve(options.stateFile) } : {}),
         handleSignals: false,
         print: (line) => writeLine(ctx.stdout, line),
       });
@@ -48,6 +57,7 @@ Example:
         ctx.stderr,
         `Demo datasets: ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
       );
+      if (options.stateFile !== undefined) writeLine(ctx.stderr, `State kept in ${path.resolve(options.stateFile)}`);
       writeLine(ctx.stderr, 'Press Ctrl-C to stop.');
       await ctx.waitForStop();
       await sim.close();

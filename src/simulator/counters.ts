@@ -55,6 +55,14 @@ export class CounterBook {
     }
   }
 
+  /** Goes on from a snapshot (a restarted simulator keeps counting, so "exactly one create" holds across it). */
+  restore(saved: Counters): void {
+    this.byDataset = new Map(Object.entries(saved.byDataset).map(([id, c]) => [id, { ...emptyDataset(), ...c }]));
+    this.byTask = new Map(Object.entries(saved.byTask).map(([id, t]) => [id, { ...t }]));
+    Object.assign(this.total, saved.total);
+    Object.assign(this.faults, saved.faultsInjected);
+  }
+
   snapshot(): Counters {
     return structuredClone({
       byDataset: Object.fromEntries(this.byDataset),

@@ -5,16 +5,24 @@
 
 export type Random = () => number;
 
-/** mulberry32: tiny, fast, good enough for ids and coin flips. Returns floats in [0, 1). */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/** mulberry32: tiny, fast, good enough for ids and coin flips. Floats in [0, 1); `state` can be saved and resumed. */
+class Mulberry32 {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+export function mulberry32(seed: number): Random {
+  const stream = new Mulberry32(seed);
+  return () => stream.next();
 }
 
 export function randomSeed(): number {
@@ -24,21 +32,38 @@ export function randomSeed(): number {
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const HEX = '0123456789abcdef';
 
-function pick(random: Random, alphabet: string, length: number): string {
+function pick(stream: Mulberry32, alphabet: string, length: number): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)];
+  for (let i = 0; i < length; i++) out += alphabet[Math.floor(stream.next() * alphabet.length)];
   return out;
 }
 
+/** Where each stream stands, so a restarted simulator goes on with the sequence instead of handing out ids again. */
+export interface IdsState {
+  ids: number;
+  requests: number;
+  tokens: number;
+}
+
 export class Ids {
-  private readonly ids: Random;
-  private readonly requests: Random;
-  private readonly tokens: Random;
+  private readonly ids: Mulberry32;
+  private readonly requests: Mulberry32;
+  private readonly tokens: Mulberry32;
 
   constructor(seed: number) {
-    this.ids = mulberry32(seed);
-    this.requests = mulberry32(seed ^ 0x5bd1e995);
-    this.tokens = mulberry32(seed ^ 0x27d4eb2f);
+    this.ids = new Mulberry32(seed);
+    this.requests = new Mulberry32(seed ^ 0x5bd1e995);
+    this.tokens = new Mulberry32(seed ^ 0x27d4eb2f);
+  }
+
+  get state(): IdsState {
+    return { ids: this.ids.state, requests: this.requests.state, tokens: this.tokens.state };
+  }
+
+  set state(state: IdsState) {
+    this.ids.state = state.ids >>> 0;
+    this.requests.state = state.requests >>> 0;
+    this.tokens.state = state.tokens >>> 0;
   }
 
   /** Dataset, task and version ids look like `rF9NNoB56k5rtYKg2Y7`: 19 base62 characters. */

@@ -12,4 +12,5 @@ export type {
   TotalCounters,
 } from './types.js';
 export { DEFAULT_BEHAVIOR } from './timeline.js';
+export { StateFileError } from './state-file.js';
 export { runSimulator, DEMO_DATASETS, DEMO_CREDENTIALS } from './main.js';

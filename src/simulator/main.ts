@@ -98,6 +98,7 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<S
         dataset_name: d.dataset_name,
       })),
       admin: `${sim.url}/_sim/health`,
+      ...(rest.stateFile !== undefined ? { stateFile: rest.stateFile } : {}),
     }),
   );
   if (handleSignals) {

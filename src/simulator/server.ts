@@ -18,6 +18,7 @@ import { readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { Iam } from './iam.js';
 import { Ids, randomSeed } from './ids.js';
 import { matchRoute } from './routes.js';
+import { readState, StateSaver, type SimulatorState } from './state-file.js';
 import { Store } from './store.js';
 import type { Counters, FaultConfig, SeedDataset, Simulator, SimulatorOptions, TaskBehavior } from './types.js';
 
@@ -34,6 +35,8 @@ export class SimulatorCore {
   readonly faults: Faults;
   readonly iam: Iam;
   readonly context: Context;
+  /** Present with `stateFile`. */
+  private readonly saver: StateSaver | undefined;
   baseUrl = '';
   /** Aborted on close, so held or slowed answers do not keep the process alive. */
   private readonly closing = new AbortController();
@@ -71,7 +74,28 @@ export class SimulatorCore {
       versionReleaseIntervalMs: options.versionReleaseIntervalMs ?? 60_000,
       taskTimeZoneOffsetMinutes: options.taskTimeZoneOffsetMinutes ?? 0,
     };
-    for (const dataset of options.datasets ?? []) addDataset(this.store, () => this.ids.id(), dataset, this.now());
+    const saved = options.stateFile === undefined ? undefined : readState(options.stateFile);
+    // Seeds only on a first start: the saved state already holds them, with whatever happened to them since.
+    if (saved) this.restore(saved);
+    else for (const dataset of options.datasets ?? []) addDataset(this.store, () => this.ids.id(), dataset, this.now());
+    this.saver = options.stateFile === undefined ? undefined : new StateSaver(options.stateFile, () => this.state());
+    // At once, so an unwritable path fails the start rather than the first create.
+    this.saver?.saveNow();
+  }
+
+  private state(): SimulatorState {
+    return {
+      version: 1,
+      ids: this.ids.state,
+      datasets: [...this.store.datasets.values()],
+      counters: this.counterBook.snapshot(),
+    };
+  }
+
+  private restore(saved: SimulatorState): void {
+    this.ids.state = saved.ids;
+    for (const ds of saved.datasets) this.store.datasets.set(ds.id, ds);
+    this.counterBook.restore(saved.counters);
   }
 
   now(): number {
@@ -83,8 +107,10 @@ export class SimulatorCore {
     return delay(ms, undefined, { signal: this.closing.signal }).catch(() => undefined);
   }
 
+  /** Ends held answers and writes the state a last time (throws StateFileError if it cannot). */
   shutdown(): void {
     this.closing.abort();
+    this.saver?.close();
   }
 
   createDataset(partial: Partial<Dataset> & { dataset_name?: string; behavior?: Partial<TaskBehavior> } = {}): Dataset {
@@ -103,6 +129,7 @@ export class SimulatorCore {
       ...(partial.behavior !== undefined ? { behavior: partial.behavior } : {}),
     };
     const record = addDataset(this.store, () => this.ids.id(), seed, this.now());
+    this.saver?.saveNow();
     return datasetView(record, this.now());
   }
 
@@ -114,10 +141,12 @@ export class SimulatorCore {
 
   setBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void {
     this.dataset(datasetId).behavior = { ...behavior };
+    this.saver?.saveNow();
   }
 
   queueBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void {
     this.dataset(datasetId).nextBehaviors.push({ ...behavior });
+    this.saver?.saveNow();
   }
 
   setFaults(faults: FaultConfig): void {
@@ -164,6 +193,9 @@ export class SimulatorCore {
       const apiError = error instanceof ApiError ? error : Errors.internal();
       if (!(error instanceof ApiError)) console.error('simulator: unexpected error', error);
       if (!res.headersSent) sendError(res, apiError, requestId);
+    } finally {
+      // Counters of reads and faults, and anything a failed request changed.
+      this.saver?.saveSoon();
     }
   }
 
@@ -219,6 +251,8 @@ export class SimulatorCore {
       if (plan.drop === 'after') return void req.socket.destroy();
       return answerError(error);
     }
+    // On disk before anyone hears of it: a crash right after a create must not lose the task.
+    if (method !== 'GET') this.saver?.saveNow();
     if (plan.drop === 'after') return void req.socket.destroy();
     const hold = this.faults.get().holdCreateAnswerMs;
     if (match.create && result.status < 400 && hold !== undefined && hold > 0) {
@@ -252,9 +286,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        core.shutdown();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        // Last, so that a failed final save is reported with the port already released.
+        core.shutdown();
       }),
     createDataset: (partial) => core.createDataset(partial),
     setBehavior: (id, behavior) => core.setBehavior(id, behavior),

@@ -99,6 +99,12 @@ export interface SimulatorOptions {
   versionReleaseIntervalMs?: number;
   /** Offset of the `"2020-11-23 11:08:20"` strings of intelligent tasks from UTC, in minutes (default 0 = UTC). */
   taskTimeZoneOffsetMinutes?: number;
+  /**
+   * Keep datasets, tasks, id streams and counters in this JSON file and resume from it on start (`datasets` then
+   * only seed a file that does not exist yet). Default: memory only. A file that exists but cannot be read or
+   * parsed fails the start with a StateFileError naming it.
+   */
+  stateFile?: string;
 }
 
 /** Per-dataset operation counts: operations the service actually carried out (not ones a fault cut short). */

@@ -260,6 +260,9 @@ export class NativeStack {
       '127.0.0.1',
       '--port',
       String(this.ports.simulator),
+      // Like the database, the simulated ModelArts keeps its tasks across a restart of its process.
+      '--state-file',
+      path.join(this.dir, 'simulator.json'),
     ];
     const env = { ...this.compose.environment('simulator', this.vars), PATH: this.pathWith() };
     this.state.pids.simulator = await this.launch({ name: 'simulator', command: process.execPath, args, env }, () =>
