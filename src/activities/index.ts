@@ -2,16 +2,17 @@
 import type { ModelArtsClient } from '../modelarts/client.js';
 import { resolveDatasetByNameActivity } from './datasets.js';
 import { createOrReattachExportActivity } from './export-tasks.js';
+import { heartbeating } from './heartbeat.js';
 import { startOrReattachTaskActivity, stopTaskActivity } from './intelligent-tasks.js';
 import { readStatusActivity } from './status.js';
 
 export function createActivities(client: ModelArtsClient) {
   return {
-    createOrReattachExport: createOrReattachExportActivity(client),
-    startOrReattachTask: startOrReattachTaskActivity(client),
-    readStatus: readStatusActivity(client),
-    stopTask: stopTaskActivity(client),
-    resolveDatasetByName: resolveDatasetByNameActivity(client),
+    createOrReattachExport: heartbeating(createOrReattachExportActivity(client)),
+    startOrReattachTask: heartbeating(startOrReattachTaskActivity(client)),
+    readStatus: heartbeating(readStatusActivity(client)),
+    stopTask: heartbeating(stopTaskActivity(client)),
+    resolveDatasetByName: heartbeating(resolveDatasetByNameActivity(client)),
   };
 }
 

@@ -13,7 +13,7 @@
  * 3. If no mode is complete, the partly configured modes are reported with their missing variables.
  */
 import { AkSkAuth, IamPasswordAuth, TokenAuth, type AuthProvider } from './auth.js';
-import type { ModelArtsClientOptions } from './client.js';
+import { MAX_TIMEOUT_MS, type ModelArtsClientOptions } from './client.js';
 import { ConfigError } from './errors.js';
 
 export { ConfigError };
@@ -146,9 +146,13 @@ export function modelArtsOptionsFromEnv(env: Env = process.env): Omit<ModelArtsC
     );
 
   const timeout = get('timeoutMs');
-  if (timeout && !(/^\d+$/.test(timeout.value) && Number(timeout.value) > 0)) {
+  if (
+    timeout &&
+    !(/^\d+$/.test(timeout.value) && Number(timeout.value) > 0 && Number(timeout.value) <= MAX_TIMEOUT_MS)
+  ) {
     problems.push(
-      `${timeout.variable}: must be a whole number of milliseconds greater than 0; got ${JSON.stringify(timeout.value)}`,
+      `${timeout.variable}: must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (an activity attempt ` +
+        `allows 4 requests of that length); got ${JSON.stringify(timeout.value)}`,
     );
   }
 

@@ -1,21 +1,61 @@
-/** Activity stubs with the timeouts and retry rules the ModelArts calls need. */
+/**
+ * Every activity's timeouts and retries in one table, chosen so that they nest and end:
+ * - **A lost attempt is noticed in seconds.** Activities heartbeat every second (src/activities/heartbeat.ts), so a
+ *   worker killed mid-call, or an activity task the server recorded but never delivered, is retried after the
+ *   10 s heartbeat timeout instead of after the whole start-to-close.
+ * - **HTTP fits inside the attempt.** An attempt makes at most 4 HTTP calls (an IAM token fetch, and a call
+ *   repeated once after a 401; the create-or-reattach activities list, then POST), each bounded by the client's
+ *   timeout, at most 30 s (MAX_TIMEOUT_MS in src/modelarts/client.ts); start-to-close is 4 × 30 s.
+ * - **Retries end.** Creates and starts retry transient errors (429, 5xx, network) until the step's deadline, or
+ *   for an hour without one; then the step fails with the last error. The create retry reattaches: it lists the
+ *   dataset's tasks for this run's marker before it POSTs again, so a retry after a crash between the POST and its
+ *   answer finds the task instead of creating a second (the marker, not the timeout, is what prevents duplicates;
+ *   the shorter heartbeat timeout only brings the reattach sooner). Lookups and stops retry for 10 minutes. Status
+ *   reads never fail on ModelArts errors (they report them to the polling policy), so their attempts are spent only
+ *   on lost workers and bugs: 10 at most.
+ */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_ACTIVITY_FAILURES } from './failures.js';
 
-const base: ActivityOptions = {
-  startToCloseTimeout: '60s',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '60s',
-    nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_FAILURES],
-  },
+export const HEARTBEAT_TIMEOUT_MS = 10_000;
+export const START_TO_CLOSE_MS = 4 * 30_000;
+/** How long creates and starts may keep retrying when the step has no deadline. */
+export const START_RETRY_BUDGET_MS = 60 * 60_000;
+const LOOKUP_RETRY_BUDGET_MS = 10 * 60_000;
+
+const retry = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '60s',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_FAILURES],
+};
+const attempt: ActivityOptions = {
+  startToCloseTimeout: START_TO_CLOSE_MS,
+  heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+  retry,
 };
 
-export const acts = proxyActivities<Activities>(base);
+/** The options of each activity; the start calls also get their deadline-bound budget from `startOptions`. */
+export const ACTIVITY_OPTIONS: Record<keyof Activities, ActivityOptions> = {
+  createOrReattachExport: { ...attempt, scheduleToCloseTimeout: START_RETRY_BUDGET_MS },
+  startOrReattachTask: { ...attempt, scheduleToCloseTimeout: START_RETRY_BUDGET_MS },
+  readStatus: { ...attempt, retry: { ...retry, maximumAttempts: 10 } },
+  resolveDatasetByName: { ...attempt, scheduleToCloseTimeout: LOOKUP_RETRY_BUDGET_MS },
+  stopTask: { ...attempt, scheduleToCloseTimeout: LOOKUP_RETRY_BUDGET_MS },
+};
 
-/** Options with a summary the Temporal UI shows for the call (which ModelArts API ran). */
-export function withSummary(summary: string, overrides: ActivityOptions = {}): ActivityOptions {
-  return { ...base, ...overrides, summary };
+export const acts = proxyActivities<Activities>(attempt);
+
+/**
+ * The options of `activity` with a summary the Temporal UI shows (which ModelArts API ran). For a create or start,
+ * `deadlineAtMs` (the step's deadline) shortens the retry budget to the time left, but never below one attempt.
+ */
+export function optionsFor(activity: keyof Activities, summary: string, deadlineAtMs?: number): ActivityOptions {
+  const options = { ...ACTIVITY_OPTIONS[activity], summary };
+  if (deadlineAtMs !== undefined && options.scheduleToCloseTimeout !== undefined) {
+    const left = Math.max(deadlineAtMs - Date.now(), START_TO_CLOSE_MS);
+    options.scheduleToCloseTimeout = Math.min(Number(options.scheduleToCloseTimeout), left);
+  }
+  return options;
 }

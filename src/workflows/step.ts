@@ -19,7 +19,7 @@ import {
 import { DEFAULT_POLICY, initialPollState, validatePolicy, type PollPolicy } from '../polling/policy.js';
 import type { StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
-import { acts, withSummary } from './activities-proxy.js';
+import { acts, optionsFor } from './activities-proxy.js';
 import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSignal } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
@@ -176,7 +176,7 @@ async function waitWithCleanup(
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
       await uncancellable(() =>
         acts.stopTask.executeWithOptions(
-          withSummary(`POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`),
+          optionsFor('stopTask', `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`),
           [ref],
         ),
       );
@@ -209,10 +209,11 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   if (!state.resume.taskId) {
     const started = await uncancellable(() =>
       acts.createOrReattachExport.executeWithOptions(
-        // A short timeout: after a crash between the POST and its answer, the retry (which reattaches) comes sooner.
-        withSummary(`POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`, {
-          startToCloseTimeout: '30s',
-        }),
+        optionsFor(
+          'createOrReattachExport',
+          `POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`,
+          state.resume.deadlineAtMs,
+        ),
         [{ datasetId: spec.datasetId, request }],
       ),
     );
@@ -232,7 +233,10 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   if (params?.export_dest === 'NEW_DATASET' && params.export_new_dataset_name) {
     state.progress.phase = 'resolving';
     const dataset = await acts.resolveDatasetByName.executeWithOptions(
-      withSummary(`GET /v2/{project_id}/datasets?search_content=${params.export_new_dataset_name}`),
+      optionsFor(
+        'resolveDatasetByName',
+        `GET /v2/{project_id}/datasets?search_content=${params.export_new_dataset_name}`,
+      ),
       [{ name: params.export_new_dataset_name }],
     );
     result.newDatasetId = dataset.datasetId;
@@ -259,9 +263,11 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
       };
       const started = await uncancellable(() =>
         acts.startOrReattachTask.executeWithOptions(
-          withSummary(`POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`, {
-            startToCloseTimeout: '30s',
-          }),
+          optionsFor(
+            'startOrReattachTask',
+            `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,
+            state.resume.deadlineAtMs,
+          ),
           [{ datasetId: spec.datasetId, request, marker: input.marker }],
         ),
       );

@@ -15,7 +15,7 @@ import {
 import { nextDelay } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE } from './failures.js';
-import { acts, withSummary } from './activities-proxy.js';
+import { acts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';
 
@@ -49,7 +49,7 @@ function describeDetails(p: StepProgress, read?: StatusRead): string {
 function readStatus(ref: TaskRef): Promise<StatusObservation> {
   const path = ref.kind === 'export' ? 'export-tasks' : 'tasks';
   return acts.readStatus.executeWithOptions(
-    withSummary(`GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`, { startToCloseTimeout: '20s' }),
+    optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`),
     [ref],
   );
 }
