@@ -20,6 +20,14 @@ export default {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // Workflow behaviour in an in-process worker with stub activities (fast; needs only the dev server).
+    {
+      ...esm,
+      displayName: 'workflows',
+      testMatch: ['<rootDir>/test/workflows/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
     // The native production stack (`npm run test:stack`): PostgreSQL, temporal-server, UI, 3 workers.
     { ...esm, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'] },
   ],

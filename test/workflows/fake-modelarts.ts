@@ -1,0 +1,129 @@
+/**
+ * The fast workflow tier's stand-in for the activities: an in-process worker runs the real workflow bundle against
+ * these stubs, whose status reads follow a script per dataset. No HTTP, no simulator, no child process.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Activities } from '../../src/activities/index.js';
+import type { StartedTask, StatusRead, TaskRef } from '../../src/activities/types.js';
+
+export const running = (progress: number): Partial<StatusRead> => ({
+  status: 'RUNNING',
+  label: 'running',
+  terminal: false,
+  progress,
+});
+export const succeeded: Partial<StatusRead> = {
+  status: 'SUCCESSED',
+  label: 'succeeded',
+  terminal: true,
+  outcome: 'succeeded',
+  progress: 100,
+};
+export const failed = (errorCode: string, errorMsg: string): Partial<StatusRead> => ({
+  status: 'FAILED',
+  label: 'failed',
+  terminal: true,
+  outcome: 'failed',
+  progress: 30,
+  errorCode,
+  errorMsg,
+});
+
+interface Script {
+  /** What each status read returns, in order; the last one repeats. */
+  reads: Partial<StatusRead>[];
+  /** Thrown by the create (or start) instead of creating. */
+  startError?: ApplicationFailure;
+}
+
+export class FakeModelArts {
+  private readonly scripts = new Map<string, Script>();
+  private readonly readsByTask = new Map<string, number>();
+  /** Every activity call, in order: `[name, input]`. */
+  readonly calls: [keyof Activities, unknown][] = [];
+
+  script(datasetId: string, script: Script): void {
+    this.scripts.set(datasetId, script);
+  }
+
+  callsOf(name: keyof Activities): unknown[] {
+    return this.calls.filter(([n]) => n === name).map(([, input]) => input);
+  }
+
+  private started(name: keyof Activities, datasetId: string, input: unknown): StartedTask {
+    this.calls.push([name, input]);
+    const error = this.scripts.get(datasetId)?.startError;
+    if (error) throw error;
+    return { taskId: `task-of-${datasetId}`, reattached: false };
+  }
+
+  activities(): Activities {
+    return {
+      createOrReattachExport: async (input) => this.started('createOrReattachExport', input.datasetId, input),
+      startOrReattachTask: async (input) => this.started('startOrReattachTask', input.datasetId, input),
+      readStatus: async (ref: TaskRef) => {
+        this.calls.push(['readStatus', ref]);
+        const reads = this.scripts.get(ref.datasetId)?.reads ?? [succeeded];
+        const n = this.readsByTask.get(ref.taskId) ?? 0;
+        this.readsByTask.set(ref.taskId, n + 1);
+        const now = Date.now();
+        return {
+          ok: true,
+          queued: false,
+          createTimeMs: now - 1000,
+          readAtMs: now,
+          ...running(0),
+          ...reads[Math.min(n, reads.length - 1)],
+        } as StatusRead;
+      },
+      stopTask: async (ref: TaskRef) => {
+        this.calls.push(['stopTask', ref]);
+      },
+      resolveDatasetByName: async (input: { name: string }) => {
+        this.calls.push(['resolveDatasetByName', input]);
+        return { datasetId: `id-of-${input.name}` };
+      },
+    };
+  }
+}
+
+export interface InProcessWorker {
+  client: Client;
+  taskQueue: string;
+  fake: FakeModelArts;
+  close(): Promise<void>;
+}
+
+/** An in-process worker on the suite's dev server, running the built workflow bundle against a FakeModelArts. */
+export async function startInProcessWorker(): Promise<InProcessWorker> {
+  const address = process.env.TEMPORAL_ADDRESS!;
+  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const taskQueue = `wf-${randomUUID()}`;
+  const fake = new FakeModelArts();
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    // The bundle `npm run build` makes: no webpack run per test file.
+    workflowBundle: { codePath: path.resolve('dist', 'workflow-bundle.js') },
+    activities: fake.activities(),
+  });
+  const done = worker.run();
+  const clientConnection = await Connection.connect({ address });
+  return {
+    client: new Client({ connection: clientConnection, namespace }),
+    taskQueue,
+    fake,
+    close: async () => {
+      worker.shutdown();
+      await done;
+      await connection.close();
+      await clientConnection.close();
+    },
+  };
+}
