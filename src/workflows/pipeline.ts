@@ -51,29 +51,20 @@ function stepSummary(step: StepSpec, datasetId: string): string {
   }
 }
 
-export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
-  const info = workflowInfo();
-  // {date}, {time}, … in export paths, from the scheduled time (or the start time) recorded in history: a pure
-  // function of the run's info, so it adds no commands and replays identically (see placeholders.ts).
-  let spec: PipelineSpec;
+/** {date}, {time}, … in export paths, from the scheduled (or start) time recorded in history (placeholders.ts). */
+function expandPlaceholders(input: PipelineSpec): PipelineSpec {
   try {
-    spec = expandSpecPlaceholders(input, placeholderTime(info));
+    // A pure function of the run's info: it adds no commands and replays identically.
+    return expandSpecPlaceholders(input, placeholderTime(workflowInfo()));
   } catch (err) {
     // Only a spec that skipped validation gets here (an unknown time zone): fail the run, not the workflow task.
     throw ApplicationFailure.nonRetryable(`cannot fill in path placeholders: ${rootMessage(err)}`, FAILURE.invalidSpec);
   }
-  const startedAtMs = Date.now();
-  const results: StepResult[] = [];
-  const progress: PipelineProgress = {
-    workflowId: info.workflowId,
-    steps: spec.steps.map((step, index) => ({
-      index,
-      kind: step.kind,
-      workflowId: stepWorkflowId(info.workflowId, index),
-      state: 'pending',
-    })),
-  };
-  let policyPatch: Partial<PollPolicy> = spec.wait?.policy ?? {};
+}
+
+/** The progress query, the steps' task-id signal and the policy update; returns the policy patch in force. */
+function setUpHandlers(progress: PipelineProgress, initialPatch: Partial<PollPolicy>): () => Partial<PollPolicy> {
+  let policyPatch = initialPatch;
   setHandler(pipelineProgressQuery, () => progress);
   // A step tells its task id when a cancel leaves the task behind (see step.ts).
   setHandler(stepTaskSignal, ({ index, taskId }) => {
@@ -85,7 +76,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     async (patch) => {
       policyPatch = { ...policyPatch, ...patch };
       if (progress.current !== undefined) {
-        await getExternalWorkflowHandle(stepWorkflowId(info.workflowId, progress.current)).signal(
+        await getExternalWorkflowHandle(stepWorkflowId(progress.workflowId, progress.current)).signal(
           pollPolicySignal,
           patch,
         );
@@ -98,6 +89,62 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       },
     },
   );
+  return () => policyPatch;
+}
+
+/**
+ * Ends the run after step `index` did not succeed: a cancellation says what it left behind (also in the memo, as
+ * the SDK does not pass a cancellation's message to clients); a failure keeps the step's own failure type and what
+ * it said about its task, so clients read how the run ended from the type (failures.ts).
+ */
+function endRun(err: unknown, step: StepSpec, entry: PipelineProgress['steps'][number], done: RunEnd): never {
+  if (isCancellation(err) || (err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure)) {
+    entry.state = 'cancelled';
+    // The step stops an intelligent task itself and tells us the task id (see step.ts).
+    const { what, leftRunning } = leftBehind(step.kind, entry.taskId);
+    const details: RunEndDetails = { kind: 'cancelled', ...done, taskId: entry.taskId, leftRunning };
+    const cancellation = { message: `cancelled in step ${done.failedStep}; ${what}`, ...details };
+    log.info('run cancelled', { step: done.failedStep, leftRunning: leftRunning ?? null });
+    upsertMemo({ cancellation });
+    throw new CancelledFailure(cancellation.message, [cancellation]);
+  }
+  entry.state = 'failed';
+  const cause = rootApplicationFailure(err);
+  const type = cause?.type ?? FAILURE.legacyStepFailed;
+  const fromStep = (cause?.details?.[0] ?? {}) as StepEndDetails;
+  const details: RunEndDetails = {
+    kind: outcomeKindOf(type),
+    ...done,
+    taskId: fromStep.taskId ?? entry.taskId,
+    leftRunning: fromStep.leftRunning,
+    errorCode: fromStep.errorCode,
+    errorMsg: fromStep.errorMsg,
+  };
+  throw ApplicationFailure.create({
+    type,
+    message: `step ${done.failedStep} (${step.kind}) failed: ${rootMessage(err)}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+type RunEnd = Pick<RunEndDetails, 'workflowId' | 'steps' | 'failedStep' | 'datasetId'>;
+
+export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
+  const info = workflowInfo();
+  const spec = expandPlaceholders(input);
+  const startedAtMs = Date.now();
+  const results: StepResult[] = [];
+  const progress: PipelineProgress = {
+    workflowId: info.workflowId,
+    steps: spec.steps.map((step, index) => ({
+      index,
+      kind: step.kind,
+      workflowId: stepWorkflowId(info.workflowId, index),
+      state: 'pending',
+    })),
+  };
+  const policyPatch = setUpHandlers(progress, spec.wait?.policy ?? {});
 
   let datasetId = spec.steps[0]?.datasetId;
   for (const [index, step] of spec.steps.entries()) {
@@ -109,7 +156,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     const input = {
       index,
       spec: { ...step, datasetId },
-      wait: { ...spec.wait, policy: policyPatch },
+      wait: { ...spec.wait, policy: policyPatch() },
       marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
       tellParent: 'on-cancel' as const,
     };
@@ -127,37 +174,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       datasetId = result.newDatasetId ?? datasetId;
     } catch (err) {
       progress.current = undefined;
-      const done = { workflowId: info.workflowId, steps: results, failedStep: index + 1, datasetId };
-      if (isCancellation(err) || (err instanceof ChildWorkflowFailure && err.cause instanceof CancelledFailure)) {
-        entry.state = 'cancelled';
-        // The step stops an intelligent task itself and tells us the task id (see step.ts).
-        const { what, leftRunning } = leftBehind(step.kind, entry.taskId);
-        const details: RunEndDetails = { kind: 'cancelled', ...done, taskId: entry.taskId, leftRunning };
-        const cancellation = { message: `cancelled in step ${index + 1}; ${what}`, ...details };
-        log.info('run cancelled', { step: index + 1, leftRunning: leftRunning ?? null });
-        upsertMemo({ cancellation });
-        throw new CancelledFailure(cancellation.message, [cancellation]);
-      }
-      entry.state = 'failed';
-      // The run fails with the step's own failure type and what it said about its task, so clients read how the
-      // run ended from the type (see failures.ts) instead of parsing messages.
-      const cause = rootApplicationFailure(err);
-      const type = cause?.type ?? FAILURE.legacyStepFailed;
-      const fromStep = (cause?.details?.[0] ?? {}) as StepEndDetails;
-      const details: RunEndDetails = {
-        kind: outcomeKindOf(type),
-        ...done,
-        taskId: fromStep.taskId ?? entry.taskId,
-        leftRunning: fromStep.leftRunning,
-        errorCode: fromStep.errorCode,
-        errorMsg: fromStep.errorMsg,
-      };
-      throw ApplicationFailure.create({
-        type,
-        message: `step ${index + 1} (${step.kind}) failed: ${rootMessage(err)}`,
-        nonRetryable: true,
-        details: [details],
-      });
+      endRun(err, step, entry, { workflowId: info.workflowId, steps: results, failedStep: index + 1, datasetId });
     }
   }
   progress.current = undefined;
