@@ -12,5 +12,6 @@ export type {
   TotalCounters,
 } from './types.js';
 export { DEFAULT_BEHAVIOR } from './timeline.js';
+export { ManualClock, wallClock, type Clock } from './clock.js';
 export { StateFileError } from './state-file.js';
 export { runSimulator, DEMO_DATASETS, DEMO_CREDENTIALS } from './main.js';

@@ -15,6 +15,7 @@ import { addDataset, datasetView, materializeExport } from './datasets.js';
 import { ApiError, Errors } from './errors.js';
 import { Faults } from './faults.js';
 import { readBody, sendEmpty, sendError, sendJson } from './http.js';
+import { type Clock, wallClock } from './clock.js';
 import { Iam } from './iam.js';
 import { Ids, randomSeed } from './ids.js';
 import { matchRoute } from './routes.js';
@@ -40,8 +41,10 @@ export class SimulatorCore {
   baseUrl = '';
   /** Aborted on close, so held or slowed answers do not keep the process alive. */
   private readonly closing = new AbortController();
+  private readonly clock: Clock;
 
   constructor(options: SimulatorOptions) {
+    this.clock = options.clock ?? wallClock;
     const seed = options.seed ?? randomSeed();
     this.projectId = options.projectId ?? DEMO_PROJECT_ID;
     this.ids = new Ids(seed);
@@ -99,7 +102,7 @@ export class SimulatorCore {
   }
 
   now(): number {
-    return Date.now();
+    return this.clock.now();
   }
 
   /** Waits `ms`, or less if the simulator closes meanwhile. */

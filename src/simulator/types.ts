@@ -2,6 +2,7 @@
  * The simulator's own programmatic surface (options, knobs, counters). Wire types live in `modelarts/types.ts`;
  * everything here is about driving the emulator, not about ModelArts itself.
  */
+import type { Clock } from './clock.js';
 import type { Dataset, Label } from '../modelarts/types.js';
 
 /** How a task created through the API behaves over time. Shared by export, intelligent, import and version tasks. */
@@ -75,6 +76,8 @@ export interface SeedDataset {
 }
 
 export interface SimulatorOptions {
+  /** Where time comes from (default the wall clock); a ManualClock lets tests move task time by hand. */
+  clock?: Clock;
   /** 0 = free port (default). */
   port?: number;
   /** Default 127.0.0.1. */

@@ -1,5 +1,5 @@
 /** Export tasks against the simulator over real HTTP: shapes per the docs' examples, life cycle, validation. */
-import type { Simulator } from '../../src/simulator/index.js';
+import { ManualClock, type Simulator } from '../../src/simulator/index.js';
 import { call, distinctRuns, pollUntil, seedDataset, startTestSimulator } from '../simulator/support.js';
 
 let sim: Simulator;
@@ -79,49 +79,71 @@ describe('status', () => {
     expect(t).not.toHaveProperty('error_code');
   });
 
-  it('moves INIT → RUNNING → SUCCESSED with rising progress; SUCCESSED has 100.0 and all samples finished', async () => {
-    const ds = seedDataset(sim, 'lifecycle');
-    sim.queueBehavior(ds.dataset_id, { durationMs: 700, queuedMs: 200, progress: 'linear' });
-    const taskId = await createExport(ds.dataset_id);
-    const seen = await pollUntil(
-      async () => (await call(sim, 'GET', `${exportsOf(ds.dataset_id)}/${taskId}`)).body,
-      (t) => t.status === 'SUCCESSED' || t.status === 'FAILED',
-    );
-    expect(distinctRuns(seen.map((t) => t.status))).toEqual(['INIT', 'RUNNING', 'SUCCESSED']);
-    const running = seen.filter((t) => t.status === 'RUNNING');
-    for (const t of running) {
-      expect(t.progress).toBeGreaterThanOrEqual(0);
-      expect(t.progress).toBeLessThan(100);
-      expect(t).not.toHaveProperty('finished_sample_count');
+  it('moves INIT → RUNNING → SUCCESSED as its clock moves; SUCCESSED has 100.0 and all samples finished', async () => {
+    // Task time is driven by the clock, not by sleeping: every read below is at an exact instant.
+    const clock = new ManualClock();
+    const timed = await startTestSimulator({ clock });
+    try {
+      const ds = seedDataset(timed, 'lifecycle');
+      timed.queueBehavior(ds.dataset_id, { durationMs: 1000, queuedMs: 200, progress: 'linear' });
+      const created = await call(timed, 'POST', exportsOf(ds.dataset_id), { body: DOC_DIR_BODY });
+      const read = async () => (await call(timed, 'GET', `${exportsOf(ds.dataset_id)}/${created.body.task_id}`)).body;
+      const seen = [];
+      for (const step of [0, 100, 150, 200, 200, 349, 1]) {
+        clock.advance(step);
+        seen.push(await read());
+      }
+      // Reads at 0, 100, 250, 450, 650, 999 and 1000 ms: queued for 200 ms, then 800 ms of linear running
+      // (progress has two decimals), then done.
+      expect(seen.map((t) => [t.status, t.progress])).toEqual([
+        ['INIT', 0],
+        ['INIT', 0],
+        ['RUNNING', 6.25],
+        ['RUNNING', 31.25],
+        ['RUNNING', 56.25],
+        ['RUNNING', 99.87],
+        ['SUCCESSED', 100],
+      ]);
+      for (const t of seen.slice(0, -1)) expect(t).not.toHaveProperty('finished_sample_count');
+      const done = seen.at(-1);
+      expect(done.total_sample_count).toBe(20); // export_type 3 over the 20 labeled samples
+      expect(done.finished_sample_count).toBe(done.total_sample_count);
+      const raw = await call(timed, 'GET', `${exportsOf(ds.dataset_id)}/${created.body.task_id}`);
+      expect(raw.text).toContain('"progress":100.0');
+      expect(raw.body.update_time).toBe(raw.body.create_time + 1000);
+      // Timestamps come from the same clock.
+      expect(raw.body.create_time).toBe(clock.now() - 1000);
+    } finally {
+      await timed.close();
     }
-    const progress = running.map((t) => t.progress);
-    expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    const done = seen.at(-1);
-    expect(done.progress).toBe(100);
-    expect(done.total_sample_count).toBe(20); // export_type 3 over the 20 labeled samples
-    expect(done.finished_sample_count).toBe(done.total_sample_count);
-    const raw = await call(sim, 'GET', `${exportsOf(ds.dataset_id)}/${taskId}`);
-    expect(raw.text).toContain('"progress":100.0');
-    expect(raw.body.update_time).toBe(raw.body.create_time + 700);
   });
 
   it('ends FAILED with the behaviour error code and message', async () => {
-    const ds = seedDataset(sim, 'failing');
-    sim.queueBehavior(ds.dataset_id, {
-      durationMs: 300,
-      queuedMs: 50,
-      fail: { error_code: 'ModelArts.4401', error_msg: 'Failed to export data.' },
-    });
-    const taskId = await createExport(ds.dataset_id);
-    const [last] = (
-      await pollUntil(
-        async () => (await call(sim, 'GET', `${exportsOf(ds.dataset_id)}/${taskId}`)).body,
-        (t) => t.status === 'FAILED',
-      )
-    ).slice(-1);
-    expect(last).toMatchObject({ status: 'FAILED', error_code: 'ModelArts.4401', error_msg: 'Failed to export data.' });
-    expect(last.progress).toBeLessThan(100);
-    expect(last.finished_sample_count).toBeLessThan(last.total_sample_count);
+    const clock = new ManualClock();
+    const timed = await startTestSimulator({ clock });
+    try {
+      const ds = seedDataset(timed, 'failing');
+      timed.queueBehavior(ds.dataset_id, {
+        durationMs: 300,
+        queuedMs: 50,
+        fail: { error_code: 'ModelArts.4401', error_msg: 'Failed to export data.' },
+      });
+      const created = await call(timed, 'POST', exportsOf(ds.dataset_id), { body: DOC_DIR_BODY });
+      clock.advance(299);
+      const before = (await call(timed, 'GET', `${exportsOf(ds.dataset_id)}/${created.body.task_id}`)).body;
+      expect(before.status).toBe('RUNNING');
+      clock.advance(1);
+      const last = (await call(timed, 'GET', `${exportsOf(ds.dataset_id)}/${created.body.task_id}`)).body;
+      expect(last).toMatchObject({
+        status: 'FAILED',
+        error_code: 'ModelArts.4401',
+        error_msg: 'Failed to export data.',
+      });
+      expect(last.progress).toBeLessThan(100);
+      expect(last.finished_sample_count).toBeLessThan(last.total_sample_count);
+    } finally {
+      await timed.close();
+    }
   });
 
   it.each([
