@@ -1,6 +1,6 @@
 /** Export tasks against the simulator over real HTTP: shapes per the docs' examples, life cycle, validation. */
 import { ManualClock, type Simulator } from '../../src/simulator/index.js';
-import { call, distinctRuns, pollUntil, seedDataset, startTestSimulator } from '../simulator/support.js';
+import { call, pollUntil, seedDataset, startTestSimulator } from '../simulator/support.js';
 
 let sim: Simulator;
 beforeAll(async () => {
