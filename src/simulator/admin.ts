@@ -15,7 +15,22 @@
  */
 import { z } from 'zod';
 import type { Dataset } from '../modelarts/types.js';
-import type { SimulatorCore } from './server.js';
+import type { Counters, FaultConfig, TaskBehavior } from './types.js';
+
+/** What the admin API needs of the simulator (SimulatorCore implements it; admin.ts does not import server.ts). */
+export interface AdminTarget {
+  readonly projectId: string;
+  now(): number;
+  counters(): Counters;
+  readonly faults: { get(): FaultConfig };
+  setFaults(faults: FaultConfig): void;
+  createDataset(seed: Partial<Dataset> & { dataset_name?: string; behavior?: Partial<TaskBehavior> }): Dataset;
+  hasDataset(id: string): boolean;
+  setBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void;
+  queueBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void;
+  mintToken(expiresInMs?: number): { token: string; expiresAt: number };
+  expireTokens(): void;
+}
 
 const fail = z.object({ error_code: z.string().min(1), error_msg: z.string() });
 
@@ -92,7 +107,7 @@ function parse<T>(
   return { ok: true, value: result.data };
 }
 
-export function handleAdmin(core: SimulatorCore, method: string, path: string, body: Buffer): AdminAnswer {
+export function handleAdmin(core: AdminTarget, method: string, path: string, body: Buffer): AdminAnswer {
   const route = `${method} ${path}`;
   if (route === 'GET /_sim/health')
     return { status: 200, body: { status: 'ok', project_id: core.projectId, now: core.now() } };
@@ -131,7 +146,7 @@ export function handleAdmin(core: SimulatorCore, method: string, path: string, b
     ((method === 'PUT' && behavior[2] === 'behavior') || (method === 'POST' && behavior[2] === 'next-behavior'))
   ) {
     const id = decodeURIComponent(behavior[1]!);
-    if (!core.store.datasets.has(id)) return notFound(`no dataset ${id}`);
+    if (!core.hasDataset(id)) return notFound(`no dataset ${id}`);
     const parsed = parse(behaviorSchema, body);
     if (!parsed.ok) return parsed.answer;
     if (behavior[2] === 'behavior') core.setBehavior(id, parsed.value);

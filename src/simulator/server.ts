@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dataset } from '../modelarts/types.js';
-import { handleAdmin } from './admin.js';
+import { handleAdmin, type AdminTarget } from './admin.js';
 import { Auth } from './auth.js';
 import type { Context, RouteRequest } from './context.js';
 import { CounterBook } from './counters.js';
@@ -27,7 +27,7 @@ import type { Counters, FaultConfig, SeedDataset, Simulator, SimulatorOptions, T
 export const DEMO_PROJECT_ID = '0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d';
 const DAY_MS = 24 * 60 * 60_000;
 
-export class SimulatorCore {
+export class SimulatorCore implements AdminTarget {
   readonly projectId: string;
   readonly store: Store;
   readonly ids: Ids;
@@ -161,6 +161,10 @@ export class SimulatorCore {
   }
 
   /** A project-scoped token for the simulator's project, as if IAM had issued it. */
+  hasDataset(id: string): boolean {
+    return this.store.datasets.has(id);
+  }
+
   mintToken(expiresInMs?: number): { token: string; expiresAt: number } {
     this.counterBook.total.tokensIssued++;
     const { token, record } = this.auth.issue('sim-user', this.projectId, expiresInMs);
