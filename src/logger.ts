@@ -4,27 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { DefaultLogger, type LogLevel, type LogMetadata, Runtime } from '@temporalio/worker';
-
-/** Keys whose values never reach a log line, at any depth we log. */
-export const REDACT_PATHS = [
-  'password',
-  'secretKey',
-  'secret_key',
-  'accessKey',
-  'access_key',
-  'token',
-  'authToken',
-  'securityToken',
-  'authorization',
-  'Authorization',
-  'x-auth-token',
-  'X-Auth-Token',
-  'x-subject-token',
-  'X-Subject-Token',
-  'x-security-token',
-  'X-Security-Token',
-  'apiKey',
-].flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
+import { REDACT_PATHS, REDACTED } from './modelarts/redact.js';
 
 export interface LoggerOptions {
   level?: string;
@@ -37,7 +17,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   const pretty =
     options.pretty ?? (process.env.LOG_FORMAT ? process.env.LOG_FORMAT === 'pretty' : process.stdout.isTTY);
-  const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
+  const base = { level, redact: { paths: REDACT_PATHS, censor: REDACTED }, base: undefined };
   if (pretty) {
     return pino({
       ...base,

@@ -5,34 +5,42 @@
 
 export const REDACTED = '[REDACTED]';
 
-/** pino `redact` paths for objects we or our callers might log. Header names are lower-cased by Node. */
-export const REDACT_PATHS: string[] = [
+/** Keys whose values are secrets (or identify one), wherever they appear in what we log. */
+const SECRET_KEYS = [
   'password',
   'secretKey',
   'secret_key',
+  'accessKey',
+  'access_key',
   'securityToken',
   'security_token',
   'token',
   'authToken',
   'auth_token',
+  'apiKey',
   'authorization',
-  '*.password',
-  '*.secretKey',
-  '*.secret_key',
-  '*.securityToken',
-  '*.security_token',
-  '*.token',
-  '*.authToken',
-  '*.auth_token',
-  '*.authorization',
-  'headers.authorization',
-  'headers["x-auth-token"]',
-  'headers["x-subject-token"]',
-  'headers["x-security-token"]',
-  '*.headers.authorization',
-  '*.headers["x-auth-token"]',
-  '*.headers["x-subject-token"]',
-  '*.headers["x-security-token"]',
+  'Authorization',
+  // HTTP headers (Node lower-cases the ones it receives; callers may log their own in either case).
+  'x-auth-token',
+  'X-Auth-Token',
+  'x-subject-token',
+  'X-Subject-Token',
+  'x-security-token',
+  'X-Security-Token',
+];
+
+/** `.key`, or `["key"]` for a key pino's paths cannot spell bare (a header name with dashes). */
+const step = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `["${key}"]`);
+
+/** pino `redact` paths: each secret key at the top (plain keys only), one and two levels down, and under `headers`. */
+export const REDACT_PATHS: string[] = [
+  ...SECRET_KEYS.flatMap((key) => [
+    ...(step(key).startsWith('.') ? [key] : []),
+    `*${step(key)}`,
+    `*.*${step(key)}`,
+    `headers${step(key)}`,
+  ]),
+  // The IAM password-token request body.
   'auth.identity.password.user.password',
 ];
 
