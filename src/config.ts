@@ -7,10 +7,9 @@ import { normalizeGrpcEndpointAddress } from '@temporalio/common/lib/internal-no
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { ConfigError, modelArtsOptionsFromEnv } from './modelarts/env.js';
+import { ConfigError } from './config-error.js';
+import { modelArtsOptionsFromEnv } from './modelarts/env.js';
 import type { ModelArtsClientOptions } from './modelarts/client.js';
-
-export { ConfigError };
 
 export const DEFAULT_TASK_QUEUE = 'modelarts-export';
 

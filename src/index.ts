@@ -41,13 +41,8 @@ export {
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';
 export { createWorker, runWorker, type ExtraActivities, type RunningWorker } from './worker.js';
-export {
-  workerConfigFromEnv,
-  temporalConfigFromEnv,
-  ConfigError,
-  DEFAULT_TASK_QUEUE,
-  type WorkerConfig,
-} from './config.js';
+export { workerConfigFromEnv, temporalConfigFromEnv, DEFAULT_TASK_QUEUE, type WorkerConfig } from './config.js';
+export { ConfigError } from './config-error.js';
 export { createLogger } from './logger.js';
 export { DatasetIdKey, TaskIdKey, TaskStatusKey } from './workflows/search-attributes.js';
 export { pipelineProgressQuery, stepProgressQuery, setPollPolicyUpdate } from './workflows/definitions.js';

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
-import { ConfigError, workerConfigFromEnv, type WorkerConfig } from './config.js';
+import { ConfigError } from './config-error.js';
+import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { ModelArtsClient } from './modelarts/client.js';
 

@@ -1,5 +1,6 @@
 /** Inputs and outputs of the activities (plain data; they are recorded in workflow history). */
 import type { CreateExportTaskRequest, StartTaskRequest } from '../modelarts/types.js';
+import type { TaskKind } from '../polling/status.js';
 
 export interface CreateExportInput {
   datasetId: string;
@@ -20,10 +21,11 @@ export interface StartedTask {
   reattached: boolean;
 }
 
-export type TaskKind = 'export' | 'intelligent';
+/** The kinds of task a step waits on. */
+export type WaitedTaskKind = Extract<TaskKind, 'export' | 'intelligent'>;
 
 export interface TaskRef {
-  kind: TaskKind;
+  kind: WaitedTaskKind;
   datasetId: string;
   taskId: string;
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { ModelArtsValidationError } from '../modelarts/errors.js';
 import { SpecError } from '../spec/pipeline.js';
 import { registerCancel } from './cancel.js';

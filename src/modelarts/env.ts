@@ -14,9 +14,7 @@
  */
 import { AkSkAuth, IamPasswordAuth, TokenAuth, type AuthProvider } from './auth.js';
 import { MAX_TIMEOUT_MS, type ModelArtsClientOptions } from './client.js';
-import { ConfigError } from './errors.js';
-
-export { ConfigError };
+import { ConfigError } from '../config-error.js';
 
 type Env = Record<string, string | undefined>;
 

@@ -3,6 +3,7 @@
  * The client itself never retries (except once after a token refresh); callers such as Temporal activities use the
  * classification. Messages carry ModelArts' error_code, error_msg and request id, never credentials.
  */
+import { ConfigError } from '../config-error.js';
 import { redactSecrets } from './redact.js';
 
 export class ModelArtsError extends Error {
@@ -118,16 +119,6 @@ export class ModelArtsValidationError extends ModelArtsError {
 
   get allowed(): readonly (string | number | boolean | null)[] | undefined {
     return this.issues[0]?.allowed;
-  }
-}
-
-/** Bad configuration (environment). Lists every problem; each problem starts with the variable it is about. */
-export class ConfigError extends ModelArtsError {
-  readonly problems: string[];
-
-  constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.problems = problems;
   }
 }
 

@@ -53,12 +53,11 @@ export type ExportDest = (typeof EXPORT_DESTS)[number];
 /** The spelling `SUCCESSED` is the service's own. */
 export const EXPORT_STATUSES = ['INIT', 'RUNNING', 'SUCCESSED', 'FAILED'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
-export const EXPORT_TERMINAL_STATUSES: ReadonlySet<ExportStatus> = new Set(['SUCCESSED', 'FAILED']);
 
 export const TASK_TYPES = ['auto-label', 'pre-label', 'auto-grouping'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-/** Intelligent-task status integers (exact table from the docs). */
+/** Intelligent-task status integers (exact table from the docs); which are terminal is in src/polling/status.ts. */
 export const INTELLIGENT_TASK_STATUS = {
   QUEUING: -1,
   INITIALIZING: 0,
@@ -78,11 +77,9 @@ export const INTELLIGENT_TASK_STATUS_NAMES: Record<IntelligentTaskStatus, string
   4: 'stopping',
   5: 'stopped',
 };
-export const INTELLIGENT_TASK_TERMINAL_STATUSES: ReadonlySet<number> = new Set([2, 3, 5]);
 
 export const IMPORT_STATUSES = ['QUEUING', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'NOT_EXIST'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
-export const IMPORT_TERMINAL_STATUSES: ReadonlySet<ImportStatus> = new Set(['COMPLETED', 'FAILED', 'NOT_EXIST']);
 
 export const IMPORT_TYPES = ['dir', 'manifest'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
@@ -111,7 +108,6 @@ export const VERSION_STATUS_NAMES: Record<number, string> = {
   3: 'deleted',
   4: 'error',
 };
-export const VERSION_TERMINAL_STATUSES: ReadonlySet<number> = new Set([1, 4]);
 
 /** `running_task_type` for GET dataset with `check_running_task=true`. */
 export const RUNNING_TASK_TYPES = {

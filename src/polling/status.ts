@@ -1,10 +1,11 @@
 /**
- * ModelArts status values → what the wait loop should do. Each API has its own vocabulary
+ * ModelArts status values → what the wait loop should do (the `*_STATES` tables). Each API has its own vocabulary
  * (see reference/modelarts-api.md §5.2, §6.2, §7.2, §7.3): export tasks use strings with the `SUCCESSED`
  * spelling, intelligent tasks and versions use integers, imports use other strings.
  */
 
 export type Outcome = 'succeeded' | 'failed' | 'stopped';
+/** Every kind of ModelArts task or resource whose status is polled. */
 export type TaskKind = 'export' | 'intelligent' | 'version' | 'import';
 
 export interface TaskState {
@@ -22,7 +23,7 @@ const waiting = (label: string): TaskState => ({ terminal: false, label, queued:
 const working = (label: string): TaskState => ({ terminal: false, label, queued: false });
 const done = (outcome: Outcome, label: string): TaskState => ({ terminal: true, outcome, label, queued: false });
 
-export const EXPORT_STATUS: Readonly<Record<string, TaskState>> = {
+export const EXPORT_STATES: Readonly<Record<string, TaskState>> = {
   INIT: waiting('initializing'),
   RUNNING: working('running'),
   SUCCESSED: done('succeeded', 'succeeded'),
@@ -31,7 +32,7 @@ export const EXPORT_STATUS: Readonly<Record<string, TaskState>> = {
   FAILED: done('failed', 'failed'),
 };
 
-export const INTELLIGENT_TASK_STATUS: Readonly<Record<number, TaskState>> = {
+export const INTELLIGENT_TASK_STATES: Readonly<Record<number, TaskState>> = {
   [-1]: waiting('queuing'),
   0: waiting('initializing'),
   1: working('running'),
@@ -42,7 +43,7 @@ export const INTELLIGENT_TASK_STATUS: Readonly<Record<number, TaskState>> = {
 };
 
 /** A version is usable at 1 ("running" in the docs means normal); deleting/deleted/error will never become usable. */
-export const VERSION_STATUS: Readonly<Record<number, TaskState>> = {
+export const VERSION_STATES: Readonly<Record<number, TaskState>> = {
   0: working('creating'),
   1: done('succeeded', 'normal'),
   2: done('failed', 'deleting'),
@@ -50,7 +51,7 @@ export const VERSION_STATUS: Readonly<Record<number, TaskState>> = {
   4: done('failed', 'error'),
 };
 
-export const IMPORT_STATUS: Readonly<Record<string, TaskState>> = {
+export const IMPORT_STATES: Readonly<Record<string, TaskState>> = {
   QUEUING: waiting('queuing'),
   STARTING: waiting('starting'),
   RUNNING: working('running'),
@@ -73,14 +74,14 @@ export function describeStatus(kind: TaskKind, status: string | number): TaskSta
   let state: TaskState | undefined;
   switch (kind) {
     case 'export':
-      state = lookup(EXPORT_STATUS, key.toUpperCase());
+      state = lookup(EXPORT_STATES, key.toUpperCase());
       break;
     case 'import':
-      state = lookup(IMPORT_STATUS, key.toUpperCase());
+      state = lookup(IMPORT_STATES, key.toUpperCase());
       break;
     case 'intelligent':
     case 'version': {
-      const table = kind === 'intelligent' ? INTELLIGENT_TASK_STATUS : VERSION_STATUS;
+      const table = kind === 'intelligent' ? INTELLIGENT_TASK_STATES : VERSION_STATES;
       state = /^-?\d+$/.test(key) ? lookup(table, String(Number(key))) : undefined;
       break;
     }

@@ -45,7 +45,8 @@ export const ACTIVITY_OPTIONS: Record<keyof Activities, ActivityOptions> = {
   stopTask: { ...attempt, scheduleToCloseTimeout: LOOKUP_RETRY_BUDGET_MS },
 };
 
-export const acts = proxyActivities<Activities>(attempt);
+/** The ModelArts activities, called as `modelArts.readStatus.executeWithOptions(optionsFor(...), [...])`. */
+export const modelArts = proxyActivities<Activities>(attempt);
 
 /**
  * The options of `activity` with a summary the Temporal UI shows (which ModelArts API ran). For a create or start,

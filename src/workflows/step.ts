@@ -19,7 +19,7 @@ import {
 import { DEFAULT_POLICY, initialPollState, validatePolicy, type PollPolicy } from '../polling/policy.js';
 import type { StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
-import { acts, optionsFor } from './activities-proxy.js';
+import { modelArts, optionsFor } from './activities-proxy.js';
 import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSignal } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
@@ -175,7 +175,7 @@ async function waitWithCleanup(
     } else if (input.spec.kind === 'intelligent-task') {
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
       await uncancellable(() =>
-        acts.stopTask.executeWithOptions(
+        modelArts.stopTask.executeWithOptions(
           optionsFor('stopTask', `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`),
           [ref],
         ),
@@ -208,7 +208,7 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
 
   if (!state.resume.taskId) {
     const started = await uncancellable(() =>
-      acts.createOrReattachExport.executeWithOptions(
+      modelArts.createOrReattachExport.executeWithOptions(
         optionsFor(
           'createOrReattachExport',
           `POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`,
@@ -232,7 +232,7 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   const params = spec.request.export_params;
   if (params?.export_dest === 'NEW_DATASET' && params.export_new_dataset_name) {
     state.progress.phase = 'resolving';
-    const dataset = await acts.resolveDatasetByName.executeWithOptions(
+    const dataset = await modelArts.resolveDatasetByName.executeWithOptions(
       optionsFor(
         'resolveDatasetByName',
         `GET /v2/{project_id}/datasets?search_content=${params.export_new_dataset_name}`,
@@ -262,7 +262,7 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
         },
       };
       const started = await uncancellable(() =>
-        acts.startOrReattachTask.executeWithOptions(
+        modelArts.startOrReattachTask.executeWithOptions(
           optionsFor(
             'startOrReattachTask',
             `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,

@@ -15,7 +15,7 @@ import {
 import { nextDelay } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE } from './failures.js';
-import { acts, optionsFor } from './activities-proxy.js';
+import { modelArts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';
 
@@ -48,7 +48,7 @@ function describeDetails(p: StepProgress, read?: StatusRead): string {
 
 function readStatus(ref: TaskRef): Promise<StatusObservation> {
   const path = ref.kind === 'export' ? 'export-tasks' : 'tasks';
-  return acts.readStatus.executeWithOptions(
+  return modelArts.readStatus.executeWithOptions(
     optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`),
     [ref],
   );

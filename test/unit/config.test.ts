@@ -1,4 +1,5 @@
-import { ConfigError, DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../../src/config.js';
+import { ConfigError } from '../../src/config-error.js';
+import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../../src/config.js';
 
 const modelarts = {
   MODELARTS_ENDPOINT: 'https://modelarts.eu-de.otc.t-systems.com',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { AkSkAuth, IamPasswordAuth, iamBaseUrl } from '../../src/modelarts/auth.js';
+import { ConfigError } from '../../src/config-error.js';
 import {
   classifyError,
-  ConfigError,
   ModelArtsApiError,
   ModelArtsNetworkError,
   ModelArtsResponseError,
@@ -605,7 +605,7 @@ describe('environment', () => {
     expect(problems).toEqual([
       'MODELARTS_ENDPOINT: must be the base URL without /v2/{project_id}, e.g. https://modelarts.eu-de.otc.t-systems.com',
       'MODELARTS_PROJECT_ID: must be a project id (letters and digits); got "has space"',
-      'MODELARTS_TIMEOUT_MS: must be a whole number of milliseconds greater than 0; got "-1"',
+      'MODELARTS_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 30000 (an activity attempt allows 4 requests of that length); got "-1"',
       'MODELARTS_IAM_ENDPOINT: must be an http(s) URL for IAM, e.g. https://host; got "not a url"',
     ]);
     expect(
