@@ -1,4 +1,4 @@
-/** Jest runs our TypeScript as native ES modules (ts-jest ESM preset); see README "Testing". */
+/** Jest runs our TypeScript as native ES modules (ts-jest ESM preset); see README "Development". */
 const esm = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',

@@ -1,6 +1,7 @@
 /**
  * APIG `SDK-HMAC-SHA256` request signing (the Huawei Cloud / OTC "AK/SK" signature), shared by the client, which
- * signs, and the simulator, which verifies. See reference/modelarts-api.md section 3.
+ * signs, and the simulator, which verifies. The algorithm is APIG's "AK/SK signing" (SDK-HMAC-SHA256); the
+ * published test vectors are in test/unit/signing.test.ts.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -1,6 +1,7 @@
 /**
- * ModelArts "Data Management (Old Version)" v2 wire types, field by field from reference/modelarts-api.md and the
- * OTC doc pages in reference/modelarts-docs/. Names are snake_case exactly as on the wire. Shared by the client and
+ * ModelArts "Data Management (Old Version)" v2 wire types, field by field from the Open Telekom Cloud ModelArts API
+ * Reference (Data Management: export, intelligent, version and import tasks, datasets). Names are snake_case exactly
+ * as on the wire. Shared by the client and
  * the simulator, so this file holds types and constant tables only (no I/O, no zod).
  *
  * Response fields are optional unless the docs' examples always carry them: the service omits fields freely

@@ -1,6 +1,7 @@
 /**
  * ModelArts status values → what the wait loop should do (the `*_STATES` tables). Each API has its own vocabulary
- * (see reference/modelarts-api.md §5.2, §6.2, §7.2, §7.3): export tasks use strings with the `SUCCESSED`
+ * (the status tables of the API Reference pages for export, intelligent, version and import tasks): export tasks
+ * use strings with the `SUCCESSED`
  * spelling, intelligent tasks and versions use integers, imports use other strings.
  */
 

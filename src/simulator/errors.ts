@@ -1,6 +1,6 @@
 /**
- * Errors the simulator answers with. Codes, HTTP statuses and messages are copied from the OTC error-code appendix
- * (reference/modelarts-docs/otc_error_codes_appendix.txt) and, for APIG.*, from the APIG FAQ pages. Note that
+ * Errors the simulator answers with. Codes, HTTP statuses and messages are copied from the error-code appendix of the
+ * OTC ModelArts API Reference and, for APIG.*, from the API Gateway FAQ pages. Note that
  * several "not found" conditions are 400s there, not 404s.
  */
 

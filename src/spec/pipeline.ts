@@ -67,7 +67,7 @@ export const waitSchema = z.strictObject({
   maxReadsPerRun: z.int().min(2).max(1000).describe('Continue-as-new after this many status reads').optional(),
   policy: z
     .partialRecord(z.enum(policyKeys as [string, ...string[]]), z.unknown())
-    .describe('Overrides of the polling policy (see README, "Polling")')
+    .describe('Overrides of the polling policy (DEFAULT_POLICY in src/polling/policy.ts)')
     .optional(),
 });
 
