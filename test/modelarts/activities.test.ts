@@ -1,0 +1,102 @@
+/**
+ * The activities as Temporal runs them (MockActivityEnvironment supplies the activity context), over the real
+ * client and the simulator on real HTTP: create-or-reattach, status reads, failure types and heartbeats.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities/index.js';
+import { AkSkAuth } from '../../src/modelarts/auth.js';
+import { ModelArtsClient } from '../../src/modelarts/client.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+
+const AK = 'ACTIVITYTESTKEY00001';
+const SK = 'activity-test-secret-0001';
+
+let sim: Simulator;
+let activities: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  sim = await startSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], seed: 7 });
+  const client = new ModelArtsClient({
+    endpoint: sim.url,
+    projectId: sim.projectId,
+    auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
+  });
+  activities = createActivities(client);
+});
+afterAll(() => sim.close());
+
+/** Runs an activity in a fresh activity context (attempt 1 unless told otherwise). */
+function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, attempt = 1): Promise<R> {
+  return new MockActivityEnvironment({ attempt }).run(fn, ...args) as Promise<R>;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+describe('createOrReattachExport', () => {
+  it('creates once; a retry of the same request (same marker folder) reattaches to that task', async () => {
+    const ds = sim.createDataset({ dataset_name: 'reattach' });
+    const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-1.s1.abcd1234/' } };
+    const first = await run(activities.createOrReattachExport, [input]);
+    const retry = await run(activities.createOrReattachExport, [input], 2);
+    expect(first.reattached).toBe(false);
+    expect(retry).toEqual({ taskId: first.taskId, reattached: true });
+    expect(sim.counters().byDataset[ds.dataset_id]?.exportCreates).toBe(1);
+  });
+
+  it('fails non-retryably with ModelArts error_code and error_msg in the details for an unknown dataset', async () => {
+    const failure = await failureOf(
+      run(activities.createOrReattachExport, [{ datasetId: 'doesNotExist0000000', request: { path: '/bucket/x/' } }]),
+    );
+    expect([failure.type, failure.nonRetryable]).toEqual(['ModelArtsClientError', true]);
+    expect(failure.details?.[0]).toMatchObject({ httpStatus: 400, errorCode: 'ModelArts.4352' });
+  });
+});
+
+describe('readStatus', () => {
+  it('reports a transient failure to the policy instead of throwing, with Retry-After', async () => {
+    const ds = sim.createDataset({ dataset_name: 'throttled' });
+    const { taskId } = await run(activities.createOrReattachExport, [
+      { datasetId: ds.dataset_id, request: { path: '/bucket/t/' } },
+    ]);
+    sim.setFaults({ throttleRate: 1, retryAfterSeconds: 7, onlyPaths: 'status' });
+    try {
+      const read = await run(activities.readStatus, [{ kind: 'export', datasetId: ds.dataset_id, taskId }]);
+      expect(read).toMatchObject({ ok: false, retryAfterMs: 7000, errorCode: 'ModelArts.4206' });
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
+  it('throws a non-retryable client error for a task that does not exist', async () => {
+    const ds = sim.createDataset({ dataset_name: 'no-task' });
+    const failure = await failureOf(
+      run(activities.readStatus, [{ kind: 'export', datasetId: ds.dataset_id, taskId: 'noSuchTask000000000' }]),
+    );
+    expect([failure.type, failure.nonRetryable]).toEqual(['ModelArtsClientError', true]);
+    expect(failure.details?.[0]).toMatchObject({ errorCode: 'ModelArts.4359' });
+  });
+});
+
+describe('heartbeats', () => {
+  it('beats at the start and every second while a slow call is in flight', async () => {
+    const ds = sim.createDataset({ dataset_name: 'slow' });
+    sim.setFaults({ slowRate: 1, slowMs: 2200 });
+    try {
+      const env = new MockActivityEnvironment();
+      let beats = 0;
+      env.on('heartbeat', () => beats++);
+      const found = (await env.run(activities.resolveDatasetByName, { name: 'slow' })) as { datasetId: string };
+      expect(found.datasetId).toBe(ds.dataset_id);
+      expect(beats).toBeGreaterThanOrEqual(3);
+    } finally {
+      sim.setFaults({});
+    }
+  });
+});
