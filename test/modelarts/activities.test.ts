@@ -100,3 +100,27 @@ describe('heartbeats', () => {
     }
   });
 });
+
+describe('stopTask', () => {
+  it('treats a stop that races the task’s own end as done (the service refuses to stop a finished task)', async () => {
+    const ds = sim.createDataset({
+      dataset_name: 'finishing',
+      labels: [
+        { name: 'cat', type: 0 },
+        { name: 'dog', type: 0 },
+      ],
+      total_sample_count: 100,
+      annotated_sample_count: 20,
+      behavior: { durationMs: 50, progress: 'linear' },
+    });
+    const { taskId } = await run(activities.startOrReattachTask, [
+      { datasetId: ds.dataset_id, request: { task_type: 'auto-label' }, marker: 'run-x.s1' },
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
+    const ref = { kind: 'intelligent' as const, datasetId: ds.dataset_id, taskId };
+    await expect(run(activities.stopTask, [ref])).resolves.toBeUndefined();
+    // A stop the service refuses for any other reason still fails, naming the error.
+    const missing = await failureOf(run(activities.stopTask, [{ ...ref, taskId: 'noSuchTask000000000' }]));
+    expect(missing.type).toBe('ModelArtsClientError');
+  });
+});
