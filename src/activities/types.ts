@@ -39,6 +39,8 @@ export interface StatusRead {
   label: string;
   /** The task has not started its work yet. */
   queued: boolean;
+  /** No document lists this status (src/polling/status.ts). */
+  unknown?: true;
   terminal: boolean;
   /** Set exactly when `terminal` is true. */
   outcome?: 'succeeded' | 'failed' | 'stopped';

@@ -51,8 +51,11 @@ export const VERSION_FORMAT_CODES: Record<VersionFormat, number> = { Default: 0,
 export const EXPORT_DESTS = ['DIR', 'NEW_DATASET'] as const;
 export type ExportDest = (typeof EXPORT_DESTS)[number];
 
-/** The spelling `SUCCESSED` is the service's own. */
-export const EXPORT_STATUSES = ['INIT', 'RUNNING', 'SUCCESSED', 'FAILED'] as const;
+/**
+ * The spelling `SUCCESSED` is the service's own. The API page documents the first four; an earlier official model
+ * also lists `STOPPING` and `STOPPED`, so a client must expect them (and, defensively, anything else).
+ */
+export const EXPORT_STATUSES = ['INIT', 'RUNNING', 'SUCCESSED', 'FAILED', 'STOPPING', 'STOPPED'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
 export const TASK_TYPES = ['auto-label', 'pre-label', 'auto-grouping'] as const;

@@ -18,6 +18,8 @@ export interface TaskState {
   label: string;
   /** The task has not started its work yet; the policy uses this to bound when the work started. */
   queued: boolean;
+  /** No table lists this status: the wait goes on for a bounded time (see src/workflows/wait.ts). */
+  unknown?: true;
 }
 
 const waiting = (label: string): TaskState => ({ terminal: false, label, queued: true });
@@ -31,6 +33,9 @@ export const EXPORT_STATES: Readonly<Record<string, TaskState>> = {
   // Not in the documented enum; accepted so a corrected spelling in a future API version does not poll forever.
   SUCCEEDED: done('succeeded', 'succeeded'),
   FAILED: done('failed', 'failed'),
+  // Not on the API page, but in an earlier official model: a stop in progress, and its end.
+  STOPPING: working('stopping'),
+  STOPPED: done('stopped', 'stopped'),
 };
 
 export const INTELLIGENT_TASK_STATES: Readonly<Record<number, TaskState>> = {
@@ -87,5 +92,5 @@ export function describeStatus(kind: TaskKind, status: string | number): TaskSta
       break;
     }
   }
-  return state ?? { terminal: false, label: `unknown status ${key || '(empty)'}`, queued: false };
+  return state ?? { terminal: false, label: `unknown status ${key || '(empty)'}`, queued: false, unknown: true };
 }

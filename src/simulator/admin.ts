@@ -42,6 +42,8 @@ export const behaviorSchema = z.strictObject({
   fail: fail.optional(),
   totalSamples: z.number().int().min(0).optional(),
   stopMs: z.number().min(0).optional(),
+  exportRunningStatus: z.string().min(1).optional(),
+  exportEndStatus: z.literal('STOPPED').optional(),
 });
 
 const rate = z.number().min(0).max(1);

@@ -129,7 +129,13 @@ export class Store {
     if (this.findDatasetByName(name)) return true;
     for (const ds of this.datasets.values())
       for (const ex of ds.exports)
-        if (ex.newDatasetId && !ex.materialized && ex.params.export_new_dataset_name === name && !ex.behavior.fail)
+        if (
+          ex.newDatasetId &&
+          !ex.materialized &&
+          ex.params.export_new_dataset_name === name &&
+          !ex.behavior.fail &&
+          !ex.behavior.exportEndStatus
+        )
           return true;
     return false;
   }
@@ -147,7 +153,7 @@ export class Store {
     const due: { at: number; run: () => void }[] = [];
     for (const ds of this.datasets.values()) {
       for (const ex of ds.exports) {
-        if (!ex.newDatasetId || ex.materialized || ex.behavior.fail) continue;
+        if (!ex.newDatasetId || ex.materialized || ex.behavior.fail || ex.behavior.exportEndStatus) continue;
         const { phase, endsAt } = momentAt(ex.behavior, ex.createdAt, now);
         if (phase !== 'done') continue;
         due.push({

@@ -12,6 +12,8 @@ export interface ResolvedBehavior {
   fail?: { error_code: string; error_msg: string };
   totalSamples?: number;
   stopMs: number;
+  exportRunningStatus?: string;
+  exportEndStatus?: 'STOPPED';
 }
 
 /** Long enough to watch in the CLI, short enough for a demo. Tests override this with a few hundred ms. */
@@ -39,6 +41,8 @@ export function resolveBehavior(...layers: (Partial<TaskBehavior> | undefined)[]
     ...(merged.fail ? { fail: merged.fail } : {}),
     ...(merged.totalSamples !== undefined ? { totalSamples: merged.totalSamples } : {}),
     stopMs: Math.max(0, merged.stopMs ?? DEFAULT_BEHAVIOR.stopMs!),
+    ...(merged.exportRunningStatus ? { exportRunningStatus: merged.exportRunningStatus } : {}),
+    ...(merged.exportEndStatus ? { exportEndStatus: merged.exportEndStatus } : {}),
   };
 }
 
@@ -112,7 +116,8 @@ export function momentAt(b: ResolvedBehavior, createdAt: number, at: number): Mo
     return {
       phase: 'done',
       fraction: 1,
-      progress: b.fail ? frozen : 100,
+      // Only a success reaches 100; a failed or stopped task keeps where it was.
+      progress: b.fail || b.exportEndStatus ? frozen : 100,
       changedAt: endsAt,
       startedAt,
       endsAt,

@@ -27,6 +27,12 @@ export interface TaskBehavior {
   totalSamples?: number;
   /** Intelligent tasks: time spent in 4 (stopping) before 5 (stopped). Default 1000. */
   stopMs?: number;
+  /**
+   * Exports: the status answered while running instead of `RUNNING` (e.g. `STOPPING`, or a value no document
+   * lists, to see how a client copes), and the final one instead of `SUCCESSED` (`STOPPED`).
+   */
+  exportRunningStatus?: string;
+  exportEndStatus?: 'STOPPED';
 }
 
 export interface FaultConfig {

@@ -65,6 +65,11 @@ export const waitSchema = z.strictObject({
     .describe('The same bound in milliseconds (what `deadline` is parsed into)')
     .optional(),
   maxReadsPerRun: z.int().min(2).max(1000).describe('Continue-as-new after this many status reads').optional(),
+  unknownStatusLimitMs: z
+    .number()
+    .positive()
+    .describe('How long a task may answer a status no document lists before its step fails (default 30 minutes)')
+    .optional(),
   policy: z
     .partialRecord(z.enum(policyKeys as [string, ...string[]]), z.unknown())
     .describe('Overrides of the polling policy (DEFAULT_POLICY in src/polling/policy.ts)')
@@ -193,7 +198,12 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
   if (issues.length > 0) throw new SpecError(issues);
   return {
     steps: steps as PipelineSpec['steps'],
-    wait: { deadlineMs, policy, maxReadsPerRun: wait?.maxReadsPerRun },
+    wait: {
+      deadlineMs,
+      policy,
+      maxReadsPerRun: wait?.maxReadsPerRun,
+      unknownStatusLimitMs: wait?.unknownStatusLimitMs,
+    },
     ...(summary ? { summary } : {}),
     ...(timezone !== undefined ? { timezone } : {}),
   };

@@ -25,6 +25,8 @@ export const FAILURE = {
   transientError: 'ModelArtsTransientError',
   /** A NEW_DATASET export's dataset is not listed yet. Raised by activities, retried by Temporal. */
   datasetNotFoundYet: 'DatasetNotFoundYet',
+  /** The task kept answering a status no document lists for longer than `wait.unknownStatusLimitMs`. */
+  unknownStatus: 'ModelArtsUnknownStatus',
   /** Runs of 0.1.0 wrapped every step failure in this type. Read back, never raised any more. */
   legacyStepFailed: 'StepFailed',
 } as const;

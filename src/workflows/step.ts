@@ -24,7 +24,7 @@ import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSigna
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
 import type { ExportStepSpec, StepInput, StepProgress, StepResult, StepResume } from './types.js';
-import { DEFAULT_MAX_READS_PER_RUN, waitForTerminal } from './wait.js';
+import { DEFAULT_MAX_READS_PER_RUN, DEFAULT_UNKNOWN_STATUS_LIMIT_MS, waitForTerminal } from './wait.js';
 
 /** Applies a (possibly partial) policy change; nested groups are merged field by field. */
 export function mergePolicy(current: PollPolicy, patch: Partial<PollPolicy>): PollPolicy {
@@ -121,7 +121,10 @@ async function adoptTask(
 }
 
 function failedTask(ref: TaskRef, read: StatusRead, partial: StepResult): never {
-  const reason = [read.errorCode, read.errorMsg].filter(Boolean).join(' ') || 'no error details given';
+  const reason =
+    read.outcome === 'stopped'
+      ? 'stopped at ModelArts, not by this run'
+      : [read.errorCode, read.errorMsg].filter(Boolean).join(' ') || 'no error details given';
   throw ApplicationFailure.create({
     type: FAILURE.taskFailed,
     message: `${ref.kind} task ${ref.taskId} on dataset ${ref.datasetId} ended ${read.status}: ${reason}`,
@@ -164,6 +167,7 @@ async function waitWithCleanup(
       progress: state.progress,
       wake: state.wake,
       maxReadsPerRun: input.wait.maxReadsPerRun ?? DEFAULT_MAX_READS_PER_RUN,
+      unknownStatusLimitMs: input.wait.unknownStatusLimitMs ?? DEFAULT_UNKNOWN_STATUS_LIMIT_MS,
       continueAsNew: (resume) => continueAsNew({ ...input, resume }),
     });
   } catch (err) {

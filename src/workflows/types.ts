@@ -35,6 +35,8 @@ export interface WaitOptions {
   policy?: Partial<PollPolicy>;
   /** Continue-as-new after this many status reads (the server's suggestion also triggers it). */
   maxReadsPerRun?: number;
+  /** How long a status no document lists is waited out before the step fails (default 30 minutes). */
+  unknownStatusLimitMs?: number;
 }
 
 export interface PipelineSpec {
@@ -90,6 +92,8 @@ export interface StepResume {
   deadlineAtMs?: number;
   statusReads: number;
   lastStatus?: string;
+  /** When the task started answering a status we do not know (reset by a known one). */
+  unknownSinceMs?: number;
   pollState: PollState;
   policy: PollPolicy;
 }

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { nextDelay } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
-import { FAILURE } from './failures.js';
+import { FAILURE, type StepEndDetails } from './failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';
@@ -27,6 +27,8 @@ export interface WaitContext {
   resume: StepResume;
   progress: StepProgress;
   maxReadsPerRun: number;
+  /** How long a status no document lists is waited out. */
+  unknownStatusLimitMs: number;
   /** Set by the policy update handler: the wait wakes up early and re-plans the next read. */
   wake: { pending: boolean };
   /** Continue-as-new with the given resume state (never returns). */
@@ -74,6 +76,43 @@ function record(ctx: WaitContext, read: StatusRead): void {
   progress.finishedSampleCount = read.finishedSampleCount;
 }
 
+export const DEFAULT_UNKNOWN_STATUS_LIMIT_MS = 30 * 60_000;
+
+/**
+ * A status that no document lists (say a new one the service starts answering) is not polled until the deadline:
+ * it is said once in the log, and waited out for a bounded time in case it passes, then the step fails saying so.
+ */
+function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
+  const { resume, ref } = ctx;
+  if (!read.unknown) {
+    resume.unknownSinceMs = undefined;
+    return;
+  }
+  if (resume.unknownSinceMs === undefined) {
+    resume.unknownSinceMs = Date.now();
+    log.warn('task answers a status no ModelArts document lists; waiting a bounded time for a known one', {
+      taskId: ref.taskId,
+      status: read.status,
+      limitMs: ctx.unknownStatusLimitMs,
+    });
+  }
+  const forMs = Date.now() - resume.unknownSinceMs;
+  if (forMs < ctx.unknownStatusLimitMs) return;
+  const details: StepEndDetails = {
+    taskId: ref.taskId,
+    datasetId: ref.datasetId,
+    leftRunning: ref.kind === 'export' ? ref.taskId : undefined,
+  };
+  throw ApplicationFailure.create({
+    type: FAILURE.unknownStatus,
+    message:
+      `${ref.kind} task ${ref.taskId} has answered status "${read.status}", which no ModelArts document lists, ` +
+      `for ${Math.round(forMs / 1000)} s; giving up waiting (the task may still be running at ModelArts)`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
 /** Waits until the task is terminal and returns the final read. Throws DeadlineExceeded past the deadline. */
 export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
   const { ref, resume, progress } = ctx;
@@ -95,6 +134,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
 
     if (observation.ok) {
       record(ctx, observation);
+      checkUnknownStatus(ctx, observation);
       if (observation.terminal) {
         progress.nextReadAtMs = undefined;
         progress.etaAtMs = undefined;

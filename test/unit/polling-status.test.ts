@@ -13,6 +13,16 @@ describe('status tables', () => {
     expect(describeStatus('export', 'FAILED')).toMatchObject({ terminal: true, outcome: 'failed' });
   });
 
+  it('export tasks: STOPPING goes on and STOPPED ends as stopped (an earlier official model lists both)', () => {
+    expect(describeStatus('export', 'STOPPING')).toEqual({ terminal: false, label: 'stopping', queued: false });
+    expect(describeStatus('export', 'STOPPED')).toEqual({
+      terminal: true,
+      outcome: 'stopped',
+      label: 'stopped',
+      queued: false,
+    });
+  });
+
   it('intelligent tasks: -1..5, with stopping non-terminal and stopped its own outcome', () => {
     const table = [-1, 0, 1, 2, 3, 4, 5].map((s) => describeStatus('intelligent', s));
     expect(table.map((s) => s.terminal)).toEqual([false, false, false, true, true, false, true]);
@@ -46,12 +56,14 @@ describe('status tables', () => {
     expect(describeStatus('import', 'SUCCESSED').terminal).toBe(false);
   });
 
-  it('unknown values keep polling and say so, without matching Object.prototype members', () => {
+  it('unknown values keep polling (for a bounded time) and say so, without matching Object.prototype members', () => {
     expect(describeStatus('export', 'PAUSED')).toEqual({
       terminal: false,
       label: 'unknown status PAUSED',
       queued: false,
+      unknown: true,
     });
+    expect(describeStatus('export', 'RUNNING').unknown).toBeUndefined();
     expect(describeStatus('intelligent', 9).label).toBe('unknown status 9');
     expect(describeStatus('version', 'abc').terminal).toBe(false);
     expect(describeStatus('export', 'constructor').terminal).toBe(false);

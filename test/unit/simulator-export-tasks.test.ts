@@ -118,6 +118,38 @@ describe('status', () => {
     }
   });
 
+  it('answers STOPPING and STOPPED, or a status no document lists, when a behaviour asks for them', async () => {
+    const clock = new ManualClock();
+    const timed = await startTestSimulator({ clock });
+    try {
+      const ds = seedDataset(timed, 'stopping');
+      const statuses = async (behavior: Record<string, unknown>) => {
+        timed.queueBehavior(ds.dataset_id, { durationMs: 1000, queuedMs: 0, progress: 'linear', ...behavior });
+        const created = await call(timed, 'POST', exportsOf(ds.dataset_id), { body: DOC_DIR_BODY });
+        const seen = [];
+        for (const step of [500, 500]) {
+          clock.advance(step);
+          seen.push((await call(timed, 'GET', `${exportsOf(ds.dataset_id)}/${created.body.task_id}`)).body);
+        }
+        return seen.map((t) => [t.status, t.progress]);
+      };
+      expect(await statuses({ exportRunningStatus: 'STOPPING', exportEndStatus: 'STOPPED' })).toEqual([
+        ['STOPPING', 50],
+        ['STOPPED', 99.99],
+      ]);
+      expect(await statuses({ exportRunningStatus: 'PAUSED' })).toEqual([
+        ['PAUSED', 50],
+        ['SUCCESSED', 100],
+      ]);
+      const refused = await call(timed, 'PUT', '/_sim/datasets/' + ds.dataset_id + '/behavior', {
+        body: { exportEndStatus: 'DONE' },
+      });
+      expect(refused.status).toBe(400);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('ends FAILED with the behaviour error code and message', async () => {
     const clock = new ManualClock();
     const timed = await startTestSimulator({ clock });

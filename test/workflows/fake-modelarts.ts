@@ -23,6 +23,21 @@ export const succeeded: Partial<StatusRead> = {
   outcome: 'succeeded',
   progress: 100,
 };
+export const stopped: Partial<StatusRead> = {
+  status: 'STOPPED',
+  label: 'stopped',
+  terminal: true,
+  outcome: 'stopped',
+  progress: 20,
+};
+/** A status no table knows, as describeStatus reports it. */
+export const unknown = (status: string): Partial<StatusRead> => ({
+  status,
+  label: `unknown status ${status}`,
+  terminal: false,
+  unknown: true,
+  progress: 0,
+});
 export const failed = (errorCode: string, errorMsg: string): Partial<StatusRead> => ({
   status: 'FAILED',
   label: 'failed',

@@ -8,7 +8,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
 import { setPollPolicyUpdate } from '../../src/workflows/definitions.js';
 import { eventually, expectSucceeded, FAST_POLICY } from '../support/harness.js';
-import { failed, running, startInProcessWorker, succeeded, type InProcessWorker } from './fake-modelarts.js';
+import {
+  failed,
+  running,
+  startInProcessWorker,
+  stopped,
+  succeeded,
+  unknown,
+  type InProcessWorker,
+} from './fake-modelarts.js';
 
 let w: InProcessWorker;
 beforeAll(async () => {
@@ -132,6 +140,45 @@ describe('how a run ends', () => {
       taskId: `task-of-${task}`,
     });
     expect(w.fake.callsOf('stopTask')).not.toContainEqual(expect.objectContaining({ datasetId: exp }));
+  });
+});
+
+describe('statuses beyond the documented four', () => {
+  it('an export STOPPED at ModelArts fails the run as stopped there, not by this run', async () => {
+    const id = dataset();
+    w.fake.script(id, {
+      reads: [running(20), { ...running(20), status: 'STOPPING', label: 'stopping' }, stopped],
+    });
+    const run = await awaitRun(w.client, (await start({ steps: [exportStep(id)] })).workflowId);
+    expect([run.outcome, run.kind]).toEqual(['failed', 'failed-at-modelarts']);
+    if (run.outcome === 'succeeded') return;
+    expect(run.message).toContain(`export task task-of-${id} on dataset ${id} ended STOPPED: stopped at ModelArts`);
+  });
+
+  it('waits out an unknown status for a bounded time only, then fails saying so', async () => {
+    const id = dataset();
+    w.fake.script(id, { reads: [unknown('PAUSED')] });
+    const { workflowId } = await startRun(
+      w.client,
+      { steps: [exportStep(id)], wait: { policy: FAST_POLICY, deadline: '1h', unknownStatusLimitMs: 1500 } },
+      { taskQueue: w.taskQueue },
+    );
+    const run = await awaitRun(w.client, workflowId);
+    expect(run.kind).toBe('failed');
+    if (run.outcome === 'succeeded') return;
+    expect(run.message).toMatch(/answered status "PAUSED", which no ModelArts document lists, for \d+ s/);
+    expect(run.details).toMatchObject({ taskId: `task-of-${id}`, leftRunning: `task-of-${id}` });
+  });
+
+  it('goes on when an unknown status passes', async () => {
+    const id = dataset();
+    w.fake.script(id, { reads: [unknown('PAUSED'), unknown('PAUSED'), running(0), unknown('PAUSED'), succeeded] });
+    const { workflowId } = await startRun(
+      w.client,
+      { steps: [exportStep(id)], wait: { policy: FAST_POLICY, unknownStatusLimitMs: 60_000 } },
+      { taskQueue: w.taskQueue },
+    );
+    expect(expectSucceeded(await awaitRun(w.client, workflowId)).steps[0]!.statusReads).toBe(5);
   });
 });
 
