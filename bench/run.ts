@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: proof in figures. Prints tables and writes JSON under bench/results/.
  *
- *   npm run bench                         all three parts, full size
- *   npm run bench -- --only polling       one part (polling | overhead | scale; repeat or comma-separate for more)
+ *   npm run bench                         polling, overhead and scale, full size
+ *   npm run bench -- --only polling       one part (polling | overhead | scale | stack; repeat or comma-separate)
  *   npm run bench -- --quick              smoke sizes (written to bench/results/quick.tmp.json, not latest.json)
  *
  * Parts: polling (status reads and detection delay: replay table, confirmed live on a dev server), overhead
- * (exports/s against a same-shape no-op baseline), scale (5,000 waiting exports on one worker process).
+ * (exports/s against a same-shape no-op baseline), scale (5,000 waiting exports on one worker process), stack
+ * (exports/s on the native stack's PostgreSQL-backed server against the dev server; only with --only, as it needs
+ * PostgreSQL and the stack's binaries, see `npm run test:stack`).
  * Benchmarks print figures; nothing here asserts timings.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { formatOverhead, runOverhead, type OverheadConfig } from './overhead.js';
 import { formatPolling, runPolling, type PollingConfig } from './polling.js';
 import { formatScale, runScale, type ScaleConfig } from './scale.js';
+import { formatStack, runStack, type StackConfig } from './stack.js';
 import {
   cleanupAll,
   machineInfo,
@@ -24,8 +27,10 @@ import {
   type MachineInfo,
 } from './support.js';
 
-type Part = 'polling' | 'overhead' | 'scale';
-const PARTS: Part[] = ['polling', 'overhead', 'scale'];
+type Part = 'polling' | 'overhead' | 'scale' | 'stack';
+const PARTS: Part[] = ['polling', 'overhead', 'scale', 'stack'];
+/** What runs without --only: everything that needs no more than the Temporal CLI. */
+const DEFAULT_PARTS: Part[] = ['polling', 'overhead', 'scale'];
 
 /**
  * Dynamic config for every dev server the bench starts. The dev server's defaults throttle visibility calls to
@@ -105,7 +110,17 @@ function configs(quick: boolean) {
     longWait: { runs: quick ? 5 : 20, reads: quick ? 40 : 100 },
     timeoutMs: quick ? 20 * 60_000 : 100 * 60_000,
   };
-  return { polling, overhead, scale };
+  const stack: StackConfig = {
+    runs: quick ? 40 : 200,
+    rounds: quick ? 1 : 3,
+    warmup: quick ? 5 : 20,
+    taskMs: 1000,
+    workers: 3,
+    basePort: 17500,
+    dynamicConfig: DYNAMIC_CONFIG,
+    timeoutMs: 10 * 60_000,
+  };
+  return { polling, overhead, scale, stack };
 }
 
 interface Results {
@@ -118,6 +133,7 @@ interface Results {
   polling?: unknown;
   overhead?: unknown;
   scale?: unknown;
+  stack?: unknown;
   errors?: Partial<Record<Part, string>>;
 }
 
@@ -131,7 +147,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('npm run bench [-- --only polling|overhead|scale] [--quick] | npm run bench -- --render');
+    console.log('npm run bench [-- --only polling|overhead|scale|stack] [--quick] | npm run bench -- --render');
     return 0;
   }
   if (values.render) {
@@ -145,7 +161,7 @@ async function main(): Promise<number> {
   const only = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()) as Part[];
   for (const part of only)
     if (!PARTS.includes(part)) throw new Error(`--only: unknown part ${part} (${PARTS.join(', ')})`);
-  const parts = only.length > 0 ? PARTS.filter((p) => only.includes(p)) : PARTS;
+  const parts = only.length > 0 ? PARTS.filter((p) => only.includes(p)) : DEFAULT_PARTS;
   const quick = values.quick ?? false;
   await useProjectTemporalCli();
 
@@ -184,10 +200,14 @@ async function main(): Promise<number> {
         const r = await withTimeout(runOverhead(c.overhead, log(part)), c.overhead.timeoutMs * 3, 'overhead');
         results.overhead = r;
         console.log(`${TITLES.overhead}\n\n${formatOverhead(r)}\n`);
-      } else {
+      } else if (part === 'scale') {
         const r = await withTimeout(runScale(c.scale, log(part)), c.scale.timeoutMs + 120_000, 'scale');
         results.scale = r;
         console.log(`${TITLES.scale}\n\n${formatScale(r)}\n`);
+      } else {
+        const r = await withTimeout(runStack(c.stack, log(part)), c.stack.timeoutMs * 2, 'stack');
+        results.stack = r;
+        console.log(`${TITLES.stack}\n\n${formatStack(r)}\n`);
       }
     } catch (err) {
       errors[part] = (err as Error).stack ?? String(err);
@@ -246,6 +266,7 @@ const TITLES: Record<Part, string> = {
   polling: '### Status reads per export and detection delay',
   overhead: '### Overhead against Temporal itself',
   scale: '### Scale: thousands of waiting exports on one worker',
+  stack: '### PostgreSQL-backed server (native stack) against the dev server',
 };
 
 interface PartMeta {
@@ -270,7 +291,9 @@ export function renderMarkdown(doc: Record<string, unknown>): string {
         ? formatPolling(r as Parameters<typeof formatPolling>[0])
         : part === 'overhead'
           ? formatOverhead(r as Parameters<typeof formatOverhead>[0])
-          : formatScale(r as Parameters<typeof formatScale>[0]);
+          : part === 'scale'
+            ? formatScale(r as Parameters<typeof formatScale>[0])
+            : formatStack(r as Parameters<typeof formatStack>[0]);
     out.push(`${TITLES[part]}\n\n_${r.measuredAt ?? ''}, ${where}; \`${r.command ?? 'npm run bench'}\`_\n\n${body}\n`);
   }
   return out.join('\n');

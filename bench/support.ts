@@ -25,11 +25,14 @@ export const SECRET_KEY = 'bench-secret-key-never-logged-0001';
 // ---------------------------------------------------------------------------------------------------------------
 
 type Disposer = () => Promise<void> | void;
-const disposers: { label: string; fn: Disposer }[] = [];
+const disposers: { label: string; fn: Disposer; timeoutMs: number }[] = [];
 
-/** Registers a disposer; returns a function that runs it once (and unregisters it). */
-export function onCleanup(label: string, fn: Disposer): () => Promise<void> {
-  const entry = { label, fn };
+/**
+ * Registers a disposer; returns a function that runs it once (and unregisters it). `timeoutMs` bounds it when
+ * `cleanupAll` runs it (default 20 s; stopping a whole native stack takes longer).
+ */
+export function onCleanup(label: string, fn: Disposer, timeoutMs = 20_000): () => Promise<void> {
+  const entry = { label, fn, timeoutMs };
   disposers.push(entry);
   let done = false;
   return async () => {
@@ -46,7 +49,7 @@ export async function cleanupAll(): Promise<void> {
   while (disposers.length > 0) {
     const entry = disposers.pop()!;
     try {
-      await withTimeout(Promise.resolve(entry.fn()), 20_000, `cleanup ${entry.label}`);
+      await withTimeout(Promise.resolve(entry.fn()), entry.timeoutMs, `cleanup ${entry.label}`);
     } catch (err) {
       console.error(`cleanup of ${entry.label} failed: ${(err as Error).message}`);
     }
@@ -56,8 +59,8 @@ export async function cleanupAll(): Promise<void> {
 /** A scope for one part: resources opened through it are disposed (newest first) by `close`. */
 export class Scope {
   private readonly closers: (() => Promise<void>)[] = [];
-  add(label: string, fn: Disposer): void {
-    this.closers.push(onCleanup(label, fn));
+  add(label: string, fn: Disposer, timeoutMs?: number): void {
+    this.closers.push(onCleanup(label, fn, timeoutMs));
   }
   async close(): Promise<void> {
     while (this.closers.length > 0) {
@@ -212,19 +215,19 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts a worker as a child process with only the given environment (plus PATH), output to a log file, and
- * resolves once it logged `worker started`.
+ * Starts a worker as a child process (`node <entry> [...args]`) with only the given environment (plus PATH),
+ * output to a log file, and resolves once it logged `worker started`.
  */
 export async function startWorkerProcess(
   scope: Scope,
   entry: string,
   env: Record<string, string | number>,
-  options: { sampleMs?: number; startTimeoutMs?: number; label?: string } = {},
+  options: { sampleMs?: number; startTimeoutMs?: number; label?: string; args?: string[] } = {},
 ): Promise<WorkerProc> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-'));
   const logFile = path.join(dir, 'worker.log');
   const log = await open(logFile, 'w');
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [entry, ...(options.args ?? [])], {
     env: {
       PATH: process.env.PATH ?? '',
       LOG_FORMAT: 'json',

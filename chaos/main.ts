@@ -3,14 +3,19 @@
  * duplicate tasks, that malformed input is refused before anything is created, and that secrets stay out of
  * histories, search attributes, memos and logs.
  *
- *   node dist/chaos/main.js [--only 1,3|kills,restarts,malformed,secrets] [--quick] [--seed N] [--serial]
+ *   node dist/chaos/main.js [--only 1,3|kills,restarts,malformed,secrets,stack] [--stack] [--quick] [--seed N]
+ *                           [--serial]
+ *
+ * Scenario 5 (`--stack`) runs scenario 1's workload on the native production stack (PostgreSQL-backed
+ * temporal-server, 3 workers; src/stack/) with a server and a PostgreSQL restart on top. It needs PostgreSQL and
+ * the stack's binaries (see `npm run test:stack`), so it runs only when asked for.
  *
  * Prints one summary line per scenario and a final line; exits 1 if any scenario failed (anything lost,
  * duplicated, wrongly accepted or leaked), 2 on bad usage. Each scenario has an overall timeout, after which its
  * servers and processes are stopped; progress notes go to stderr.
  */
 import { setMaxListeners } from 'node:events';
-import { serverRestartsScenario, workerKillsScenario } from './durability.js';
+import { nativeStackScenario, serverRestartsScenario, workerKillsScenario } from './durability.js';
 import { malformedScenario } from './malformed.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { secretsScenario } from './secrets.js';
@@ -21,13 +26,19 @@ const SCENARIOS: (Scenario & { alias: string })[] = [
   { ...serverRestartsScenario, alias: 'restarts' },
   { ...malformedScenario, alias: 'malformed' },
   { ...secretsScenario, alias: 'secrets' },
+  { ...nativeStackScenario, alias: 'stack' },
 ];
+/** What runs without --only or --stack: everything that needs no more than the Temporal CLI. */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s.alias !== 'stack');
 
-const USAGE = `usage: node dist/chaos/main.js [--only <ids>] [--quick] [--seed N]
+const USAGE = `usage: node dist/chaos/main.js [--only <ids>] [--stack] [--quick] [--seed N] [--serial]
   --only <ids>  comma-separated scenarios: ${SCENARIOS.map((s) => `${s.id}|${s.alias}`).join(', ')}
+                (default: ${DEFAULT_SCENARIOS.map((s) => s.id).join(', ')})
+  --stack       scenario 5: scenario 1 on the native stack (PostgreSQL, 3 workers) with server and PostgreSQL
+                restarts; same as --only stack, and added to --only when both are given
   --quick       smaller runs (a couple of minutes in all)
   --seed N      seed of every random choice (default 20251122)
-  --serial      one scenario at a time (default: 1 then 2, and next to them 3 then 4)`;
+  --serial      one scenario at a time (default: 1, 2 then 5, and next to them 3 then 4)`;
 
 interface Args {
   only: Scenario[];
@@ -37,7 +48,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { only: SCENARIOS, quick: false, seed: 20251122, serial: false };
+  const args: Args = { only: [], quick: false, seed: 20251122, serial: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -46,6 +57,7 @@ function parseArgs(argv: string[]): Args {
       return v;
     };
     if (arg === '--quick') args.quick = true;
+    else if (arg === '--stack') args.only.push(SCENARIOS.find((s) => s.alias === 'stack')!);
     else if (arg === '--serial') args.serial = true;
     else if (arg === '--seed') {
       const v = value();
@@ -53,16 +65,18 @@ function parseArgs(argv: string[]): Args {
       if (!Number.isSafeInteger(args.seed)) throw new Error(`--seed must be a whole number; got ${v}`);
     } else if (arg === '--only') {
       const v = value();
-      args.only = v.split(',').map((key) => {
+      for (const key of v.split(',')) {
         const found = SCENARIOS.find((s) => s.id === key.trim() || s.alias === key.trim().toLowerCase());
         if (!found) throw new Error(`--only: unknown scenario ${JSON.stringify(key)}`);
-        return found;
-      });
+        args.only.push(found);
+      }
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
+  // In the table's order, each once.
+  args.only = args.only.length === 0 ? DEFAULT_SCENARIOS : SCENARIOS.filter((s) => args.only.includes(s));
   return args;
 }
 
@@ -130,12 +144,12 @@ async function main(): Promise<number> {
   const began = Date.now();
   process.stdout.write(`chaos: ${args.only.length} scenario(s), seed ${args.seed}${args.quick ? ', quick' : ''}\n`);
   const outcomes: { scenario: Scenario; ok: boolean; findings: string[] }[] = [];
-  // Two lanes: the heavy scenarios (1, 2: hundreds of workflows each) one after the other, the light ones (3, 4)
+  // Two lanes: the heavy scenarios (1, 2, 5: hundreds of workflows each) one after the other, the light ones (3, 4)
   // next to them. Running 1 and 2 side by side starves both on 2 cores, and the faults would then hit few creates.
   const lanes = args.serial
     ? [args.only]
     : [
-        ['1', '2'],
+        ['1', '2', '5'],
         ['3', '4'],
       ]
         .map((ids) => args.only.filter((s) => ids.includes(s.id)))

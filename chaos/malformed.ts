@@ -11,8 +11,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { run as runCli } from '../cli/main.js';
-import { ConfigError, workerConfigFromEnv } from '../config.js';
+import { workerConfigFromEnv } from '../config.js';
 import { startDevServer } from '../devserver/dev-server.js';
+// The public export, which stays put when modules inside src/ move.
+import { ConfigError } from '../index.js';
 import { SpecError, parsePipelineSpec } from '../spec/pipeline.js';
 import { startSimulator } from '../simulator/index.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';

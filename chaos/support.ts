@@ -82,18 +82,19 @@ export const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
 
 /** Cleanup actions of one scenario, run last-in first-out, each bounded, errors collected but never thrown. */
 export class Scope {
-  private readonly actions: { what: string; fn: () => Promise<unknown> | unknown }[] = [];
+  private readonly actions: { what: string; fn: () => Promise<unknown> | unknown; timeoutMs: number }[] = [];
   readonly problems: string[] = [];
 
-  defer(what: string, fn: () => Promise<unknown> | unknown): void {
-    this.actions.push({ what, fn });
+  /** `timeoutMs` bounds this one action (default 20 s; stopping a whole native stack takes longer). */
+  defer(what: string, fn: () => Promise<unknown> | unknown, timeoutMs = 20_000): void {
+    this.actions.push({ what, fn, timeoutMs });
   }
 
   async close(): Promise<void> {
     while (this.actions.length > 0) {
-      const { what, fn } = this.actions.pop()!;
+      const { what, fn, timeoutMs } = this.actions.pop()!;
       try {
-        await withTimeout(Promise.resolve().then(fn), 20_000, `cleanup: ${what}`);
+        await withTimeout(Promise.resolve().then(fn), timeoutMs, `cleanup: ${what}`);
       } catch (err) {
         this.problems.push(`${what}: ${(err as Error).message}`);
       }
@@ -361,13 +362,16 @@ export class SwappableClient {
   private client: Client | undefined;
   private readonly retired: Connection[] = [];
 
-  constructor(private readonly address: string) {}
+  constructor(
+    private readonly address: string,
+    private readonly namespace = 'default',
+  ) {}
 
   async connect(): Promise<Client> {
     const connection = await Connection.connect({ address: this.address, connectTimeout: 5_000 });
     if (this.connection) this.retired.push(this.connection);
     this.connection = connection;
-    this.client = new Client({ connection });
+    this.client = new Client({ connection, namespace: this.namespace });
     return this.client;
   }
 
