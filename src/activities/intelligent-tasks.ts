@@ -1,29 +1,57 @@
 /** Start-or-reattach and stop for intelligent tasks (auto labeling, pre-labeling, auto grouping). */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import { ModelArtsApiError } from '../modelarts/errors.js';
+import type { RunningTask } from '../modelarts/types.js';
 import { describeStatus } from '../polling/status.js';
+import { createdWithin } from './task-time.js';
 import { toFailure } from './failures.js';
 import type { StartedTask, StartTaskInput, TaskRef } from './types.js';
 
 const SCAN_PAGES = 5;
 const PAGE_SIZE = 100;
 
+/**
+ * Finds the task an earlier attempt of this start may have created. First by this run's marker in
+ * `config.description`, the way we rely on. But no official client shows that the service returns the description
+ * in the list, so on a retry (when an earlier attempt may have POSTed) a second way is tried when the first finds
+ * nothing: a task of this type on this dataset, not finished, created since the step began (create_time's zone is
+ * unknown, so under any whole-hour offset). The service runs one such task per dataset at a time, so one found
+ * this way is this run's; two would be ambiguous, and the start goes on as if none was found.
+ */
+async function findOwnTask(client: ModelArtsClient, input: StartTaskInput, retry: boolean) {
+  const recent: RunningTask[] = [];
+  for (let page = 0; page < SCAN_PAGES; page++) {
+    const { tasks, total_count } = await client.listTasks(input.datasetId, {
+      type: input.request.task_type,
+      limit: PAGE_SIZE,
+      offset: page,
+    });
+    const byMarker = tasks.find((task) => task.config?.description?.includes(input.marker));
+    if (byMarker) return { task: byMarker, how: 'marker' as const };
+    if (retry && input.stepStartedAtMs !== undefined) {
+      const since = input.stepStartedAtMs;
+      recent.push(
+        ...tasks.filter(
+          (t) => !describeStatus('intelligent', t.status).terminal && createdWithin(t.create_time, since, Date.now()),
+        ),
+      );
+    }
+    if ((page + 1) * PAGE_SIZE >= total_count || tasks.length === 0) break;
+  }
+  return recent.length === 1 ? { task: recent[0]!, how: 'type, dataset and time' as const } : undefined;
+}
+
 export function startOrReattachTaskActivity(client: ModelArtsClient) {
   return async function startOrReattachTask(input: StartTaskInput): Promise<StartedTask> {
     try {
-      for (let page = 0; page < SCAN_PAGES; page++) {
-        const { tasks, total_count } = await client.listTasks(input.datasetId, {
-          type: input.request.task_type,
-          limit: PAGE_SIZE,
-          offset: page,
+      const found = await findOwnTask(client, input, Context.current().info.attempt > 1);
+      if (found) {
+        log.info('reattaching to intelligent task created by an earlier attempt', {
+          taskId: found.task.task_id,
+          foundBy: found.how,
         });
-        const match = tasks.find((task) => task.config?.description?.includes(input.marker));
-        if (match) {
-          log.info('reattaching to intelligent task created by an earlier attempt', { taskId: match.task_id });
-          return { taskId: match.task_id, reattached: true };
-        }
-        if ((page + 1) * PAGE_SIZE >= total_count || tasks.length === 0) break;
+        return { taskId: found.task.task_id, reattached: true };
       }
       const { task_id } = await client.startTask(input.datasetId, input.request);
       return { taskId: task_id, reattached: false };

@@ -5,13 +5,7 @@ import type { ExportTask, IntelligentTask } from '../modelarts/types.js';
 import { describeStatus } from '../polling/status.js';
 import type { StatusObservation, StatusRead, TaskRef } from './types.js';
 import { toFailure } from './failures.js';
-
-/** Intelligent tasks report `create_time` as "2020-11-23 11:08:20" (UTC assumed). */
-export function parseTaskTime(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(`${value.replace(' ', 'T')}Z`);
-  return Number.isNaN(ms) ? undefined : ms;
-}
+import { taskCreateTimeMs } from './task-time.js';
 
 function fromExport(task: ExportTask, readAtMs: number): StatusRead {
   return {
@@ -30,13 +24,13 @@ function fromExport(task: ExportTask, readAtMs: number): StatusRead {
   };
 }
 
-function fromIntelligent(task: IntelligentTask, readAtMs: number): StatusRead {
+function fromIntelligent(task: IntelligentTask, readAtMs: number, createdAfterMs?: number): StatusRead {
   return {
     ok: true,
     status: String(task.status),
     ...describeStatus('intelligent', task.status),
     progress: task.progress ?? 0,
-    createTimeMs: parseTaskTime(task.create_time) ?? readAtMs,
+    createTimeMs: taskCreateTimeMs(task.create_time, createdAfterMs) ?? readAtMs,
     readAtMs,
     totalSampleCount: task.result?.total_sample_count,
     finishedSampleCount: task.result?.annotated_sample_count,
@@ -51,7 +45,7 @@ export function readStatusActivity(client: ModelArtsClient) {
       const readAtMs = Date.now();
       return ref.kind === 'export'
         ? fromExport(await client.getExportTask(ref.datasetId, ref.taskId), readAtMs)
-        : fromIntelligent(await client.getTask(ref.datasetId, ref.taskId), readAtMs);
+        : fromIntelligent(await client.getTask(ref.datasetId, ref.taskId), readAtMs, ref.createdAfterMs);
     } catch (err) {
       const { retryable, retryAfterMs } = classifyError(err);
       // A failed read never fails the run: the workflow backs off and reads again.

@@ -13,6 +13,8 @@ export interface StartTaskInput {
   /** The request with this run's marker already in `config.description`. */
   request: StartTaskRequest;
   marker: string;
+  /** When the step began (epoch ms): a task it started cannot be older (the second way to reattach). */
+  stepStartedAtMs?: number;
 }
 
 export interface StartedTask {
@@ -28,6 +30,8 @@ export interface TaskRef {
   kind: WaitedTaskKind;
   datasetId: string;
   taskId: string;
+  /** Set for a task this step started: it was created after this instant (corrects create_time's zone). */
+  createdAfterMs?: number;
 }
 
 /** One status read, normalised across export and intelligent tasks. */

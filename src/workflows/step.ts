@@ -272,7 +272,7 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
             `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,
             state.resume.deadlineAtMs,
           ),
-          [{ datasetId: spec.datasetId, request, marker: input.marker }],
+          [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
         ),
       );
       log.info(started.reattached ? 'reattached to intelligent task' : 'started intelligent task', {
@@ -284,7 +284,13 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
     }
   }
   const resume = state.resume as StepResume;
-  const ref: TaskRef = { kind: 'intelligent', datasetId: spec.datasetId, taskId: resume.taskId };
+  const ref: TaskRef = {
+    kind: 'intelligent',
+    datasetId: spec.datasetId,
+    taskId: resume.taskId,
+    // A task this step started was created after the step began: that fixes create_time's unknown zone.
+    ...(spec.kind === 'intelligent-task' ? { createdAfterMs: resume.startedAtMs } : {}),
+  };
   state.progress.taskId = ref.taskId;
   state.progress.phase = 'waiting';
 

@@ -124,3 +124,64 @@ describe('stopTask', () => {
     expect(missing.type).toBe('ModelArtsClientError');
   });
 });
+
+describe('startOrReattachTask', () => {
+  /** A dataset that meets auto labeling's preconditions, with tasks that take a minute. */
+  const labelable = (target: Simulator, name: string) =>
+    target.createDataset({
+      dataset_name: name,
+      labels: [
+        { name: 'cat', type: 0 },
+        { name: 'dog', type: 0 },
+      ],
+      total_sample_count: 100,
+      annotated_sample_count: 20,
+      behavior: { durationMs: 60_000, progress: 'linear' },
+    });
+
+  it('on a retry without its marker in the list, reattaches to the one running task of its type started since the step began', async () => {
+    // A service on UTC+3 that (unlike the simulator) would not echo config.description: the earlier attempt's task
+    // is here but carries another description, so only the second way can find it.
+    const zoned = await startSimulator({
+      credentials: [{ accessKey: AK, secretKey: SK }],
+      taskTimeZoneOffsetMinutes: 180,
+    });
+    try {
+      const client = new ModelArtsClient({
+        endpoint: zoned.url,
+        projectId: zoned.projectId,
+        auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
+      });
+      const zonedActivities = createActivities(client);
+      const ds = labelable(zoned, 'second-way');
+      const stepStartedAtMs = Date.now() - 5000;
+      const { task_id: earlier } = await client.startTask(ds.dataset_id, {
+        task_type: 'auto-label',
+        config: { description: 'lost marker' },
+      });
+      const input = {
+        datasetId: ds.dataset_id,
+        request: { task_type: 'auto-label' as const },
+        marker: 'run-y.s1',
+        stepStartedAtMs,
+      };
+      expect(await run(zonedActivities.startOrReattachTask, [input], 2)).toEqual({ taskId: earlier, reattached: true });
+      // Its create_time, printed on UTC+3, is read back as the real time once the step's start bounds it.
+      const ref = { kind: 'intelligent' as const, datasetId: ds.dataset_id, taskId: earlier };
+      const corrected = await run(zonedActivities.readStatus, [{ ...ref, createdAfterMs: stepStartedAtMs }]);
+      const asUtc = await run(zonedActivities.readStatus, [ref]);
+      if (!corrected.ok || !asUtc.ok) throw new Error('status read failed');
+      expect(Math.abs(corrected.createTimeMs - Date.now())).toBeLessThan(10_000);
+      expect(Math.round((asUtc.createTimeMs - corrected.createTimeMs) / 3_600_000)).toBe(3);
+      // A first attempt cannot have created anything before, so it never adopts a task by time: it starts one,
+      // which the service refuses while another auto labeling task runs on the dataset.
+      const refused = await failureOf(run(zonedActivities.startOrReattachTask, [input], 1));
+      expect(refused.message).toMatch(/ModelArts\.4386/);
+      // A task started before the step began is not this run's.
+      const late = { ...input, stepStartedAtMs: Date.now() + 10 * 60_000 };
+      expect((await failureOf(run(zonedActivities.startOrReattachTask, [late], 2))).message).toMatch(/ModelArts\.4386/);
+    } finally {
+      await zoned.close();
+    }
+  });
+});
