@@ -134,11 +134,13 @@ describe('how a run ends', () => {
     expect(rb.details).toMatchObject({ failedStep: 1, taskId: `task-of-${task}` });
     expect(rb.details?.leftRunning).toBeUndefined();
     expect(rb.message).toContain(`intelligent task task-of-${task} stopped`);
-    expect(w.fake.callsOf('stopTask')).toContainEqual({
-      kind: 'intelligent',
-      datasetId: task,
-      taskId: `task-of-${task}`,
-    });
+    expect(w.fake.callsOf('stopTask')).toContainEqual(
+      expect.objectContaining({
+        kind: 'intelligent',
+        datasetId: task,
+        taskId: `task-of-${task}`,
+      }),
+    );
     expect(w.fake.callsOf('stopTask')).not.toContainEqual(expect.objectContaining({ datasetId: exp }));
   });
 });
