@@ -108,9 +108,10 @@ export function queryEnum(
   return Number(raw);
 }
 
+/** `true`/`false` in any case, as a Java service binds them (openstacksdk sends `True`/`False`); anything else is 400. */
 export function queryBool(query: URLSearchParams, name: string): boolean | undefined {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
+  const raw = query.get(name)?.toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw Errors.invalidRequest();

@@ -91,6 +91,25 @@ describe('dataset details', () => {
     expect((await call(sim, 'GET', `/datasets/${ds.dataset_id}?running_task_type=9`)).status).toBe(400);
   });
 
+  it('binds query booleans the way a Java service does: True/False as openstacksdk sends them, garbage refused', async () => {
+    const ds = seedDataset(sim, 'java-booleans');
+    sim.setBehavior(ds.dataset_id, { durationMs: 10_000 });
+    await call(sim, 'POST', `/datasets/${ds.dataset_id}/export-tasks`, { body: { path: '/bkt/out/' } });
+    const python = await call(sim, 'GET', `/datasets/${ds.dataset_id}?check_running_task=True`);
+    expect([python.status, python.body.exist_running_task]).toEqual([200, true]);
+    expect((await call(sim, 'GET', `/datasets/${ds.dataset_id}?check_running_task=FALSE`)).status).toBe(200);
+    const garbage = await call(sim, 'GET', `/datasets/${ds.dataset_id}?check_running_task=yes`);
+    expect([garbage.status, garbage.body.error_code]).toEqual([400, 'ModelArts.4200']);
+  });
+
+  it('accepts null for absent optional fields, as Jackson binds them', async () => {
+    const ds = seedDataset(sim, 'java-nulls');
+    const created = await call(sim, 'POST', `/datasets/${ds.dataset_id}/export-tasks`, {
+      body: { path: '/bkt/nulls/', export_type: null, version_id: null, export_params: null },
+    });
+    expect(created.status).toBe(200);
+  });
+
   it('answers an unknown dataset with 400 ModelArts.4352', async () => {
     const answer = await call(sim, 'GET', '/datasets/doesNotExist00000000');
     expect(answer.status).toBe(400);
