@@ -157,18 +157,35 @@ export const exportParamsSchema = z
     }
   });
 
-export const createExportTaskSchema = z.strictObject({
-  path: obsPathSchema,
-  export_type: exportTypeSchema.optional(),
-  export_format: exportFormatSchema.optional(),
-  annotation_format: annotationFormatSchema.optional(),
-  version_format: versionFormatSchema.optional(),
-  version_id: idSchema.optional(),
-  sample_state: sampleStateSchema.optional(),
-  source_type_header: z.enum(['obs://', 's3://']).optional(),
-  with_column_header: z.boolean().optional(),
-  export_params: exportParamsSchema.optional(),
-});
+/** `obs://b/d`, `s3://b/d/` and `/b/d` name the same folder: `/b/d/`. */
+export const obsFolder = (path: string) => path.replace(/^(obs|s3):\/\//, '/').replace(/\/?$/, '/');
+
+export const createExportTaskSchema = z
+  .strictObject({
+    path: obsPathSchema,
+    export_type: exportTypeSchema.optional(),
+    export_format: exportFormatSchema.optional(),
+    annotation_format: annotationFormatSchema.optional(),
+    version_format: versionFormatSchema.optional(),
+    version_id: idSchema.optional(),
+    sample_state: sampleStateSchema.optional(),
+    source_type_header: z.enum(['obs://', 's3://']).optional(),
+    with_column_header: z.boolean().optional(),
+    export_params: exportParamsSchema.optional(),
+  })
+  .superRefine((request, ctx) => {
+    // The user guide: a new dataset's output path "cannot be the same as the save path and cannot be a
+    // subdirectory of it".
+    const work = request.export_params?.export_new_dataset_work_path;
+    if (request.export_params?.export_dest !== 'NEW_DATASET' || !work) return;
+    if (obsFolder(work).startsWith(obsFolder(request.path))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['export_params', 'export_new_dataset_work_path'],
+        message: `must not be the export path (path) or a folder under it; got ${work} with path ${request.path}`,
+      });
+    }
+  });
 
 export const listExportTasksQuerySchema = z.strictObject({
   export_type: exportTypeSchema.optional(),

@@ -16,6 +16,7 @@ import {
   type ListExportTasksResponse,
 } from '../modelarts/types.js';
 import { jsonBody, ok, type Context, type RouteRequest, type RouteResult } from './context.js';
+import { obsFolder } from '../modelarts/validation.js';
 import { Errors } from './errors.js';
 import type { DatasetRecord, ExportRecord } from './store.js';
 import { momentAt, type ResolvedBehavior } from './timeline.js';
@@ -189,6 +190,8 @@ export function createExportTask(ctx: Context, req: RouteRequest): RouteResult {
     const workProblem = obsPathProblem(workPath);
     if (workProblem === 'bucket-root') throw Errors.subdirRequired();
     if (workProblem) throw Errors.invalidExportPath();
+    // The user guide's rule; which code the service answers it with is not documented: the invalid-path one.
+    if (obsFolder(workPath).startsWith(obsFolder(body.path))) throw Errors.invalidExportPath();
     if (ctx.store.nameTaken(name)) throw Errors.datasetExists();
   }
   if (body.version_format === 'CarbonData' && ds.type !== TABLE_DATASET) throw Errors.invalidExportParam();

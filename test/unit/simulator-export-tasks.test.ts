@@ -256,6 +256,24 @@ describe('NEW_DATASET', () => {
     },
   };
 
+  it('refuses a work path that is the export path or lies under it, as the user guide says', async () => {
+    const ds = seedDataset(sim, 'work-under-export');
+    for (const work of ['/bkt/exp/', '/bkt/exp/new/']) {
+      const answer = await call(sim, 'POST', exportsOf(ds.dataset_id), {
+        body: {
+          path: '/bkt/exp/',
+          export_params: {
+            export_dest: 'NEW_DATASET',
+            export_new_dataset_name: `n${work.length}`,
+            export_new_dataset_work_path: work,
+          },
+        },
+      });
+      expect([answer.status, answer.body.error_code]).toEqual([400, 'ModelArts.4358']);
+    }
+    expect(sim.counters().byDataset[ds.dataset_id]?.exportCreates ?? 0).toBe(0);
+  });
+
   it('echoes the new dataset fields and creates the dataset, findable by name, when it succeeds', async () => {
     const ds = seedDataset(sim, 'new-dataset-source');
     sim.queueBehavior(ds.dataset_id, { durationMs: 300, queuedMs: 50 });

@@ -43,6 +43,33 @@ describe('run spec', () => {
     expect(problems).toContain('colour: unknown field');
   });
 
+  it("rejects a new dataset's work path that is the export path or under it, naming the field", () => {
+    const newDataset = (path: string, work: string) => ({
+      steps: [
+        {
+          kind: 'export',
+          datasetId: 'ds1',
+          request: {
+            path,
+            export_params: {
+              export_dest: 'NEW_DATASET',
+              export_new_dataset_name: 'copy',
+              export_new_dataset_work_path: work,
+            },
+          },
+        },
+      ],
+    });
+    for (const work of ['/bucket/out/', '/bucket/out', 'obs://bucket/out/new/']) {
+      expect(issuesOf(newDataset('/bucket/out/', work))).toEqual([
+        `steps[0].request.export_params.export_new_dataset_work_path: must not be the export path (path) or a folder under it; got ${work} with path /bucket/out/`,
+      ]);
+    }
+    // A sibling folder, or one whose name merely starts the same, is fine.
+    expect(issuesOf(newDataset('/bucket/out/', '/bucket/output/'))).toEqual([]);
+    expect(issuesOf(newDataset('/bucket/out/input/', '/bucket/out/'))).toEqual([]);
+  });
+
   it('names bad deadline and policy values', () => {
     expect(issuesOf({ steps: [exportStep], wait: { deadline: 'soon' } }).join()).toContain('wait.deadline');
     expect(issuesOf({ steps: [exportStep], wait: { policy: { minDelayMs: -1 } } }).join()).toContain('minDelayMs');
