@@ -23,6 +23,11 @@ export class SimulatorAdmin {
     return this.call('PUT', `/_sim/datasets/${datasetId}/behavior`, behavior);
   }
 
+  /** A behaviour for the next task created on the dataset only. */
+  queueBehavior(datasetId: string, behavior: Partial<TaskBehavior>): Promise<void> {
+    return this.call('POST', `/_sim/datasets/${datasetId}/next-behavior`, behavior);
+  }
+
   setFaults(faults: FaultConfig): Promise<FaultConfig> {
     return this.call('PUT', '/_sim/faults', faults);
   }

@@ -87,6 +87,11 @@ export class PostgresCluster {
     return path.join(this.dir, 'postgresql.log');
   }
 
+  /** The cluster a stack recorded (for `stack status` and `stack down`): never creates one. */
+  static attach(dir: string, port: number): PostgresCluster {
+    return new PostgresCluster(pgBinDir(), dir, port);
+  }
+
   /** Creates the cluster on first use; `start()` it afterwards. */
   static async open(options: PostgresOptions): Promise<PostgresCluster> {
     const bin = pgBinDir();
@@ -123,6 +128,7 @@ export class PostgresCluster {
   }
 
   async running(): Promise<boolean> {
+    if (!existsSync(path.join(this.dataDir, 'PG_VERSION'))) return false;
     return pg(this.bin, 'pg_ctl', ['-D', this.dataDir, 'status']).then(
       () => true,
       () => false,

@@ -144,7 +144,7 @@ export class NativeStack {
       basePort,
       namespace: compose.environment('temporal-create-namespace', process.env).NAMESPACE ?? 'default',
       postgresDir: postgres.dir,
-      pids: { ...previous?.pids, workers: (previous?.pids.workers ?? []).filter(isAlive) },
+      pids: { ...previous?.pids, workers: (previous?.pids.workers ?? []).filter((pid) => running(pid, 'worker')) },
       workersStarted: previous?.workersStarted ?? 0,
     };
     const stack = new NativeStack(dir, state, binaries, cli.path, postgres, options.workerEnv ?? {}, log);
@@ -214,7 +214,7 @@ export class NativeStack {
   }
 
   async startServer(): Promise<void> {
-    if (this.state.pids.server && isAlive(this.state.pids.server)) return;
+    if (running(this.state.pids.server, 'server')) return;
     this.state.pids.server = await this.launch(
       {
         name: 'temporal',
@@ -236,7 +236,7 @@ export class NativeStack {
   }
 
   private async startUi(): Promise<void> {
-    if (this.state.pids.ui && isAlive(this.state.pids.ui)) return;
+    if (running(this.state.pids.ui, 'ui')) return;
     const env = {
       ...this.compose.environment('temporal-ui', this.vars),
       TEMPORAL_ADDRESS: this.address,
@@ -252,7 +252,7 @@ export class NativeStack {
   }
 
   private async startSimulator(): Promise<void> {
-    if (this.state.pids.simulator && isAlive(this.state.pids.simulator)) return;
+    if (running(this.state.pids.simulator, 'simulator')) return;
     const args = [
       path.join(projectRoot, 'bin', 'modelarts-export.js'),
       'simulator',
@@ -321,6 +321,24 @@ export class NativeStack {
   }
 }
 
+/** What each recorded process's command line contains: a PID reused by another program after a reboot is not ours. */
+const COMMAND_OF = {
+  server: 'temporal-server',
+  ui: 'ui-server',
+  simulator: 'modelarts-export.js',
+  worker: 'modelarts-export.js',
+} as const;
+
+/** The process is alive and still the one we started (Linux: its command line says so). */
+function running(pid: number | undefined, part: keyof typeof COMMAND_OF): pid is number {
+  if (pid === undefined || !isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(COMMAND_OF[part]);
+  } catch {
+    return true; // no /proc: trust the PID
+  }
+}
+
 function readState(dir: string): StackState | undefined {
   const file = path.join(dir, 'stack.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : undefined;
@@ -345,8 +363,11 @@ async function httpOk(url: string): Promise<boolean> {
 export async function stopStack(dir = DEFAULT_STACK_DIR, options: { keepData?: boolean } = {}): Promise<void> {
   const state = readState(dir);
   if (state) {
-    await Promise.all(state.pids.workers.map((pid) => stopPid(pid)));
-    for (const pid of [state.pids.simulator, state.pids.ui, state.pids.server]) if (pid) await stopPid(pid);
+    await Promise.all(state.pids.workers.filter((pid) => running(pid, 'worker')).map((pid) => stopPid(pid)));
+    for (const part of ['simulator', 'ui', 'server'] as const) {
+      const pid = state.pids[part];
+      if (running(pid, part)) await stopPid(pid);
+    }
     const ports = stackPorts(state.basePort);
     const postgres = await PostgresCluster.open({
       dir: state.postgresDir,
@@ -371,10 +392,10 @@ export async function stackStatus(dir = DEFAULT_STACK_DIR): Promise<StackStatusR
   const state = readState(dir);
   if (!state) return undefined;
   const ports = stackPorts(state.basePort);
-  const postgres = await PostgresCluster.open({ dir: state.postgresDir, port: ports.postgres, user: '', password: '' });
-  const pidRow = (part: string, pid: number | undefined, detail: string) => ({
+  const postgres = PostgresCluster.attach(state.postgresDir, ports.postgres);
+  const pidRow = (part: string, pid: number | undefined, detail: string, command: keyof typeof COMMAND_OF) => ({
     part,
-    running: pid !== undefined && isAlive(pid),
+    running: running(pid, command),
     detail: `${detail}${pid ? ` (pid ${pid})` : ''}`,
   });
   return [
@@ -383,9 +404,9 @@ export async function stackStatus(dir = DEFAULT_STACK_DIR): Promise<StackStatusR
       running: await postgres.running(),
       detail: `127.0.0.1:${ports.postgres} (${postgres.dataDir})`,
     },
-    pidRow('temporal', state.pids.server, `127.0.0.1:${ports.frontend}, namespace ${state.namespace}`),
-    pidRow('temporal-ui', state.pids.ui, `http://127.0.0.1:${ports.ui}`),
-    pidRow('simulator', state.pids.simulator, `http://127.0.0.1:${ports.simulator}`),
-    ...state.pids.workers.map((pid, i) => pidRow(`worker-${i + 1}`, pid, 'worker')),
+    pidRow('temporal', state.pids.server, `127.0.0.1:${ports.frontend}, namespace ${state.namespace}`, 'server'),
+    pidRow('temporal-ui', state.pids.ui, `http://127.0.0.1:${ports.ui}`, 'ui'),
+    pidRow('simulator', state.pids.simulator, `http://127.0.0.1:${ports.simulator}`, 'simulator'),
+    ...state.pids.workers.map((pid) => pidRow('worker', pid, 'modelarts-export worker', 'worker')),
   ];
 }
