@@ -6,17 +6,26 @@ export { connect, type Connected } from './client/connect.js';
 export {
   startRun,
   getProgress,
+  listRuns,
+  listRunsQuery,
   cancelRun,
   awaitRun,
   summaryOf,
+  EXPORT_PIPELINE_TYPE,
+  LIST_STATUSES,
+  type CancelResult,
+  type ListRunsFilter,
+  type ListStatus,
   type RunHandle,
   type RunOutcome,
   type RunProgress,
+  type RunSummary,
   type StartOptions,
   type Started,
 } from './client/runs.js';
 export {
   createSchedule,
+  scheduledSpec,
   updateSchedule,
   describeSchedule,
   listSchedules,
@@ -27,17 +36,14 @@ export {
   deleteSchedule,
   scheduledRunsQuery,
   ScheduleOptionsError,
-  OVERLAP_NAMES,
-  type Overlap,
   type BackfillOptions,
   type CreateScheduleOptions,
+  type ScheduleDraft,
   type UpdateScheduleOptions,
   type ListSchedulesOptions,
-  type ScheduleInfo,
-  type ScheduleListEntry,
-  type ScheduledRun,
-  type ScheduleTiming,
 } from './client/schedules.js';
+export type { ScheduleInfo, ScheduleListEntry, ScheduledRun } from './client/schedule-describe.js';
+export { OVERLAP_NAMES, type Overlap, type ScheduleTiming } from './spec/schedule.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';
 export { createWorker, runWorker, type ExtraActivities, type RunningWorker } from './worker.js';

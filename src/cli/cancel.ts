@@ -10,18 +10,15 @@ async function cancelAction(
   flags: { wait?: boolean; json?: boolean },
 ): Promise<void> {
   await withClient(ctx, async ({ client }) => {
-    const description = await client.workflow.getHandle(workflowId).describe();
-    const status = description.status.name;
-    if (status !== 'RUNNING') {
-      // Idempotent: cancelling a run that already ended is not an error, just nothing to do.
-      writeLine(ctx.stderr, `Run ${workflowId} has already ended (${status}); nothing to cancel.`);
-    } else {
-      await cancelRun(client, workflowId);
-      writeLine(ctx.stderr, `Cancellation requested for run ${workflowId}.`);
-    }
+    const { requested, status } = await cancelRun(client, workflowId);
+    writeLine(
+      ctx.stderr,
+      requested
+        ? `Cancellation requested for run ${workflowId}.`
+        : `Run ${workflowId} has already ended (${status}); nothing to cancel.`,
+    );
     if (!flags.wait) {
-      if (flags.json)
-        writeLine(ctx.stdout, JSON.stringify({ workflowId, cancelRequested: status === 'RUNNING', status }));
+      if (flags.json) writeLine(ctx.stdout, JSON.stringify({ workflowId, cancelRequested: requested, status }));
       return;
     }
     const outcome = await awaitRun(client, workflowId);

@@ -1,11 +1,14 @@
 /**
- * Every option of the ModelArts create-export-task API as a flag, and the mapping from flags to the wire request.
+ * Every option of the ModelArts create-export-task API as a flag, and how the flags make the run spec.
  *
- * Each flag is checked as commander parses it (friendly names from modelarts/friendly.ts, formats from
- * modelarts/validation.ts), so a bad value stops the CLI with exit 2 and a message naming the flag and the allowed
- * values before anything is contacted. The assembled spec then goes through the same validation as the library
- * (parsePipelineSpec), with field names translated back to flags.
+ * EXPORT_FLAGS is the one list of them: each flag's spelling, the spec field it sets, its parser and help. The
+ * commander options, the `--spec` conflicts, the spec built from the flags and the flag named in a validation
+ * message all come from it. Each flag is checked as commander parses it (friendly names from modelarts/friendly.ts,
+ * formats from modelarts/validation.ts), so a bad value stops the CLI with exit 2 and a message naming the flag and
+ * the allowed values before anything is contacted. The assembled spec then goes through the same validation as
+ * the library (parsePipelineSpec), with field names translated back to flags.
  */
+import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { z } from 'zod';
 import {
@@ -16,7 +19,7 @@ import {
   toExportType,
   toSampleState,
 } from '../modelarts/friendly.js';
-import type { CreateExportTaskRequest, ExportParams, SearchCondition } from '../modelarts/types.js';
+import type { SearchCondition } from '../modelarts/types.js';
 import { ANNOTATION_FORMATS, VERSION_FORMATS } from '../modelarts/types.js';
 import {
   idSchema,
@@ -31,30 +34,12 @@ import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
 import { ALLOWED_PLACEHOLDERS, expandPlaceholders, unknownPlaceholders } from '../workflows/placeholders.js';
 import { UsageError } from './context.js';
 
-/** Options as commander hands them over (already converted by the parsers below). */
+/** The flags every command that runs a spec takes, as commander hands them over; the export flags come on top. */
 export interface ExportFlags {
-  exportType?: CreateExportTaskRequest['export_type'];
-  format?: CreateExportTaskRequest['export_format'];
-  annotationFormat?: CreateExportTaskRequest['annotation_format'];
-  versionFormat?: CreateExportTaskRequest['version_format'];
-  versionId?: string;
-  sampleState?: CreateExportTaskRequest['sample_state'];
-  sourceTypeHeader?: string;
-  withColumnHeader?: boolean;
-  /** `--no-column-header` sets this to false; commander defaults it to true. */
-  columnHeader?: boolean;
-  newDataset?: string;
-  newDatasetWorkPath?: string;
-  newDatasetVersionName?: string;
-  newDatasetVersionFormat?: string;
-  samples?: string[];
-  searchCondition?: SearchCondition[];
-  /** `--no-clear-hard-property` sets this to false; commander defaults it to true. */
-  clearHardProperty?: boolean;
-  ratioSampleUsage?: boolean;
-  trainSampleRatio?: string;
-  deadline?: number;
-  summary?: string;
+  dataset?: string;
+  path?: string;
+  /** `--spec FILE.json`: a whole spec instead of the other flags. */
+  spec?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -90,7 +75,6 @@ function matching(schema: z.ZodType<string>): (value: string) => string {
 }
 
 const names = (table: Record<string, unknown>) => Object.keys(table).join(', ');
-const SOURCE_TYPE_HEADERS = ['obs://', 's3://'] as const;
 
 export const parseExportType = friendly(
   (v) => toExportType(v),
@@ -123,16 +107,21 @@ export function parseDeadline(value: string): number {
   return ms;
 }
 
-function parseSamples(value: string, previous: string[] | undefined): string[] {
+/** A repeatable flag: each use adds to the list so far (commander passes back what the parser returned last). */
+export function repeatable<T>(parse: (value: string) => T[]): (value: string, previous: unknown) => T[] {
+  return (value, previous) => [...((previous as T[] | undefined) ?? []), ...parse(value)];
+}
+
+function parseSamples(value: string): string[] {
   const ids = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (ids.length === 0) throw new InvalidArgumentError('Give sample ids separated by commas, e.g. --samples id1,id2.');
-  return [...(previous ?? []), ...ids];
+  return ids;
 }
 
-function parseSearchCondition(value: string, previous: SearchCondition[] | undefined): SearchCondition[] {
+function parseSearchCondition(value: string): SearchCondition[] {
   let json: unknown;
   try {
     json = JSON.parse(value);
@@ -147,148 +136,212 @@ function parseSearchCondition(value: string, previous: SearchCondition[] | undef
         .join('; '),
     );
   }
-  return [...(previous ?? []), result.data as SearchCondition];
+  return [result.data as SearchCondition];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The flags
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Attribute names of the export flags, for `--spec` conflicts. */
-export const EXPORT_OPTION_ATTRIBUTES = [
-  'exportType',
-  'format',
-  'annotationFormat',
-  'versionFormat',
-  'versionId',
-  'sampleState',
-  'sourceTypeHeader',
-  'withColumnHeader',
-  'columnHeader',
-  'newDataset',
-  'newDatasetWorkPath',
-  'newDatasetVersionName',
-  'newDatasetVersionFormat',
-  'samples',
-  'searchCondition',
-  'clearHardProperty',
-  'ratioSampleUsage',
-  'trainSampleRatio',
-  'deadline',
-  'summary',
-] as const;
-
-/** An option whose value goes through `parse` (which throws InvalidArgumentError naming the allowed values). */
-function opt<T>(flags: string, description: string, parse?: (value: string, previous: T) => T): Option {
-  const option = new Option(flags, description);
-  return parse ? option.argParser(parse) : option;
+interface ExportFlag {
+  /** As commander takes it: `--export-type <type>`, `--with-column-header`, `--no-column-header`. */
+  flag: string;
+  /** The spec field it sets, as validation messages name it. */
+  field: string;
+  help: string;
+  parse?: (value: string, previous: unknown) => unknown;
+  /** A flag it cannot be given with. */
+  conflicts?: string;
+  /** Other fields that giving it sets (before its own). */
+  implies?: Readonly<Record<string, unknown>>;
 }
 
+const REQUEST = 'steps[0].request.';
+const PARAMS = `${REQUEST}export_params.`;
+const NEW_DATASET = { [`${PARAMS}export_dest`]: 'NEW_DATASET' };
 const VERSION_FORMAT_LIST = VERSION_FORMATS.join(' | ');
 
-export function addExportOptions(cmd: Command): Command {
-  return cmd
-    .addOption(opt('--export-type <type>', `samples: ${names(EXPORT_TYPE_NAMES)} (default labeled)`, parseExportType))
-    .addOption(opt('--format <format>', 'file layout: tree (class/1.jpg) or tile (1.jpg, 1.txt)', parseExportFormat))
-    .addOption(opt('--annotation-format <format>', 'annotation format: VOC | COCO', oneOf(ANNOTATION_FORMATS)))
-    .addOption(opt('--version-format <format>', `version format: ${VERSION_FORMAT_LIST}`, oneOf(VERSION_FORMATS)))
-    .addOption(opt('--version-id <id>', 'export this dataset version', parseId))
-    .addOption(opt('--sample-state <state>', 'samples in this state: accepted, unchecked, …', parseSampleState))
-    .addOption(opt('--source-type-header <prefix>', 'manifest path prefix: obs:// | s3://', oneOf(SOURCE_TYPE_HEADERS)))
-    .addOption(opt('--with-column-header', 'write a CSV header line (table datasets)').conflicts('columnHeader'))
-    .addOption(opt('--no-column-header', 'write no CSV header line (table datasets)'))
-    .addOption(opt('--new-dataset <name>', 'export into a new dataset with this name (with --new-dataset-work-path)'))
-    .addOption(opt('--new-dataset-work-path <obs-path>', 'output path of the new dataset', parseObsPath))
-    .addOption(opt('--new-dataset-version-name <name>', 'version name of the export', matching(versionNameSchema)))
-    .addOption(
-      opt('--new-dataset-version-format <format>', `version format: ${VERSION_FORMAT_LIST}`, oneOf(VERSION_FORMATS)),
-    )
-    .addOption(opt('--samples <ids>', 'only these sample ids, comma separated (repeatable)', parseSamples))
-    .addOption(opt('--search-condition <json>', 'a SearchCondition as JSON (repeat for OR)', parseSearchCondition))
-    .addOption(opt('--no-clear-hard-property', 'keep the "hard example" attribute on exported samples'))
-    .addOption(opt('--ratio-sample-usage', 'split samples into training/validation by --train-sample-ratio'))
-    .addOption(opt('--train-sample-ratio <ratio>', 'training share "0.00" to "1.00"', matching(ratioStringSchema)))
-    .addOption(opt('--deadline <duration>', 'give up waiting on a step after this long: 90m, 6h, 2d', parseDeadline))
-    .addOption(opt('--summary <text>', 'summary shown for the run in the Temporal UI'));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Flags → request and spec
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Builds the wire request: only what the user asked for, so the service's own defaults apply to the rest. */
-export function exportRequestFromFlags(path: string, f: ExportFlags): CreateExportTaskRequest {
-  const params: ExportParams = {};
-  if (f.newDataset !== undefined || f.newDatasetWorkPath !== undefined) {
-    params.export_dest = 'NEW_DATASET';
-    if (f.newDataset !== undefined) params.export_new_dataset_name = f.newDataset;
-    if (f.newDatasetWorkPath !== undefined) params.export_new_dataset_work_path = f.newDatasetWorkPath;
-  }
-  if (f.newDatasetVersionName !== undefined) params.export_dataset_version_name = f.newDatasetVersionName;
-  if (f.newDatasetVersionFormat !== undefined) params.export_dataset_version_format = f.newDatasetVersionFormat;
-  if (f.samples !== undefined) params.samples = f.samples;
-  if (f.searchCondition !== undefined) params.search_conditions = f.searchCondition;
-  if (f.clearHardProperty === false) params.clear_hard_property = false;
-  if (f.ratioSampleUsage) params.ratio_sample_usage = true;
-  if (f.trainSampleRatio !== undefined) params.train_sample_ratio = f.trainSampleRatio;
-
-  const request: CreateExportTaskRequest = { path };
-  if (f.exportType !== undefined) request.export_type = f.exportType;
-  if (f.format !== undefined) request.export_format = f.format;
-  if (f.annotationFormat !== undefined) request.annotation_format = f.annotationFormat;
-  if (f.versionFormat !== undefined) request.version_format = f.versionFormat;
-  if (f.versionId !== undefined) request.version_id = f.versionId;
-  if (f.sampleState !== undefined) request.sample_state = f.sampleState;
-  if (f.sourceTypeHeader !== undefined) request.source_type_header = f.sourceTypeHeader;
-  if (f.withColumnHeader) request.with_column_header = true;
-  if (f.columnHeader === false) request.with_column_header = false;
-  if (Object.keys(params).length > 0) request.export_params = params;
-  return request;
-}
-
-/** The spec `start --dataset --path [export options]` runs: one export step. */
-export function specFromFlags(datasetId: string, path: string, f: ExportFlags): Record<string, unknown> {
-  return {
-    steps: [{ kind: 'export', datasetId, request: exportRequestFromFlags(path, f) }],
-    ...(f.deadline !== undefined ? { wait: { deadline: f.deadline } } : {}),
-    ...(f.summary !== undefined ? { summary: f.summary } : {}),
-  };
-}
-
-/** Spec fields as the flags that set them, for messages. */
-const FIELD_FLAGS: [RegExp, string][] = [
-  [/^steps\[0\]\.datasetId/, '--dataset'],
-  [/^steps\[0\]\.request\.path/, '--path'],
-  [/^steps\[0\]\.request\.export_type/, '--export-type'],
-  [/^steps\[0\]\.request\.export_format/, '--format'],
-  [/^steps\[0\]\.request\.annotation_format/, '--annotation-format'],
-  [/^steps\[0\]\.request\.version_format/, '--version-format'],
-  [/^steps\[0\]\.request\.version_id/, '--version-id'],
-  [/^steps\[0\]\.request\.sample_state/, '--sample-state'],
-  [/^steps\[0\]\.request\.source_type_header/, '--source-type-header'],
-  [/^steps\[0\]\.request\.with_column_header/, '--with-column-header'],
-  [/^steps\[0\]\.request\.export_params\.export_new_dataset_name/, '--new-dataset'],
-  [/^steps\[0\]\.request\.export_params\.export_new_dataset_work_path/, '--new-dataset-work-path'],
-  [/^steps\[0\]\.request\.export_params\.export_dataset_version_name/, '--new-dataset-version-name'],
-  [/^steps\[0\]\.request\.export_params\.export_dataset_version_format/, '--new-dataset-version-format'],
-  [/^steps\[0\]\.request\.export_params\.samples/, '--samples'],
-  [/^steps\[0\]\.request\.export_params\.search_conditions/, '--search-condition'],
-  [/^steps\[0\]\.request\.export_params\.clear_hard_property/, '--no-clear-hard-property'],
-  [/^steps\[0\]\.request\.export_params\.ratio_sample_usage/, '--ratio-sample-usage'],
-  [/^steps\[0\]\.request\.export_params\.train_sample_ratio/, '--train-sample-ratio'],
-  [/^wait\.deadline/, '--deadline'],
-  [/^summary/, '--summary'],
+/** The one list of export flags, in help order; the field paths are the spec's (src/spec/pipeline.ts). */
+const EXPORT_FLAGS: readonly ExportFlag[] = [
+  { flag: '--dataset <id>', field: 'steps[0].datasetId', help: 'dataset to export', parse: parseId },
+  {
+    flag: '--path <obs-path>',
+    field: `${REQUEST}path`,
+    help: `OBS output folder (/bucket/dir/, obs://bucket/dir/ or s3://bucket/dir/); may contain ${ALLOWED_PLACEHOLDERS}`,
+    parse: parseObsPath,
+  },
+  {
+    flag: '--export-type <type>',
+    field: `${REQUEST}export_type`,
+    help: `samples: ${names(EXPORT_TYPE_NAMES)} (default labeled)`,
+    parse: parseExportType,
+  },
+  {
+    flag: '--format <format>',
+    field: `${REQUEST}export_format`,
+    help: 'file layout: tree (class/1.jpg) or tile (1.jpg, 1.txt)',
+    parse: parseExportFormat,
+  },
+  {
+    flag: '--annotation-format <format>',
+    field: `${REQUEST}annotation_format`,
+    help: 'annotation format: VOC | COCO',
+    parse: oneOf(ANNOTATION_FORMATS),
+  },
+  {
+    flag: '--version-format <format>',
+    field: `${REQUEST}version_format`,
+    help: `version format: ${VERSION_FORMAT_LIST}`,
+    parse: oneOf(VERSION_FORMATS),
+  },
+  { flag: '--version-id <id>', field: `${REQUEST}version_id`, help: 'export this dataset version', parse: parseId },
+  {
+    flag: '--sample-state <state>',
+    field: `${REQUEST}sample_state`,
+    help: 'samples in this state: accepted, unchecked, …',
+    parse: parseSampleState,
+  },
+  {
+    flag: '--source-type-header <prefix>',
+    field: `${REQUEST}source_type_header`,
+    help: 'manifest path prefix: obs:// | s3://',
+    parse: oneOf(['obs://', 's3://']),
+  },
+  {
+    flag: '--with-column-header',
+    field: `${REQUEST}with_column_header`,
+    help: 'write a CSV header line (table datasets)',
+    conflicts: '--no-column-header',
+  },
+  {
+    flag: '--no-column-header',
+    field: `${REQUEST}with_column_header`,
+    help: 'write no CSV header line (table datasets)',
+  },
+  {
+    flag: '--new-dataset <name>',
+    field: `${PARAMS}export_new_dataset_name`,
+    help: 'export into a new dataset with this name (with --new-dataset-work-path)',
+    implies: NEW_DATASET,
+  },
+  {
+    flag: '--new-dataset-work-path <obs-path>',
+    field: `${PARAMS}export_new_dataset_work_path`,
+    help: 'output path of the new dataset',
+    parse: parseObsPath,
+    implies: NEW_DATASET,
+  },
+  {
+    flag: '--new-dataset-version-name <name>',
+    field: `${PARAMS}export_dataset_version_name`,
+    help: 'version name of the export',
+    parse: matching(versionNameSchema),
+  },
+  {
+    flag: '--new-dataset-version-format <format>',
+    field: `${PARAMS}export_dataset_version_format`,
+    help: `version format: ${VERSION_FORMAT_LIST}`,
+    parse: oneOf(VERSION_FORMATS),
+  },
+  {
+    flag: '--samples <ids>',
+    field: `${PARAMS}samples`,
+    help: 'only these sample ids, comma separated (repeatable)',
+    parse: repeatable(parseSamples),
+  },
+  {
+    flag: '--search-condition <json>',
+    field: `${PARAMS}search_conditions`,
+    help: 'a SearchCondition as JSON (repeat for OR)',
+    parse: repeatable(parseSearchCondition),
+  },
+  {
+    flag: '--no-clear-hard-property',
+    field: `${PARAMS}clear_hard_property`,
+    help: 'keep the "hard example" attribute on exported samples',
+  },
+  {
+    flag: '--ratio-sample-usage',
+    field: `${PARAMS}ratio_sample_usage`,
+    help: 'split samples into training/validation by --train-sample-ratio',
+  },
+  {
+    flag: '--train-sample-ratio <ratio>',
+    field: `${PARAMS}train_sample_ratio`,
+    help: 'training share "0.00" to "1.00"',
+    parse: matching(ratioStringSchema),
+  },
+  {
+    flag: '--deadline <duration>',
+    field: 'wait.deadline',
+    help: 'give up waiting on a step after this long: 90m, 6h, 2d',
+    parse: parseDeadline,
+  },
+  { flag: '--summary <text>', field: 'summary', help: 'summary shown for the run in the Temporal UI' },
 ];
 
-export function flagForField(field: string): string | undefined {
-  return FIELD_FLAGS.find(([pattern]) => pattern.test(field))?.[1];
+/** Commander's reading of a flag: its attribute name (exportType), long name and whether it is a `--no-` flag. */
+const optionOf = (flag: string) => new Option(flag);
+
+/** `--spec FILE` and the export flags, as commander options. */
+export function addExportOptions(cmd: Command): Command {
+  cmd.addOption(
+    new Option(
+      '--spec <file>',
+      'JSON run spec with one or more chained steps (instead of --dataset/--path and export options)',
+    ).conflicts(EXPORT_FLAGS.map((entry) => optionOf(entry.flag).attributeName())),
+  );
+  for (const entry of EXPORT_FLAGS) {
+    const option = new Option(entry.flag, entry.help);
+    if (entry.parse) option.argParser(entry.parse);
+    if (entry.conflicts) option.conflicts(optionOf(entry.conflicts).attributeName());
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Flags → spec
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Sets a field such as `steps[0].request.export_type`, creating the objects and arrays on the way. */
+function setField(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.match(/[^.[\]]+/g) ?? [];
+  let node = target;
+  for (const [i, key] of keys.entries()) {
+    const next = keys[i + 1];
+    if (next === undefined) node[key] = value;
+    else node = (node[key] ??= /^\d+$/.test(next) ? [] : {}) as Record<string, unknown>;
+  }
+}
+
+/**
+ * One export step from the flags: only what the user asked for, so the service's own defaults apply to the rest.
+ * A `--no-x` flag is true unless given, so only its false is taken.
+ */
+function specFromFlags(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const spec: Record<string, unknown> = { steps: [{ kind: 'export' }] };
+  for (const entry of EXPORT_FLAGS) {
+    const option = optionOf(entry.flag);
+    const value = values[option.attributeName()];
+    if (value === undefined || (option.negate && value === true)) continue;
+    for (const [field, implied] of Object.entries(entry.implies ?? {})) setField(spec, field, implied);
+    setField(spec, entry.field, value);
+  }
+  return spec;
+}
+
+/** The flag that sets a spec field (`steps[0].request.export_type...` → `--export-type`), for messages. */
+function flagForField(field: string): string | undefined {
+  const entry = EXPORT_FLAGS.find((e) => field.startsWith(e.field));
+  return entry && optionOf(entry.flag).long;
 }
 
 /**
  * Runs the library's own validation on a spec built from flags, so the CLI can never start what the library would
  * reject; problems are reported per flag ("--new-dataset-work-path: is required when export_dest is NEW_DATASET").
  */
-export function checkFlagSpec(spec: unknown, command = 'start'): void {
+function checkFlagSpec(spec: unknown, command: string): void {
   try {
     parsePipelineSpec(spec);
   } catch (err) {
@@ -301,4 +354,58 @@ export function checkFlagSpec(spec: unknown, command = 'start'): void {
     });
     throw new UsageError(lines.join('\n'), command);
   }
+}
+
+/** Reads and validates a `--spec FILE.json`; problems are usage errors of `command`. */
+async function readSpecFile(file: string, command: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--spec ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      command,
+    );
+  }
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--spec ${file}: not valid JSON (${(err as Error).message})`, command);
+  }
+  try {
+    parsePipelineSpec(spec);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    throw new UsageError(
+      `--spec ${file}: invalid spec:\n${err.issues.map((i) => `  - ${i.message}`).join('\n')}`,
+      command,
+    );
+  }
+  return spec;
+}
+
+/**
+ * The spec `command` (start, schedule create) runs: the `--spec` file, or one export step from `--dataset`,
+ * `--path` and the export flags. Validated as the library validates it; problems are usage errors of `command`.
+ */
+export async function specFromExportFlags(flags: ExportFlags, command: string): Promise<unknown> {
+  if (flags.spec !== undefined) return readSpecFile(flags.spec, command);
+  const missing = [flags.dataset === undefined && '--dataset', flags.path === undefined && '--path'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${command} needs --dataset ID and --path OBS_PATH, or --spec FILE.json; missing ${missing.join(' and ')}`,
+      command,
+    );
+  }
+  const values: Record<string, unknown> = { ...flags };
+  if ((values.newDataset === undefined) !== (values.newDatasetWorkPath === undefined)) {
+    throw new UsageError(
+      '--new-dataset and --new-dataset-work-path go together: give both to export into a new dataset',
+      command,
+    );
+  }
+  const spec = specFromFlags(values);
+  checkFlagSpec(spec, command);
+  return spec;
 }

@@ -1,5 +1,6 @@
-/** Human-readable summaries of runs and their steps, and the JSON shapes `--json` prints. */
-import type { RunOutcome } from '../client/runs.js';
+/** Human-readable summaries of runs, their steps and schedules, and the JSON shapes `--json` prints. */
+import { summaryOf, type RunOutcome, type RunSummary } from '../client/runs.js';
+import { formatInterval, type ScheduleInfo, type ScheduleListEntry } from '../client/schedule-describe.js';
 import type { StepResult } from '../workflows/types.js';
 import { EXIT } from './context.js';
 
@@ -58,4 +59,94 @@ export const json = (value: unknown): string => JSON.stringify(value, null, 2);
 /** Link to a run in the Temporal Web UI. */
 export function uiLink(uiUrl: string, namespace: string, workflowId: string): string {
   return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** A time in UTC to the second: `2024-05-01 02:00:00Z`. */
+export const time = (d: Date): string =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+
+/** Columns padded to their widest cell, two spaces apart. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `list`: one line a run. */
+export function runTable(runs: RunSummary[]): string {
+  return table(
+    ['WORKFLOW ID', 'STATUS', 'DATASET', 'STARTED', 'CLOSED'],
+    runs.map((r) => [
+      r.workflowId,
+      r.status,
+      r.datasetId ?? '',
+      time(r.startTime),
+      r.closeTime ? time(r.closeTime) : '',
+    ]),
+  );
+}
+
+/** When a schedule fires: `cron "0 2 * * *" (Europe/Berlin)`, `every 1h`. */
+export function scheduleTimes(s: ScheduleListEntry): string {
+  const parts = [...s.cron.map((c) => `cron "${c}"`), ...s.every.map((e) => `every ${e}`)];
+  return `${parts.join(', ') || '(no times)'}${s.timezone !== 'UTC' ? ` (${s.timezone})` : ''}`;
+}
+
+/** `schedule list`: one line a schedule. */
+export function scheduleTable(entries: ScheduleListEntry[]): string {
+  return table(
+    ['SCHEDULE ID', 'STATE', 'WHEN', 'DATASET', 'NEXT RUN'],
+    entries.map((e) => [
+      e.scheduleId,
+      e.paused ? 'paused' : 'active',
+      scheduleTimes(e),
+      e.datasetId ?? '',
+      e.paused || !e.nextRunTimes[0] ? '' : time(e.nextRunTimes[0]),
+    ]),
+  );
+}
+
+/** `schedule describe`: times, policies, the runs it starts, counters and the spec. */
+export function formatSchedule(s: ScheduleInfo): string {
+  const lines = [
+    `Schedule ${s.scheduleId}: ${s.paused ? 'PAUSED' : 'active'}${s.note ? ` (note: ${s.note})` : ''}`,
+    `  When:        ${scheduleTimes(s)}`,
+    `  Policies:    overlap ${s.overlap}, catch-up window ${formatInterval(s.catchupWindowMs)}, pause on failure: ${s.pauseOnFailure ? 'yes' : 'no'}`,
+    `  Starts:      ${s.workflowType} on task queue ${s.taskQueue}, workflow ids ${s.workflowIdPrefix}-<scheduled time>`,
+  ];
+  if (s.spec) {
+    lines.push(`  Runs:        ${summaryOf(s.spec)}`);
+    for (const [i, step] of s.spec.steps.entries()) {
+      if (step.kind === 'export') lines.push(`    step ${i + 1}: export to ${step.request.path}`);
+      else if (step.kind === 'intelligent-task') lines.push(`    step ${i + 1}: ${step.request.task_type}`);
+      else lines.push(`    step ${i + 1}: wait for task ${step.taskId}`);
+    }
+    if (s.spec.timezone) lines.push(`    placeholders filled in ${s.spec.timezone} time`);
+  }
+  lines.push(
+    `  Next runs:   ${s.paused ? '(paused) ' : ''}${s.nextRunTimes.slice(0, 5).map(time).join(', ') || 'none'}`,
+    `  Counts:      ${s.actionsTaken} run(s) started, ${s.actionsSkippedOverlap} skipped (overlap), ${s.actionsMissedCatchupWindow} missed (catch-up window)`,
+  );
+  if (s.runningWorkflowIds.length > 0) lines.push(`  Running:     ${s.runningWorkflowIds.join(', ')}`);
+  if (s.recentRuns.length > 0) {
+    lines.push('  Recent runs:');
+    for (const r of s.recentRuns.slice(-10)) lines.push(`    ${time(r.scheduledAt)}  ${r.workflowId}`);
+  }
+  if (s.spec)
+    lines.push(
+      '  Spec:',
+      ...json(s.spec)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
+  return lines.join('\n');
 }

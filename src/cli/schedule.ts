@@ -1,6 +1,6 @@
 /**
  * `schedule ...`: recurring exports on Temporal Schedules (create, list, describe, pause, unpause, trigger, backfill,
- * delete), a thin layer over src/client/schedules.ts.
+ * delete), a thin layer over src/client/schedules.ts: flags in, text or JSON out (src/cli/format.ts).
  *
  * Exit codes as everywhere: 0 done; 2 bad usage (checked before anything is contacted), an unknown schedule id
  * ("no schedule with id X", like `status` of an unknown run) or an id that is already taken; 1 anything unexpected.
@@ -13,46 +13,36 @@ import {
   describeSchedule,
   listSchedules,
   pauseSchedule,
+  scheduledSpec,
   triggerSchedule,
   unpauseSchedule,
-  type ScheduleInfo,
-  type ScheduleListEntry,
-  type ScheduleTiming,
+  type ScheduleDraft,
 } from '../client/schedules.js';
-import { summaryOf } from '../client/runs.js';
-import { parseDuration } from '../spec/duration.js';
-import { parsePipelineSpec } from '../spec/pipeline.js';
 import {
+  CATCHUP_WINDOW_HINT,
   cronProblem,
   INTERVAL_HINT,
   OVERLAP_NAMES,
+  parseCatchupWindow,
   parseInterval,
   timeZoneProblem,
   type Overlap,
+  type ScheduleTiming,
 } from '../spec/schedule.js';
 import { ALLOWED_PLACEHOLDERS } from '../workflows/placeholders.js';
-import { sleep, UsageError, withClient, writeLine, type CliContext } from './context.js';
-import {
-  addExportOptions,
-  checkFlagSpec,
-  EXPORT_OPTION_ATTRIBUTES,
-  parseId,
-  parseObsPath,
-  specFromFlags,
-  type ExportFlags,
-} from './export-options.js';
-import { json } from './format.js';
-import { readSpecFile } from './start.js';
+import { UsageError, withClient, writeLine, type CliContext } from './context.js';
+import { addExportOptions, parseId, repeatable, specFromExportFlags, type ExportFlags } from './export-options.js';
+import { formatSchedule, json, scheduleTable, scheduleTimes, time } from './format.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Flag parsers (each throws InvalidArgumentError: commander prints it and we exit 2 before contacting anything)
 // ---------------------------------------------------------------------------------------------------------------
 
-function parseCron(value: string, previous: string[] | undefined): string[] {
+const parseCron = repeatable((value: string) => {
   const problem = cronProblem(value);
   if (problem) throw new InvalidArgumentError(`The cron expression ${problem}.`);
-  return [...(previous ?? []), value];
-}
+  return [value];
+});
 
 function parseEvery(value: string): string {
   if (parseInterval(value) === undefined) throw new InvalidArgumentError(`It ${INTERVAL_HINT}.`);
@@ -72,9 +62,8 @@ function parseOverlap(value: string): Overlap {
   return name as Overlap;
 }
 
-function parseCatchupWindow(value: string): string {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms < 10_000) throw new InvalidArgumentError('Use a duration of at least 10s: 10m, 6h, 2d.');
+function parseCatchupWindowFlag(value: string): string {
+  if (parseCatchupWindow(value) === undefined) throw new InvalidArgumentError(`It ${CATCHUP_WINDOW_HINT}.`);
   return value.trim();
 }
 
@@ -89,143 +78,47 @@ function parseTime(value: string): Date {
 const scheduleIdArgument = (cmd: Command) => cmd.argument('<schedule-id>', 'id of the schedule');
 
 // ---------------------------------------------------------------------------------------------------------------
-// Output
-// ---------------------------------------------------------------------------------------------------------------
-
-const time = (d: Date) =>
-  d
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z');
-
-function when(s: ScheduleListEntry): string {
-  const parts = [...s.cron.map((c) => `cron "${c}"`), ...s.every.map((e) => `every ${e}`)];
-  return `${parts.join(', ') || '(no times)'}${s.timezone !== 'UTC' ? ` (${s.timezone})` : ''}`;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((v, i) => v.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
-function formatDescription(s: ScheduleInfo): string {
-  const lines = [
-    `Schedule ${s.scheduleId}: ${s.paused ? 'PAUSED' : 'active'}${s.note ? ` (note: ${s.note})` : ''}`,
-    `  When:        ${when(s)}`,
-    `  Policies:    overlap ${s.overlap}, catch-up window ${formatMs(s.catchupWindowMs)}, pause on failure: ${s.pauseOnFailure ? 'yes' : 'no'}`,
-    `  Starts:      ${s.workflowType} on task queue ${s.taskQueue}, workflow ids ${s.workflowIdPrefix}-<scheduled time>`,
-  ];
-  if (s.spec) {
-    lines.push(`  Runs:        ${summaryOf(s.spec)}`);
-    for (const [i, step] of s.spec.steps.entries()) {
-      if (step.kind === 'export') lines.push(`    step ${i + 1}: export to ${step.request.path}`);
-      else if (step.kind === 'intelligent-task') lines.push(`    step ${i + 1}: ${step.request.task_type}`);
-      else lines.push(`    step ${i + 1}: wait for task ${step.taskId}`);
-    }
-    if (s.spec.timezone) lines.push(`    placeholders filled in ${s.spec.timezone} time`);
-  }
-  lines.push(
-    `  Next runs:   ${s.paused ? '(paused) ' : ''}${s.nextRunTimes.slice(0, 5).map(time).join(', ') || 'none'}`,
-    `  Counts:      ${s.actionsTaken} run(s) started, ${s.actionsSkippedOverlap} skipped (overlap), ${s.actionsMissedCatchupWindow} missed (catch-up window)`,
-  );
-  if (s.runningWorkflowIds.length > 0) lines.push(`  Running:     ${s.runningWorkflowIds.join(', ')}`);
-  if (s.recentRuns.length > 0) {
-    lines.push('  Recent runs:');
-    for (const r of s.recentRuns.slice(-10)) lines.push(`    ${time(r.scheduledAt)}  ${r.workflowId}`);
-  }
-  if (s.spec)
-    lines.push(
-      '  Spec:',
-      ...json(s.spec)
-        .split('\n')
-        .map((l) => `    ${l}`),
-    );
-  return lines.join('\n');
-}
-
-function formatMs(ms: number): string {
-  const units: [string, number][] = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // create
 // ---------------------------------------------------------------------------------------------------------------
 
 /** commander gives the repeatable --cron as a list; the other timing flags are the library's options as they are. */
 interface CreateFlags extends ExportFlags, Omit<ScheduleTiming, 'cron'> {
   cron?: string[];
-  dataset?: string;
-  path?: string;
-  spec?: string;
   json?: boolean;
   dryRun?: boolean;
 }
 
 const CREATE = 'schedule create';
 
-function specFromCreateFlags(flags: CreateFlags): unknown {
-  const missing = [flags.dataset === undefined && '--dataset', flags.path === undefined && '--path'].filter(Boolean);
-  if (missing.length > 0) {
-    throw new UsageError(
-      `schedule create needs --dataset ID and --path OBS_PATH, or --spec FILE.json; missing ${missing.join(' and ')}`,
-      CREATE,
-    );
-  }
-  if ((flags.newDataset === undefined) !== (flags.newDatasetWorkPath === undefined)) {
-    throw new UsageError(
-      '--new-dataset and --new-dataset-work-path go together: give both to export into a new dataset',
-      CREATE,
-    );
-  }
-  const spec = specFromFlags(flags.dataset!, flags.path!, flags);
-  checkFlagSpec(spec, CREATE);
-  return spec;
-}
-
 async function createAction(ctx: CliContext, scheduleId: string, flags: CreateFlags): Promise<void> {
   if (!flags.cron && flags.every === undefined) {
     throw new UsageError('schedule create needs --cron EXPR or --every DURATION', CREATE);
   }
-  const spec = flags.spec !== undefined ? await readSpecFile(flags.spec, CREATE) : specFromCreateFlags(flags);
-  const options = {
+  const { cron, every, timezone, overlap, catchupWindow, pauseOnFailure, note, paused } = flags;
+  const spec = await specFromExportFlags(flags, CREATE);
+  const draft: ScheduleDraft = {
     scheduleId,
     spec,
-    ...(flags.cron ? { cron: flags.cron } : {}),
-    ...(flags.every !== undefined ? { every: flags.every } : {}),
-    ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
-    ...(flags.overlap !== undefined ? { overlap: flags.overlap } : {}),
-    ...(flags.catchupWindow !== undefined ? { catchupWindow: flags.catchupWindow } : {}),
-    ...(flags.pauseOnFailure ? { pauseOnFailure: true } : {}),
-    ...(flags.note !== undefined ? { note: flags.note } : {}),
-    ...(flags.paused ? { paused: true } : {}),
+    cron,
+    every,
+    timezone,
+    overlap,
+    catchupWindow,
+    pauseOnFailure,
+    note,
+    paused,
   };
   if (flags.dryRun) {
-    const parsed = parsePipelineSpec(spec);
-    // As createSchedule stores it: placeholders follow the schedule's time zone unless the spec names one.
-    const zone = parsed.timezone ?? flags.timezone;
-    writeLine(ctx.stdout, json({ ...options, spec: { ...parsed, ...(zone ? { timezone: zone } : {}) } }));
+    // The spec as createSchedule would store it: the same function works out the placeholders' time zone.
+    writeLine(ctx.stdout, json({ ...draft, spec: scheduledSpec(draft) }));
     return;
   }
   await withClient(ctx, async ({ client, taskQueue }) => {
-    await createSchedule(client, { ...options, taskQueue });
+    await createSchedule(client, { ...draft, taskQueue });
     const info = await describeSchedule(client, scheduleId);
     writeLine(
       ctx.stderr,
-      `Created schedule ${scheduleId} (${when(info)}${info.paused ? ', paused' : ''}) on task queue ${taskQueue}.` +
+      `Created schedule ${scheduleId} (${scheduleTimes(info)}${info.paused ? ', paused' : ''}) on task queue ${taskQueue}.` +
         (info.nextRunTimes[0] && !info.paused ? ` Next run: ${time(info.nextRunTimes[0])}.` : ''),
     );
     writeLine(ctx.stdout, flags.json ? json(info) : scheduleId);
@@ -234,7 +127,6 @@ async function createAction(ctx: CliContext, scheduleId: string, flags: CreateFl
 }
 
 function registerCreate(schedule: Command, ctx: CliContext): void {
-  const exportAttributes = [...EXPORT_OPTION_ATTRIBUTES];
   const cmd = scheduleIdArgument(schedule.command('create'))
     .description('Create a schedule that starts an export run at every cron time or interval')
     .addOption(
@@ -256,23 +148,12 @@ function registerCreate(schedule: Command, ctx: CliContext): void {
     )
     .addOption(
       new Option('--catchup-window <duration>', 'how late a missed run may still start after an outage').argParser(
-        parseCatchupWindow,
+        parseCatchupWindowFlag,
       ),
     )
     .option('--pause-on-failure', 'pause the schedule when a run fails')
     .option('--note <text>', 'a note on the schedule')
-    .option('--paused', 'create the schedule paused')
-    .addOption(new Option('--dataset <id>', 'dataset to export').argParser(parseId))
-    .addOption(
-      new Option('--path <obs-path>', `OBS output folder; may contain ${ALLOWED_PLACEHOLDERS}`).argParser(parseObsPath),
-    )
-    .addOption(
-      new Option('--spec <file>', 'JSON run spec (instead of --dataset/--path and export options)').conflicts([
-        'dataset',
-        'path',
-        ...exportAttributes,
-      ]),
-    );
+    .option('--paused', 'create the schedule paused');
   addExportOptions(cmd)
     .option('--json', 'print the created schedule as JSON')
     .option('--dry-run', 'print the validated schedule and spec and exit; nothing is contacted')
@@ -312,28 +193,9 @@ Examples:
     )
     .action(async (options: { dataset?: string; json?: boolean }) =>
       withClient(ctx, async ({ client }) => {
-        const entries = await listSchedules(client, options.dataset ? { datasetId: options.dataset } : {});
-        if (options.json) {
-          writeLine(ctx.stdout, json(entries));
-          return;
-        }
-        if (entries.length === 0) {
-          writeLine(ctx.stdout, 'No schedules found.');
-          return;
-        }
-        writeLine(
-          ctx.stdout,
-          table(
-            ['SCHEDULE ID', 'STATE', 'WHEN', 'DATASET', 'NEXT RUN'],
-            entries.map((e) => [
-              e.scheduleId,
-              e.paused ? 'paused' : 'active',
-              when(e),
-              e.datasetId ?? '',
-              e.paused || !e.nextRunTimes[0] ? '' : time(e.nextRunTimes[0]),
-            ]),
-          ),
-        );
+        const entries = await listSchedules(client, { datasetId: options.dataset });
+        if (options.json) writeLine(ctx.stdout, json(entries));
+        else writeLine(ctx.stdout, entries.length > 0 ? scheduleTable(entries) : 'No schedules found.');
       }),
     );
 }
@@ -352,7 +214,7 @@ Examples:
     .action(async (id: string, options: { json?: boolean }) =>
       withClient(ctx, async ({ client }) => {
         const info = await describeSchedule(client, id);
-        writeLine(ctx.stdout, options.json ? json(info) : formatDescription(info));
+        writeLine(ctx.stdout, options.json ? json(info) : formatSchedule(info));
       }),
     );
 }
@@ -406,16 +268,7 @@ Example:
     )
     .action(async (id: string, options: { overlap?: Overlap }) =>
       withClient(ctx, async ({ client }) => {
-        const before = new Set((await describeSchedule(client, id)).recentRuns.map((r) => r.workflowId));
-        await triggerSchedule(client, id, options.overlap ? { overlap: options.overlap } : {});
-        // The server takes the action within a moment; report the run it started (the newest one not there before).
-        let workflowId: string | undefined;
-        for (let i = 0; i < 50 && !workflowId; i++) {
-          if (i > 0) await sleep(100);
-          workflowId = (await describeSchedule(client, id)).recentRuns.find(
-            (r) => !before.has(r.workflowId),
-          )?.workflowId;
-        }
+        const workflowId = await triggerSchedule(client, id, { overlap: options.overlap });
         writeLine(ctx.stderr, `Triggered schedule ${id}${workflowId ? `: run ${workflowId}` : ''}.`);
         if (workflowId) writeLine(ctx.stdout, workflowId);
       }),
@@ -452,11 +305,7 @@ Example:
             `Note: schedule ${id} is paused; backfilled runs with --overlap ${options.overlap} may wait until it is unpaused (allow-all starts them now).`,
           );
         }
-        await backfillSchedule(client, id, {
-          from: options.from,
-          to: options.to,
-          ...(options.overlap ? { overlap: options.overlap } : {}),
-        });
+        await backfillSchedule(client, id, { from: options.from, to: options.to, overlap: options.overlap });
         writeLine(
           ctx.stderr,
           `Backfill of schedule ${id} from ${time(options.from)} to ${time(options.to)} requested; ` +

@@ -1,81 +1,21 @@
 /** `start`: one export from flags, or a full spec from a file; optionally waits and reports the outcome. */
-import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { startRun } from '../client/runs.js';
-import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
-import { EXIT, UsageError, withClient, writeLine, type CliContext } from './context.js';
-import {
-  addExportOptions,
-  checkFlagSpec,
-  EXPORT_OPTION_ATTRIBUTES,
-  parseId,
-  parseObsPath,
-  specFromFlags,
-  type ExportFlags,
-} from './export-options.js';
+import { parsePipelineSpec } from '../spec/pipeline.js';
+import { EXIT, withClient, writeLine, type CliContext } from './context.js';
+import { addExportOptions, specFromExportFlags, type ExportFlags } from './export-options.js';
 import { exitCodeFor, formatOutcome, json, outcomeJson } from './format.js';
 import { createProgressView, followRun } from './progress-view.js';
 
 interface StartFlags extends ExportFlags {
-  dataset?: string;
-  path?: string;
-  spec?: string;
   id?: string;
   wait?: boolean;
   json?: boolean;
   dryRun?: boolean;
 }
 
-/** Reads and validates a `--spec FILE.json`; problems are usage errors of `command`. */
-export async function readSpecFile(file: string, command = 'start'): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `--spec ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      command,
-    );
-  }
-  let spec: unknown;
-  try {
-    spec = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--spec ${file}: not valid JSON (${(err as Error).message})`, command);
-  }
-  try {
-    parsePipelineSpec(spec);
-  } catch (err) {
-    if (!(err instanceof SpecError)) throw err;
-    throw new UsageError(
-      `--spec ${file}: invalid spec:\n${err.issues.map((i) => `  - ${i.message}`).join('\n')}`,
-      command,
-    );
-  }
-  return spec;
-}
-
-function specFromStartFlags(flags: StartFlags): unknown {
-  const missing = [flags.dataset === undefined && '--dataset', flags.path === undefined && '--path'].filter(Boolean);
-  if (missing.length > 0) {
-    throw new UsageError(
-      `start needs --dataset ID and --path OBS_PATH, or --spec FILE.json; missing ${missing.join(' and ')}`,
-      'start',
-    );
-  }
-  if ((flags.newDataset === undefined) !== (flags.newDatasetWorkPath === undefined)) {
-    throw new UsageError(
-      '--new-dataset and --new-dataset-work-path go together: give both to export into a new dataset',
-      'start',
-    );
-  }
-  const spec = specFromFlags(flags.dataset!, flags.path!, flags);
-  checkFlagSpec(spec);
-  return spec;
-}
-
 async function startAction(ctx: CliContext, flags: StartFlags): Promise<void> {
-  const spec = flags.spec !== undefined ? await readSpecFile(flags.spec) : specFromStartFlags(flags);
+  const spec = await specFromExportFlags(flags, 'start');
   if (flags.dryRun) {
     writeLine(ctx.stdout, json(parsePipelineSpec(spec)));
     return;
@@ -125,23 +65,9 @@ function parseWorkflowId(value: string): string {
 }
 
 export function registerStart(program: Command, ctx: CliContext): void {
-  const exportAttributes = [...EXPORT_OPTION_ATTRIBUTES];
   const cmd = program
     .command('start')
-    .description('Start an export run (or attach to the run with the same --id), optionally waiting for it')
-    .addOption(new Option('--dataset <id>', 'dataset to export').argParser(parseId))
-    .addOption(
-      new Option(
-        '--path <obs-path>',
-        'OBS output folder: /bucket/dir/, obs://bucket/dir/ or s3://bucket/dir/',
-      ).argParser(parseObsPath),
-    )
-    .addOption(
-      new Option(
-        '--spec <file>',
-        'JSON run spec with one or more chained steps (instead of --dataset/--path and export options)',
-      ).conflicts(['dataset', 'path', ...exportAttributes]),
-    );
+    .description('Start an export run (or attach to the run with the same --id), optionally waiting for it');
   addExportOptions(cmd)
     .addOption(
       new Option(

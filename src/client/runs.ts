@@ -1,20 +1,25 @@
 /**
- * Library API for runs: start (idempotently, by workflow id), attach, read progress, cancel and await results.
- * The CLI is a thin layer over these.
+ * Library API for runs: start (idempotently, by workflow id), attach, read progress, list, cancel and await
+ * results. The CLI is a thin layer over these.
  */
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowFailedError,
+  WorkflowNotFoundError,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, TerminatedFailure, TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type SearchAttributePair, TerminatedFailure } from '@temporalio/common';
 import { pipelineProgressQuery, stepProgressQuery } from '../workflows/definitions.js';
 import { outcomeKindOf, type OutcomeKind, type RunEndDetails } from '../workflows/failures.js';
+import type * as workflows from '../workflows/index.js';
 import type { exportPipeline } from '../workflows/pipeline.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepProgress } from '../workflows/types.js';
 import { parsePipelineSpec } from '../spec/pipeline.js';
+
+/** The workflow type of a run, as the worker registers it (checked against src/workflows/index.ts). */
+export const EXPORT_PIPELINE_TYPE = 'exportPipeline' satisfies keyof typeof workflows;
 
 export type RunHandle = WorkflowHandle<typeof exportPipeline>;
 
@@ -46,6 +51,21 @@ export function summaryOf(spec: PipelineSpec): string {
   return `ModelArts ${kinds} on dataset ${spec.steps[0]?.datasetId ?? '?'} (${spec.steps.length} step${spec.steps.length === 1 ? '' : 's'})`;
 }
 
+/** The dataset the run starts on (its first step's), as its search attribute holds it. */
+export function datasetOf(spec: PipelineSpec): string {
+  return spec.steps[0]?.datasetId ?? '';
+}
+
+/** What a run shows in visibility and the Temporal UI; shared by started and scheduled runs. */
+export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec)) {
+  const dataset: SearchAttributePair = { key: DatasetIdKey, value: datasetOf(spec) };
+  return {
+    typedSearchAttributes: [dataset],
+    staticSummary: summary,
+    staticDetails: '```json\n' + JSON.stringify(spec, null, 2) + '\n```',
+  };
+}
+
 /**
  * Validates the spec (throws `SpecError` naming each bad field before anything is created), then starts the run.
  * The same workflow id never starts a second run: a running one is reused, a finished one is attached to.
@@ -54,16 +74,14 @@ export async function startRun(client: Client, specInput: unknown, options: Star
   const spec = parsePipelineSpec(specInput);
   const workflowId = options.workflowId ?? defaultWorkflowId(spec);
   try {
-    const handle = await client.workflow.start<typeof exportPipeline>('exportPipeline', {
+    const handle = await client.workflow.start<typeof exportPipeline>(EXPORT_PIPELINE_TYPE, {
       workflowId,
       taskQueue: options.taskQueue,
       args: [spec],
       // Running or finished, an existing run with this id is attached to (below), never duplicated.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: new TypedSearchAttributes([{ key: DatasetIdKey, value: spec.steps[0]?.datasetId ?? '' }]),
-      staticSummary: summaryOf(spec),
-      staticDetails: '```json\n' + JSON.stringify(spec, null, 2) + '\n```',
+      ...runMetadata(spec),
     });
     return { handle, workflowId, started: true };
   } catch (err) {
@@ -101,8 +119,90 @@ export async function getProgress(client: Client, workflowId: string): Promise<R
   return { workflowId, status, pipeline, step };
 }
 
-export async function cancelRun(client: Client, workflowId: string): Promise<void> {
-  await client.workflow.getHandle(workflowId).cancel();
+export interface CancelResult {
+  /** False when the run had already ended: there was nothing to cancel, which is not an error. */
+  requested: boolean;
+  /** The run's status when asked (`RUNNING` when cancellation was requested). */
+  status: string;
+}
+
+/**
+ * Asks a running run to stop (see the workflow for what that leaves behind); idempotent: a run that has already
+ * ended is left as it is. Rejects with `WorkflowNotFoundError` for an unknown id.
+ */
+export async function cancelRun(client: Client, workflowId: string): Promise<CancelResult> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING') return { requested: false, status: status.name };
+  try {
+    await handle.cancel();
+  } catch (err) {
+    // It ended between describe and cancel: report how, as for a run that had ended before.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return { requested: false, status: (await handle.describe()).status.name };
+  }
+  return { requested: true, status: status.name };
+}
+
+/** Friendly status names → visibility `ExecutionStatus` values. */
+export const LIST_STATUSES = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  'timed-out': 'TimedOut',
+  'continued-as-new': 'ContinuedAsNew',
+} as const;
+export type ListStatus = keyof typeof LIST_STATUSES;
+
+export interface ListRunsFilter {
+  /** Only runs that started on this dataset. */
+  datasetId?: string;
+  status?: ListStatus;
+  /** At most this many runs (default 20). */
+  limit?: number;
+}
+
+/** One run as visibility reports it (eventually consistent: a run started a moment ago may be missing). */
+export interface RunSummary {
+  workflowId: string;
+  /** Temporal's status: RUNNING, COMPLETED, FAILED, … */
+  status: string;
+  datasetId?: string;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+/** A string in a visibility query, quoted. */
+export const queryString = (value: string): string => `'${value.replace(/'/g, "\\'")}'`;
+
+/** The visibility clause for runs (and schedules) that start on a dataset. */
+export const datasetClause = (datasetId: string): string => `${DatasetIdKey.name} = ${queryString(datasetId)}`;
+
+/** The visibility query `listRuns` uses (the same filter works in the Temporal UI). */
+export function listRunsQuery(filter: Pick<ListRunsFilter, 'datasetId' | 'status'>): string {
+  const clauses = [`WorkflowType = ${queryString(EXPORT_PIPELINE_TYPE)}`];
+  if (filter.datasetId !== undefined) clauses.push(datasetClause(filter.datasetId));
+  if (filter.status !== undefined) clauses.push(`ExecutionStatus = '${LIST_STATUSES[filter.status]}'`);
+  return clauses.join(' AND ');
+}
+
+/** Runs, newest first, through visibility. */
+export async function listRuns(client: Client, filter: ListRunsFilter = {}): Promise<RunSummary[]> {
+  const limit = filter.limit ?? 20;
+  const runs: RunSummary[] = [];
+  for await (const info of client.workflow.list({ query: listRunsQuery(filter) })) {
+    runs.push({
+      workflowId: info.workflowId,
+      status: info.status.name,
+      datasetId: info.typedSearchAttributes.get(DatasetIdKey),
+      startTime: info.startTime,
+      ...(info.closeTime ? { closeTime: info.closeTime } : {}),
+    });
+    if (runs.length >= limit) break;
+  }
+  return runs;
 }
 
 /**

@@ -8,49 +8,30 @@
  * slot never starts twice. `{date}`, `{time}`, … in export paths are filled in from that scheduled time by the run
  * itself (src/workflows/placeholders.ts); the placeholders' time zone is the schedule's unless the spec sets one.
  *
- * Everything is validated before anything is contacted: a bad cron expression, duration, time zone or spec throws
- * `ScheduleOptionsError` (a `SpecError`) listing every problem by field. Unknown schedule ids reject with the SDK's
- * `ScheduleNotFoundError`, an id already taken with `ScheduleAlreadyRunning`.
+ * Everything is validated before anything is contacted (src/spec/schedule.ts): a bad cron expression, duration,
+ * time zone or spec throws `ScheduleOptionsError` (a `SpecError`) listing every problem by field. Unknown schedule
+ * ids reject with the SDK's `ScheduleNotFoundError`, an id already taken with `ScheduleAlreadyRunning`.
+ * How descriptions read: src/client/schedule-describe.ts.
  */
-import {
-  type Client,
-  type ScheduleDescription,
-  type ScheduleHandle,
-  type ScheduleOptions,
-  type ScheduleSpec,
-  type ScheduleSpecDescription,
-  type ScheduleSummary,
-  type ScheduleUpdateOptions,
-  type CalendarSpecDescription,
-  type IntervalSpecDescription,
-  type Range,
-  MONTHS,
-  DAYS_OF_WEEK,
-} from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, ScheduleHandle, ScheduleOptions, ScheduleSpec, ScheduleUpdateOptions } from '@temporalio/client';
 import type { ValidationIssue } from '../modelarts/errors.js';
-import { parseDuration } from '../spec/duration.js';
 import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
 import {
-  cronProblem,
-  INTERVAL_HINT,
-  isOverlap,
-  OVERLAP_NAMES,
+  checkTiming,
+  cronTimeZone,
   OVERLAP_POLICIES,
-  overlapName,
-  parseInterval,
-  timeZoneProblem,
+  overlapIssue,
+  scheduleIdProblem,
+  toTime,
+  type CheckedTiming,
   type Overlap,
+  type ScheduleTiming,
 } from '../spec/schedule.js';
 import { SCHEDULED_BY_ID } from '../workflows/placeholders.js';
-import { DatasetIdKey } from '../workflows/search-attributes.js';
 import type { PipelineSpec } from '../workflows/types.js';
-import { summaryOf } from './runs.js';
-
-export { OVERLAP_NAMES, type Overlap } from '../spec/schedule.js';
-
-/** The workflow every schedule here starts. */
-export const SCHEDULED_WORKFLOW_TYPE = 'exportPipeline';
+import { datasetClause, EXPORT_PIPELINE_TYPE, queryString, runMetadata, summaryOf } from './runs.js';
+import { scheduleInfoOf, scheduleListEntryOf, type ScheduleInfo, type ScheduleListEntry } from './schedule-describe.js';
 
 /** Problems with schedule options (and the spec), each naming its field; nothing was created. */
 export class ScheduleOptionsError extends SpecError {
@@ -61,30 +42,14 @@ export class ScheduleOptionsError extends SpecError {
   }
 }
 
-/** When a schedule fires and how it behaves; shared by create and update. */
-export interface ScheduleTiming {
-  /** Cron expressions (5, 6 or 7 fields, `@daily`, `@every 1h`, …); the union of all of them fires. */
-  cron?: string | string[];
-  /** A fixed interval instead of cron: `15m`, `1h`, `1d` (aligned to the Unix epoch, as Temporal does). */
-  every?: string;
-  /** IANA time zone the cron expressions are read in (default UTC); also the placeholders' time zone. */
-  timezone?: string;
-  /** What to do when a run is due while the previous one still runs (default `skip`). */
-  overlap?: Overlap;
-  /** How late a missed run (server down) may still start: `10m`, `1h`, `1d` (Temporal's default: one year). */
-  catchupWindow?: string;
-  /** Pause the schedule when a run fails. */
-  pauseOnFailure?: boolean;
-  /** A note on the schedule (shown by describe and the Temporal UI). */
-  note?: string;
-  /** Create (or set) the schedule paused. */
-  paused?: boolean;
-}
-
-export interface CreateScheduleOptions extends ScheduleTiming {
+/** The schedule as `scheduledSpec` checks it: everything but where the runs go. */
+export interface ScheduleDraft extends ScheduleTiming {
   scheduleId: string;
   /** The run spec (as for `startRun`), validated with parsePipelineSpec before anything is created. */
   spec: unknown;
+}
+
+export interface CreateScheduleOptions extends ScheduleDraft {
   /** Task queue of the workers that run the exports. */
   taskQueue: string;
 }
@@ -95,132 +60,9 @@ export interface UpdateScheduleOptions extends ScheduleTiming {
   taskQueue?: string;
 }
 
-export interface ScheduledRun {
-  /** The slot the run was for (its placeholders are filled from this time). */
-  scheduledAt: Date;
-  takenAt: Date;
-  workflowId: string;
-  firstExecutionRunId: string;
-}
-
-/** What `listSchedules` reports for each schedule (from visibility, which is eventually consistent). */
-export interface ScheduleListEntry {
-  scheduleId: string;
-  paused: boolean;
-  note?: string;
-  /** Cron expressions, as Temporal stores them (`0 2 * * 1-5`). */
-  cron: string[];
-  /** Intervals (`1h`, `15m offset 5m`). */
-  every: string[];
-  timezone: string;
-  datasetId?: string;
-  nextRunTimes: Date[];
-  recentRuns: ScheduledRun[];
-}
-
-/** What `describeSchedule` reports. */
-export interface ScheduleInfo extends ScheduleListEntry {
-  overlap: Overlap;
-  catchupWindowMs: number;
-  pauseOnFailure: boolean;
-  workflowType: string;
-  taskQueue: string;
-  /** Prefix of the runs' workflow ids; the scheduled time (RFC 3339) follows. */
-  workflowIdPrefix: string;
-  /** The run spec each action starts (placeholders not filled in). */
-  spec?: PipelineSpec;
-  summary?: string;
-  runningWorkflowIds: string[];
-  actionsTaken: number;
-  actionsSkippedOverlap: number;
-  actionsMissedCatchupWindow: number;
-  createdAt: Date;
-  updatedAt?: Date;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// Validation
+// Validation and the action
 // ---------------------------------------------------------------------------------------------------------------
-
-/** Schedule ids end up in workflow ids and visibility queries: keep them to safe characters. */
-const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
-
-export function scheduleIdProblem(id: unknown): string | undefined {
-  if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) {
-    return `must be 1-200 characters: letters, digits, ".", "_", ":", "@", "-" (starting with a letter or digit); got ${JSON.stringify(id) ?? String(id)}`;
-  }
-  return undefined;
-}
-
-/** The time zone a `CRON_TZ=` / `TZ=` prefix of the first expression names (the placeholders' zone without `timezone`). */
-function cronTimeZone(cron: string[] | undefined): string | undefined {
-  const first = cron?.[0];
-  return typeof first === 'string' ? /^\s*(?:CRON_TZ|TZ)=(\S+)\s/.exec(first)?.[1] : undefined;
-}
-
-interface CheckedTiming {
-  cron?: string[];
-  everyMs?: number;
-  timezone?: string;
-  catchupWindowMs?: number;
-}
-
-function checkTiming(t: ScheduleTiming, issues: ValidationIssue[], requireWhen: boolean): CheckedTiming {
-  const out: CheckedTiming = {};
-  const cron = t.cron === undefined ? undefined : Array.isArray(t.cron) ? t.cron : [t.cron];
-  if (cron !== undefined && t.every !== undefined) {
-    issues.push({ field: 'cron', message: 'cron: give either cron or every, not both' });
-  } else if (requireWhen && (cron === undefined || cron.length === 0) && t.every === undefined) {
-    issues.push({ field: 'cron', message: 'cron: a schedule needs cron expressions or an interval (every)' });
-  }
-  if (cron !== undefined) {
-    if (cron.length === 0) issues.push({ field: 'cron', message: 'cron: give at least one expression' });
-    cron.forEach((expression, i) => {
-      const problem = typeof expression === 'string' ? cronProblem(expression) : 'must be a string';
-      if (problem)
-        issues.push({ field: `cron[${i}]`, message: `cron[${i}]: ${problem}; got ${JSON.stringify(expression)}` });
-    });
-    out.cron = cron;
-  }
-  if (t.every !== undefined) {
-    const ms = typeof t.every === 'string' ? parseInterval(t.every) : undefined;
-    if (ms === undefined)
-      issues.push({ field: 'every', message: `every: ${INTERVAL_HINT}; got ${JSON.stringify(t.every)}` });
-    out.everyMs = ms;
-  }
-  if (t.timezone !== undefined) {
-    const problem = typeof t.timezone === 'string' ? timeZoneProblem(t.timezone) : 'must be a string';
-    if (problem) issues.push({ field: 'timezone', message: `timezone: ${problem}` });
-    out.timezone = t.timezone;
-    // The server rejects a CRON_TZ= prefix that names another zone than the schedule's.
-    cron?.forEach((expression, i) => {
-      const zone = cronTimeZone([expression]);
-      if (zone !== undefined && zone !== t.timezone) {
-        issues.push({
-          field: `cron[${i}]`,
-          message: `cron[${i}]: its time zone ${zone} conflicts with timezone ${t.timezone}; give one of them`,
-        });
-      }
-    });
-  }
-  if (t.overlap !== undefined && !isOverlap(t.overlap)) {
-    issues.push({
-      field: 'overlap',
-      message: `overlap: must be one of ${OVERLAP_NAMES.join(', ')}; got ${JSON.stringify(t.overlap)}`,
-    });
-  }
-  if (t.catchupWindow !== undefined) {
-    const ms = typeof t.catchupWindow === 'string' ? parseDuration(t.catchupWindow) : undefined;
-    if (ms === undefined || ms < 10_000) {
-      issues.push({
-        field: 'catchupWindow',
-        message: `catchupWindow: must be a duration of at least 10s such as "10m", "6h" or "2d"; got ${JSON.stringify(t.catchupWindow)}`,
-      });
-    }
-    out.catchupWindowMs = ms;
-  }
-  return out;
-}
 
 /** Validates the spec together with the schedule options, so one error lists every problem. */
 function checkSpec(spec: unknown, issues: ValidationIssue[]): PipelineSpec | undefined {
@@ -233,6 +75,33 @@ function checkSpec(spec: unknown, issues: ValidationIssue[]): PipelineSpec | und
   }
 }
 
+/** The spec's placeholders follow the schedule's time zone unless the spec names its own. */
+function withPlaceholderZone(spec: PipelineSpec, timezone: string | undefined): PipelineSpec {
+  return spec.timezone !== undefined || !timezone ? spec : { ...spec, timezone };
+}
+
+/** Checks a new schedule, adding an issue per problem; the spec is the one every run gets. */
+function checkDraft(draft: ScheduleDraft, issues: ValidationIssue[]): { timing: CheckedTiming; spec?: PipelineSpec } {
+  const idProblem = scheduleIdProblem(draft.scheduleId);
+  if (idProblem) issues.push({ field: 'scheduleId', message: `scheduleId: ${idProblem}` });
+  const timing = checkTiming(draft, issues, true);
+  const parsed = checkSpec(draft.spec, issues);
+  // Without `timezone`, a CRON_TZ= prefix names the zone the schedule fires in, so the placeholders follow it.
+  const spec = parsed && withPlaceholderZone(parsed, timing.timezone ?? cronTimeZone(timing.cron));
+  return { timing, ...(spec ? { spec } : {}) };
+}
+
+/**
+ * The spec every run of a new schedule gets, exactly as `createSchedule` stores it (validated, placeholders in
+ * the schedule's time zone); nothing is contacted. Throws `ScheduleOptionsError` listing every problem.
+ */
+export function scheduledSpec(draft: ScheduleDraft): PipelineSpec {
+  const issues: ValidationIssue[] = [];
+  const { spec } = checkDraft(draft, issues);
+  if (issues.length > 0 || !spec) throw new ScheduleOptionsError(issues);
+  return spec;
+}
+
 function scheduleSpecOf(t: CheckedTiming): ScheduleSpec {
   return {
     ...(t.cron ? { cronExpressions: t.cron } : {}),
@@ -241,24 +110,13 @@ function scheduleSpecOf(t: CheckedTiming): ScheduleSpec {
   };
 }
 
-/** The spec's placeholders follow the schedule's time zone unless the spec names its own. */
-function withPlaceholderZone(spec: PipelineSpec, timezone: string | undefined): PipelineSpec {
-  return spec.timezone !== undefined || !timezone ? spec : { ...spec, timezone };
-}
-
-function datasetOf(spec: PipelineSpec): string {
-  return spec.steps[0]?.datasetId ?? '';
-}
-
 function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string) {
   return {
     type: 'startWorkflow' as const,
-    workflowType: SCHEDULED_WORKFLOW_TYPE,
+    workflowType: EXPORT_PIPELINE_TYPE,
     taskQueue,
     args: [spec],
-    typedSearchAttributes: [{ key: DatasetIdKey, value: datasetOf(spec) }] as SearchAttributePair[],
-    staticSummary: `${summaryOf(spec)} (schedule ${scheduleId})`,
-    staticDetails: '```json\n' + JSON.stringify(spec, null, 2) + '\n```',
+    ...runMetadata(spec, `${summaryOf(spec)} (schedule ${scheduleId})`),
   };
 }
 
@@ -272,25 +130,22 @@ function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string) {
  */
 export async function createSchedule(client: Client, options: CreateScheduleOptions): Promise<ScheduleHandle> {
   const issues: ValidationIssue[] = [];
-  const idProblem = scheduleIdProblem(options.scheduleId);
-  if (idProblem) issues.push({ field: 'scheduleId', message: `scheduleId: ${idProblem}` });
-  const timing = checkTiming(options, issues, true);
-  const parsed = checkSpec(options.spec, issues);
+  const { timing, spec } = checkDraft(options, issues);
   if (!options.taskQueue) issues.push({ field: 'taskQueue', message: 'taskQueue: is required' });
-  if (issues.length > 0 || !parsed) throw new ScheduleOptionsError(issues);
+  if (issues.length > 0 || !spec) throw new ScheduleOptionsError(issues);
 
-  const spec = withPlaceholderZone(parsed, timing.timezone ?? cronTimeZone(timing.cron));
+  const action = actionOf(spec, options.taskQueue, options.scheduleId);
   const scheduleOptions: ScheduleOptions = {
     scheduleId: options.scheduleId,
     spec: scheduleSpecOf(timing),
-    action: actionOf(spec, options.taskQueue, options.scheduleId),
+    action,
     policies: {
       overlap: OVERLAP_POLICIES[options.overlap ?? 'skip'],
       ...(timing.catchupWindowMs !== undefined ? { catchupWindow: timing.catchupWindowMs } : {}),
       ...(options.pauseOnFailure !== undefined ? { pauseOnFailure: options.pauseOnFailure } : {}),
     },
     // On the schedule too, so schedules can be filtered by dataset (`schedule list --dataset`).
-    typedSearchAttributes: [{ key: DatasetIdKey, value: datasetOf(spec) }],
+    typedSearchAttributes: action.typedSearchAttributes,
     state: {
       ...(options.paused ? { paused: true } : {}),
       ...(options.note !== undefined ? { note: options.note } : {}),
@@ -339,7 +194,7 @@ export async function updateSchedule(
         ...(timing.catchupWindowMs !== undefined ? { catchupWindow: timing.catchupWindowMs } : {}),
         ...(changes.pauseOnFailure !== undefined ? { pauseOnFailure: changes.pauseOnFailure } : {}),
       },
-      typedSearchAttributes: spec ? [{ key: DatasetIdKey, value: datasetOf(spec) }] : previous.typedSearchAttributes,
+      typedSearchAttributes: spec ? runMetadata(spec).typedSearchAttributes : previous.typedSearchAttributes,
       state: {
         paused: changes.paused ?? previous.state.paused,
         note: changes.note ?? previous.state.note,
@@ -354,127 +209,9 @@ export async function updateSchedule(
 // Describe, list
 // ---------------------------------------------------------------------------------------------------------------
 
-const DEFAULT_FULL: Record<string, [number, number]> = {
-  second: [0, 59],
-  minute: [0, 59],
-  hour: [0, 23],
-  dayOfMonth: [1, 31],
-  month: [1, 12],
-  dayOfWeek: [0, 6],
-};
-
-function rangeText(ranges: Range<number>[], field: string): string {
-  if (ranges.length === 0) return '*';
-  const full = DEFAULT_FULL[field];
-  return ranges
-    .map(({ start, end, step }) => {
-      const last = Math.max(end, start);
-      const stepText = step > 1 ? `/${step}` : '';
-      if (full && start === full[0] && last >= full[1]) return `*${stepText}`;
-      return last === start && !stepText ? `${start}` : `${start}-${last}${stepText}`;
-    })
-    .join(',');
-}
-
-const monthNumber = (m: string) => MONTHS.indexOf(m as (typeof MONTHS)[number]) + 1;
-const dayNumber = (d: string) => DAYS_OF_WEEK.indexOf(d as (typeof DAYS_OF_WEEK)[number]);
-
-/** A calendar as Temporal stores it, written back as a cron expression (`0 2 * * 1-5 # nightly`). */
-export function calendarToCron(cal: CalendarSpecDescription): string {
-  const numeric = <T>(ranges: Range<T>[], toNumber: (v: T) => number): Range<number>[] =>
-    ranges.map((r) => ({ start: toNumber(r.start), end: toNumber(r.end), step: r.step }));
-  const second = rangeText(cal.second, 'second');
-  const fields = [
-    rangeText(cal.minute, 'minute'),
-    rangeText(cal.hour, 'hour'),
-    rangeText(cal.dayOfMonth, 'dayOfMonth'),
-    rangeText(numeric(cal.month, monthNumber), 'month'),
-    rangeText(numeric(cal.dayOfWeek, dayNumber), 'dayOfWeek'),
-  ];
-  const year = rangeText(cal.year, 'year');
-  const text =
-    second !== '0'
-      ? [second, ...fields, year].join(' ')
-      : year !== '*'
-        ? [...fields, year].join(' ')
-        : fields.join(' ');
-  return cal.comment ? `${text} # ${cal.comment}` : text;
-}
-
-/** Milliseconds as the largest whole unit: 3600000 → `1h`, 90000 → `90s`. */
-export function formatInterval(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
-function intervalText(iv: IntervalSpecDescription): string {
-  return iv.offset ? `${formatInterval(iv.every)} offset ${formatInterval(iv.offset)}` : formatInterval(iv.every);
-}
-
-function timingOf(spec: ScheduleSpecDescription | undefined) {
-  return {
-    cron: (spec?.calendars ?? []).map(calendarToCron),
-    every: (spec?.intervals ?? []).map(intervalText),
-    timezone: spec?.timezone || 'UTC',
-  };
-}
-
-function runsOf(results: ScheduleDescription['info']['recentActions']): ScheduledRun[] {
-  return results.map((r) => ({
-    scheduledAt: r.scheduledAt,
-    takenAt: r.takenAt,
-    workflowId: r.action.workflow.workflowId,
-    firstExecutionRunId: r.action.workflow.firstExecutionRunId,
-  }));
-}
-
 /** Everything about a schedule: timing, policies, spec, next run times, recent runs and counters. */
 export async function describeSchedule(client: Client, scheduleId: string): Promise<ScheduleInfo> {
-  const d = await client.schedule.getHandle(scheduleId).describe();
-  const spec = d.action.args?.[0] as PipelineSpec | undefined;
-  return {
-    scheduleId: d.scheduleId,
-    paused: d.state.paused,
-    ...(d.state.note ? { note: d.state.note } : {}),
-    ...timingOf(d.spec),
-    ...(spec ? { datasetId: datasetOf(spec) } : {}),
-    nextRunTimes: d.info.nextActionTimes,
-    recentRuns: runsOf(d.info.recentActions),
-    overlap: overlapName(d.policies.overlap),
-    catchupWindowMs: d.policies.catchupWindow,
-    pauseOnFailure: d.policies.pauseOnFailure,
-    workflowType: d.action.workflowType,
-    taskQueue: d.action.taskQueue,
-    workflowIdPrefix: d.action.workflowId,
-    ...(spec ? { spec } : {}),
-    ...(d.action.staticSummary ? { summary: d.action.staticSummary } : {}),
-    runningWorkflowIds: d.info.runningActions.map((a) => a.workflow.workflowId),
-    actionsTaken: d.info.numActionsTaken,
-    actionsSkippedOverlap: d.info.numActionsSkippedOverlap,
-    actionsMissedCatchupWindow: d.info.numActionsMissedCatchupWindow,
-    createdAt: d.info.createdAt,
-    ...(d.info.lastUpdatedAt ? { updatedAt: d.info.lastUpdatedAt } : {}),
-  };
-}
-
-function listEntry(s: ScheduleSummary): ScheduleListEntry {
-  const datasetId = s.typedSearchAttributes?.get(DatasetIdKey);
-  return {
-    scheduleId: s.scheduleId,
-    paused: s.state.paused,
-    ...(s.state.note ? { note: s.state.note } : {}),
-    ...timingOf(s.spec),
-    ...(datasetId ? { datasetId } : {}),
-    nextRunTimes: s.info.nextActionTimes,
-    recentRuns: runsOf(s.info.recentActions),
-  };
+  return scheduleInfoOf(await client.schedule.getHandle(scheduleId).describe());
 }
 
 export interface ListSchedulesOptions {
@@ -489,19 +226,18 @@ export interface ListSchedulesOptions {
  * state a moment old). `describeSchedule` is always current.
  */
 export async function listSchedules(client: Client, options: ListSchedulesOptions = {}): Promise<ScheduleListEntry[]> {
-  const query =
-    options.datasetId !== undefined ? `${DatasetIdKey.name} = '${options.datasetId.replace(/'/g, "\\'")}'` : undefined;
+  const query = options.datasetId !== undefined ? datasetClause(options.datasetId) : undefined;
   const entries: ScheduleListEntry[] = [];
   for await (const s of client.schedule.list(query ? { query } : {})) {
-    if (!options.all && s.action?.workflowType !== SCHEDULED_WORKFLOW_TYPE) continue;
-    entries.push(listEntry(s));
+    if (!options.all && s.action?.workflowType !== EXPORT_PIPELINE_TYPE) continue;
+    entries.push(scheduleListEntryOf(s));
   }
   return entries.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
 
 /** The visibility query for the runs a schedule started (`client.workflow.list({ query })`). */
 export function scheduledRunsQuery(scheduleId: string): string {
-  return `${SCHEDULED_BY_ID} = '${scheduleId.replace(/'/g, "\\'")}'`;
+  return `${SCHEDULED_BY_ID} = ${queryString(scheduleId)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -519,21 +255,26 @@ export async function unpauseSchedule(client: Client, scheduleId: string, note?:
 /**
  * Starts a run now (also when the schedule is paused). Its scheduled time, and so its placeholders, is now.
  * Overlap defaults to `allow-all`, as in Temporal: a manual trigger runs even if a scheduled run is in progress.
+ * Resolves to the workflow id of the run it started, or undefined when none showed up within 5 s (an overlap
+ * policy other than `allow-all` may have skipped or buffered it).
  */
 export async function triggerSchedule(
   client: Client,
   scheduleId: string,
   options: { overlap?: Overlap } = {},
-): Promise<void> {
-  if (options.overlap !== undefined && !isOverlap(options.overlap)) {
-    throw new ScheduleOptionsError([
-      {
-        field: 'overlap',
-        message: `overlap: must be one of ${OVERLAP_NAMES.join(', ')}; got ${JSON.stringify(options.overlap)}`,
-      },
-    ]);
-  }
+): Promise<string | undefined> {
+  const overlap = overlapIssue(options.overlap);
+  if (overlap) throw new ScheduleOptionsError([overlap]);
+  const recentRuns = async () => (await describeSchedule(client, scheduleId)).recentRuns.map((r) => r.workflowId);
+  const before = new Set(await recentRuns());
   await client.schedule.getHandle(scheduleId).trigger(OVERLAP_POLICIES[options.overlap ?? 'allow-all']);
+  // The server takes the action within a moment and returns nothing: the new run is the recent one not there before.
+  for (let i = 0; i < 50; i++) {
+    if (i > 0) await sleep(100);
+    const started = (await recentRuns()).find((id) => !before.has(id));
+    if (started) return started;
+  }
+  return undefined;
 }
 
 export interface BackfillOptions {
@@ -550,18 +291,6 @@ export interface BackfillOptions {
   overlap?: Overlap;
 }
 
-function toTime(value: Date | string, field: string, issues: ValidationIssue[]): Date | undefined {
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) {
-    issues.push({
-      field,
-      message: `${field}: must be a time such as "2024-05-01T00:00:00Z"; got ${JSON.stringify(value) ?? String(value)}`,
-    });
-    return undefined;
-  }
-  return date;
-}
-
 /**
  * Takes the actions the schedule would have taken between `from` and `to` (inclusive), now: one run per slot, each
  * with its own scheduled time (and so its own placeholder folder and workflow id).
@@ -573,12 +302,8 @@ export async function backfillSchedule(client: Client, scheduleId: string, optio
   if (start && end && end.getTime() <= start.getTime()) {
     issues.push({ field: 'to', message: `to: must be after from (${start.toISOString()})` });
   }
-  if (options.overlap !== undefined && !isOverlap(options.overlap)) {
-    issues.push({
-      field: 'overlap',
-      message: `overlap: must be one of ${OVERLAP_NAMES.join(', ')}; got ${JSON.stringify(options.overlap)}`,
-    });
-  }
+  const overlap = overlapIssue(options.overlap);
+  if (overlap) issues.push(overlap);
   if (issues.length > 0 || !start || !end) throw new ScheduleOptionsError(issues);
   await client.schedule
     .getHandle(scheduleId)

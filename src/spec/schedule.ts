@@ -1,8 +1,10 @@
 /**
  * Checks for schedule settings, run on the client before anything is created: cron expressions (the grammar the
- * Temporal server accepts, see its service/worker/scheduler/calendar.go), interval durations and IANA time zones.
- * Each returns a problem description (without the field name) or undefined when the value is fine.
+ * Temporal server accepts, see its service/worker/scheduler/calendar.go), interval durations, IANA time zones,
+ * overlap policies, schedule ids and times. The single-value checks return a problem description (without the field
+ * name) or undefined when the value is fine; `checkTiming` and `toTime` collect issues that name their field.
  */
+import type { ValidationIssue } from '../modelarts/errors.js';
 import { parseDuration } from './duration.js';
 
 const MONTHS = [
@@ -171,4 +173,132 @@ export function isOverlap(value: unknown): value is Overlap {
 export function overlapName(policy: string | undefined): Overlap {
   const found = OVERLAP_NAMES.find((name) => OVERLAP_POLICIES[name] === policy);
   return found ?? 'skip';
+}
+
+/** A problem with an `overlap` option, naming the field; undefined when it is absent or fine. */
+export function overlapIssue(value: unknown): ValidationIssue | undefined {
+  if (value === undefined || isOverlap(value)) return undefined;
+  return {
+    field: 'overlap',
+    message: `overlap: must be one of ${OVERLAP_NAMES.join(', ')}; got ${JSON.stringify(value)}`,
+  };
+}
+
+/** How late a missed run may still start: a duration of at least 10 seconds, in milliseconds. */
+export function parseCatchupWindow(text: string): number | undefined {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms >= 10_000 ? ms : undefined;
+}
+
+export const CATCHUP_WINDOW_HINT = 'must be a duration of at least 10s such as "10m", "6h" or "2d"';
+
+/** Schedule ids end up in workflow ids and visibility queries: keep them to safe characters. */
+const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+
+export function scheduleIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) {
+    return `must be 1-200 characters: letters, digits, ".", "_", ":", "@", "-" (starting with a letter or digit); got ${JSON.stringify(id) ?? String(id)}`;
+  }
+  return undefined;
+}
+
+/** The time zone a `CRON_TZ=` / `TZ=` prefix of the first expression names (the placeholders' zone without `timezone`). */
+export function cronTimeZone(cron: string[] | undefined): string | undefined {
+  const first = cron?.[0];
+  return typeof first === 'string' ? /^\s*(?:CRON_TZ|TZ)=(\S+)\s/.exec(first)?.[1] : undefined;
+}
+
+/** When a schedule fires and how it behaves; shared by create and update. */
+export interface ScheduleTiming {
+  /** Cron expressions (5, 6 or 7 fields, `@daily`, `@every 1h`, …); the union of all of them fires. */
+  cron?: string | string[];
+  /** A fixed interval instead of cron: `15m`, `1h`, `1d` (aligned to the Unix epoch, as Temporal does). */
+  every?: string;
+  /** IANA time zone the cron expressions are read in (default UTC); also the placeholders' time zone. */
+  timezone?: string;
+  /** What to do when a run is due while the previous one still runs (default `skip`). */
+  overlap?: Overlap;
+  /** How late a missed run (server down) may still start: `10m`, `1h`, `1d` (Temporal's default: one year). */
+  catchupWindow?: string;
+  /** Pause the schedule when a run fails. */
+  pauseOnFailure?: boolean;
+  /** A note on the schedule (shown by describe and the Temporal UI). */
+  note?: string;
+  /** Create (or set) the schedule paused. */
+  paused?: boolean;
+}
+
+/** The timing given, in the units Temporal takes. */
+export interface CheckedTiming {
+  cron?: string[];
+  everyMs?: number;
+  timezone?: string;
+  catchupWindowMs?: number;
+}
+
+/** Checks the timing options, adding an issue per bad field; `requireWhen`: cron or every must be given (create). */
+export function checkTiming(t: ScheduleTiming, issues: ValidationIssue[], requireWhen: boolean): CheckedTiming {
+  const out: CheckedTiming = {};
+  const cron = t.cron === undefined ? undefined : Array.isArray(t.cron) ? t.cron : [t.cron];
+  if (cron !== undefined && t.every !== undefined) {
+    issues.push({ field: 'cron', message: 'cron: give either cron or every, not both' });
+  } else if (requireWhen && (cron === undefined || cron.length === 0) && t.every === undefined) {
+    issues.push({ field: 'cron', message: 'cron: a schedule needs cron expressions or an interval (every)' });
+  }
+  if (cron !== undefined) {
+    if (cron.length === 0) issues.push({ field: 'cron', message: 'cron: give at least one expression' });
+    cron.forEach((expression, i) => {
+      const problem = typeof expression === 'string' ? cronProblem(expression) : 'must be a string';
+      if (problem)
+        issues.push({ field: `cron[${i}]`, message: `cron[${i}]: ${problem}; got ${JSON.stringify(expression)}` });
+    });
+    out.cron = cron;
+  }
+  if (t.every !== undefined) {
+    const ms = typeof t.every === 'string' ? parseInterval(t.every) : undefined;
+    if (ms === undefined)
+      issues.push({ field: 'every', message: `every: ${INTERVAL_HINT}; got ${JSON.stringify(t.every)}` });
+    out.everyMs = ms;
+  }
+  if (t.timezone !== undefined) {
+    const problem = typeof t.timezone === 'string' ? timeZoneProblem(t.timezone) : 'must be a string';
+    if (problem) issues.push({ field: 'timezone', message: `timezone: ${problem}` });
+    out.timezone = t.timezone;
+    // The server rejects a CRON_TZ= prefix that names another zone than the schedule's.
+    cron?.forEach((expression, i) => {
+      const zone = cronTimeZone([expression]);
+      if (zone !== undefined && zone !== t.timezone) {
+        issues.push({
+          field: `cron[${i}]`,
+          message: `cron[${i}]: its time zone ${zone} conflicts with timezone ${t.timezone}; give one of them`,
+        });
+      }
+    });
+  }
+  const overlap = overlapIssue(t.overlap);
+  if (overlap) issues.push(overlap);
+  if (t.catchupWindow !== undefined) {
+    const ms = typeof t.catchupWindow === 'string' ? parseCatchupWindow(t.catchupWindow) : undefined;
+    if (ms === undefined) {
+      issues.push({
+        field: 'catchupWindow',
+        message: `catchupWindow: ${CATCHUP_WINDOW_HINT}; got ${JSON.stringify(t.catchupWindow)}`,
+      });
+    }
+    out.catchupWindowMs = ms;
+  }
+  return out;
+}
+
+/** A Date or an ISO 8601 time as a Date; adds an issue naming `field` when it is not a time. */
+export function toTime(value: Date | string, field: string, issues: ValidationIssue[]): Date | undefined {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) {
+    issues.push({
+      field,
+      message: `${field}: must be a time such as "2024-05-01T00:00:00Z"; got ${JSON.stringify(value) ?? String(value)}`,
+    });
+    return undefined;
+  }
+  return date;
 }

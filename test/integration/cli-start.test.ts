@@ -198,6 +198,10 @@ describe('modelarts-export start', () => {
         return parsed.status === 'CANCELLED' ? parsed : undefined;
       });
       expect(report.outcome).toBe('cancelled');
+      // Cancelling again is not an error: there is nothing left to cancel.
+      const again = await cli('cancel', workflowId, '--json');
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toEqual({ workflowId, cancelRequested: false, status: 'CANCELLED' });
 
       // Visibility is eventually consistent.
       await eventually(

@@ -69,14 +69,6 @@ async function scheduledTimeOf(client: Client, workflowId: string): Promise<Date
   return at;
 }
 
-/** The run a trigger started: the newest recent run not in `before`. */
-async function newRun(id: string, before: string[]): Promise<string> {
-  return eventually(async () => {
-    const info = await describeSchedule(h.client, id);
-    return info.recentRuns.find((r) => !before.includes(r.workflowId))?.workflowId;
-  });
-}
-
 describe('placeholders without a schedule', () => {
   it(
     "a run started directly fills them from its start time (the started event's time)",
@@ -207,8 +199,9 @@ describe('library', () => {
         paused: true,
         taskQueue: h.taskQueue,
       });
-      await triggerSchedule(h.client, id);
-      const workflowId = await newRun(id, []);
+      const workflowId = await triggerSchedule(h.client, id);
+      if (!workflowId) throw new Error('trigger started no run');
+      expect((await describeSchedule(h.client, id)).recentRuns.map((r) => r.workflowId)).toEqual([workflowId]);
       expect(workflowId).toMatch(new RegExp(`^${id}-workflow-\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`));
 
       const result = expectSucceeded(await awaitRun(h.client, workflowId));
@@ -356,6 +349,24 @@ describe('modelarts-export schedule (built CLI)', () => {
       const gone = await cli('schedule', 'describe', id);
       expect(gone.code).toBe(2);
       expect(gone.stderr).toMatch(new RegExp(`no schedule with id ${id}`));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'create --dry-run prints the spec create stores, placeholders in the CRON_TZ= zone',
+    async () => {
+      const ds = dataset('sched-cli-dry');
+      const id = scheduleId('cli-dry');
+      const create = ['schedule', 'create', id, '--cron', 'CRON_TZ=Asia/Tokyo 0 2 * * *', '--paused'];
+      const flags = ['--dataset', ds, '--path', '/bucket/dry/{date}/'];
+      const dry = await cli(...create, ...flags, '--dry-run');
+      expect(dry.code).toBe(0);
+      const created = await cli(...create, ...flags, '--json');
+      expect(created.code).toBe(0);
+      const stored = JSON.parse(created.stdout).spec;
+      expect(stored.timezone).toBe('Asia/Tokyo');
+      expect(JSON.parse(dry.stdout).spec).toEqual(stored);
     },
     TIMEOUT,
   );

@@ -5,8 +5,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildListQuery } from '../../src/cli/list.js';
 import { bar, describeProgress } from '../../src/cli/progress-view.js';
+import { listRunsQuery } from '../../src/client/runs.js';
 import { cli, rejected } from '../support/cli-in-process.js';
 
 const base = ['start', '--dataset', 'ds1', '--path', '/bucket/out/', '--dry-run'];
@@ -311,8 +311,8 @@ describe('other commands', () => {
 
 describe('list query', () => {
   it('filters on the workflow type, the dataset search attribute and the status', () => {
-    expect(buildListQuery({})).toBe("WorkflowType = 'exportPipeline'");
-    expect(buildListQuery({ dataset: 'ds1', status: 'cancelled' })).toBe(
+    expect(listRunsQuery({})).toBe("WorkflowType = 'exportPipeline'");
+    expect(listRunsQuery({ datasetId: 'ds1', status: 'cancelled' })).toBe(
       "WorkflowType = 'exportPipeline' AND ModelArtsDatasetId = 'ds1' AND ExecutionStatus = 'Canceled'",
     );
   });

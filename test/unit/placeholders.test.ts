@@ -201,7 +201,8 @@ describe('spec validation with placeholders', () => {
     expect(
       issues(
         exportSpec({
-          path: '/bucket/x/',
+          // Not /bucket/x/: the unknown placeholder is checked as "x", and a work path may not be the export path.
+          path: '/bucket/out/',
           export_params: {
             export_dest: 'NEW_DATASET',
             export_new_dataset_name: 'n-{Date}',

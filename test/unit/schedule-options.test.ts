@@ -2,12 +2,12 @@
  * Schedule settings checked before anything is created: cron expressions (the server's grammar), intervals, time
  * zones, overlap; the library's ScheduleOptionsError and the CLI's exit 2, both without contacting Temporal.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ScheduleOptions } from '@temporalio/client';
+import { calendarToCron, formatInterval } from '../../src/client/schedule-describe.js';
 import {
   backfillSchedule,
-  calendarToCron,
   createSchedule,
-  formatInterval,
+  scheduledSpec,
   ScheduleOptionsError,
   updateSchedule,
 } from '../../src/client/schedules.js';
@@ -186,6 +186,28 @@ describe('library: rejected before anything is created', () => {
   });
 });
 
+describe('library: the spec a schedule stores', () => {
+  const spec = { steps: [{ kind: 'export', datasetId: 'ds1', request: { path: '/bucket/{date}/' } }] };
+
+  it.each([
+    [{ cron: 'CRON_TZ=Asia/Tokyo 0 2 * * *' }, 'Asia/Tokyo'],
+    [{ cron: '0 2 * * *', timezone: 'Europe/Berlin' }, 'Europe/Berlin'],
+    [{ every: '1h' }, undefined],
+  ])('createSchedule stores what scheduledSpec returns (%j: placeholders in %s)', async (timing, zone) => {
+    let stored: ScheduleOptions | undefined;
+    const recording = { schedule: { create: async (o: ScheduleOptions) => void (stored = o) } } as unknown as Client;
+    const draft = { scheduleId: 'x', spec, ...timing };
+    await createSchedule(recording, { ...draft, taskQueue: 'q' });
+    expect(stored?.action.args).toEqual([scheduledSpec(draft)]);
+    expect(scheduledSpec(draft).timezone).toBe(zone);
+  });
+
+  it('keeps a time zone the spec names itself', () => {
+    const draft = { scheduleId: 'x', spec: { ...spec, timezone: 'UTC' }, cron: 'TZ=Asia/Tokyo @daily' };
+    expect(scheduledSpec(draft).timezone).toBe('UTC');
+  });
+});
+
 describe('CLI: schedule flags', () => {
   const base = ['schedule', 'create', 'nightly', '--dataset', 'ds1', '--path', '/bucket/{date}/'];
 
@@ -213,6 +235,22 @@ describe('CLI: schedule flags', () => {
         timezone: 'Europe/Berlin',
       },
     });
+  });
+
+  it("create --dry-run takes the placeholders' time zone from a CRON_TZ= prefix, as create does", async () => {
+    const cron = 'CRON_TZ=Asia/Tokyo 0 2 * * *';
+    const r = await cli(...base, '--cron', cron, '--dry-run');
+    expect(r.stderr).toBe('');
+    const printed = JSON.parse(r.stdout);
+    expect(printed.spec.timezone).toBe('Asia/Tokyo');
+    const flagSpec = { steps: [{ kind: 'export', datasetId: 'ds1', request: { path: '/bucket/{date}/' } }] };
+    expect(printed.spec).toEqual(scheduledSpec({ scheduleId: 'nightly', spec: flagSpec, cron }));
+  });
+
+  it('create --dry-run rejects what create would reject', async () => {
+    expect(
+      await rejected(...base, '--cron', 'CRON_TZ=Asia/Tokyo 0 2 * * *', '--timezone', 'Europe/Berlin', '--dry-run'),
+    ).toMatch(/cron\[0\]: its time zone Asia\/Tokyo conflicts with timezone Europe\/Berlin/);
   });
 
   it.each([
