@@ -222,6 +222,21 @@ describe('start: rejections exit 2 naming the flag and the allowed values', () =
     );
   });
 
+  it("rejects a new dataset's work path under the export path, naming the flag, before anything is created", async () => {
+    const stderr = await rejected(
+      'start',
+      '--dataset',
+      'gfghHSokody6AJigS5A',
+      '--path',
+      '/bucket/out/',
+      '--new-dataset',
+      'copy',
+      '--new-dataset-work-path',
+      '/bucket/out/copy/',
+    );
+    expect(stderr).toMatch(/--new-dataset-work-path.*must not be the export path \(path\) or a folder under it/);
+  });
+
   it('rejects conflicting flags, naming both', async () => {
     expect(await rejected(...base, '--with-column-header', '--no-column-header')).toMatch(
       /option '--with-column-header' cannot be used with option '--no-column-header'/,
