@@ -17,8 +17,8 @@ import type { Simulator } from '../src/simulator/index.js';
 import type { BaselineSpec } from './baseline.js';
 import {
   benchClient,
-  benchDevServer,
-  benchSimulator,
+  benchScope,
+  benchStack,
   childPid,
   cpuMs,
   eventName,
@@ -28,11 +28,9 @@ import {
   mean,
   projectRoot,
   quantile,
-  Scope,
   selfCpuMs,
-  startWorkerProcess,
+  startBenchWorker,
   withTimeout,
-  workerEnv,
   yesNo,
   type WorkerTuningEnv,
 } from './support.js';
@@ -198,16 +196,17 @@ async function sampleEvents(client: Client, workflowId: string): Promise<Variant
 }
 
 export async function runOverhead(config: OverheadConfig, log: (m: string) => void): Promise<OverheadResult> {
-  const scope = new Scope();
+  const scope = benchScope();
   try {
-    const server = await benchDevServer(scope, config.dynamicConfig);
+    const taskQueue = `bench-overhead-${randomUUID().slice(0, 8)}`;
+    const stack = await benchStack(scope, config.dynamicConfig, taskQueue);
     const serverPid = childPid('start-dev');
-    const sim = await benchSimulator(scope);
-    const client = await benchClient(scope, server);
+    const sim = stack.sim;
+    const client = await benchClient(scope, stack.server);
 
     log('bundling our workflows + the baseline (bench/workflows.ts)');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-bundle-'));
-    scope.add('bundle dir', () => rm(dir, { recursive: true, force: true }));
+    scope.defer('bundle dir', () => rm(dir, { recursive: true, force: true }));
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(projectRoot, 'dist', 'bench-build', 'bench', 'workflows.js'),
       logger: new DefaultLogger('WARN'),
@@ -215,12 +214,11 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     const bundlePath = path.join(dir, 'bench-workflow-bundle.js');
     await writeFile(bundlePath, code);
 
-    const taskQueue = `bench-overhead-${randomUUID().slice(0, 8)}`;
     const workerEntry = path.join(projectRoot, 'dist', 'bench-build', 'bench', 'worker-main.js');
-    const worker = await startWorkerProcess(
+    const worker = await startBenchWorker(
       scope,
       workerEntry,
-      workerEnv(server, sim, taskQueue, config.tuning, { WORKFLOW_BUNDLE_PATH: bundlePath }),
+      stack.workerEnv({ ...config.tuning, WORKFLOW_BUNDLE_PATH: bundlePath }),
       { label: 'overhead worker' },
     );
     const ctx = {

@@ -47,8 +47,8 @@ import {
 } from './polling-replay.js';
 import {
   benchClient,
-  benchDevServer,
-  benchSimulator,
+  benchScope,
+  benchStack,
   decodeFirstPayload,
   eventName,
   eventTimeMs,
@@ -58,10 +58,8 @@ import {
   mdTable,
   mean,
   REAL_WORKER_ENTRY,
-  Scope,
-  startWorkerProcess,
+  startBenchWorker,
   withTimeout,
-  workerEnv,
   yesNo,
   projectRoot,
   type WorkerTuningEnv,
@@ -302,15 +300,13 @@ export async function runPolling(config: PollingConfig, log: (m: string) => void
   const main = runPollingReplay({ seeds });
   const more = runPollingReplay({ seeds, shapes: [...EXTRA_SHAPES, stalledThenJump(1, 30)] });
 
-  const scope = new Scope();
+  const scope = benchScope();
   try {
-    const server = await benchDevServer(scope, config.dynamicConfig);
-    const sim = await benchSimulator(scope);
-    const client = await benchClient(scope, server);
     const taskQueue = `bench-polling-${randomUUID().slice(0, 8)}`;
-    await startWorkerProcess(scope, REAL_WORKER_ENTRY, workerEnv(server, sim, taskQueue, config.tuning), {
-      label: 'polling worker',
-    });
+    const stack = await benchStack(scope, config.dynamicConfig, taskQueue);
+    const sim = stack.sim;
+    const client = await benchClient(scope, stack.server);
+    await startBenchWorker(scope, REAL_WORKER_ENTRY, stack.workerEnv(config.tuning), { label: 'polling worker' });
 
     const plans = config.live.flatMap(({ equivalentMs, factor }) =>
       LIVE_SHAPES.map((shape) => {

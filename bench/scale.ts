@@ -13,13 +13,12 @@ import { startRun } from '../src/client/runs.js';
 import { ModelArtsClient } from '../src/modelarts/client.js';
 import { modelArtsOptionsFromEnv } from '../src/modelarts/env.js';
 import type { PollPolicy } from '../src/polling/policy.js';
-import type { Simulator } from '../src/simulator/index.js';
+import type { LocalStack } from '../src/local/stack.js';
 import { DEFAULT_MAX_READS_PER_RUN } from '../src/workflows/wait.js';
 import {
-  ACCESS_KEY,
   benchClient,
-  benchDevServer,
-  benchSimulator,
+  benchScope,
+  benchStack,
   countOf,
   cpuMs,
   fmtDuration,
@@ -28,13 +27,10 @@ import {
   mdTable,
   mean,
   quantile,
+  pollUntil,
   REAL_WORKER_ENTRY,
-  Scope,
-  SECRET_KEY,
   sleep,
-  startWorkerProcess,
-  waitUntil,
-  workerEnv,
+  startBenchWorker,
   yesNo,
   projectRoot,
   type WorkerProc,
@@ -150,17 +146,11 @@ function maxOverlap(intervals: [number, number][]): number {
  * time (a finished task's update_time is when it finished, i.e. create_time + duration).
  */
 async function tasksOf(
-  sim: Simulator,
+  stack: LocalStack,
   datasetIds: string[],
 ): Promise<Map<string, { taskId: string; createdAt: number; finishedAt?: number }>> {
-  const client = new ModelArtsClient(
-    modelArtsOptionsFromEnv({
-      MODELARTS_ENDPOINT: sim.url,
-      MODELARTS_PROJECT_ID: sim.projectId,
-      MODELARTS_ACCESS_KEY: ACCESS_KEY,
-      MODELARTS_SECRET_KEY: SECRET_KEY,
-    }),
-  );
+  // The workers' own endpoint and credentials.
+  const client = new ModelArtsClient(modelArtsOptionsFromEnv(stack.workerEnv()));
   const out = new Map<string, { taskId: string; createdAt: number; finishedAt?: number }>();
   await mapLimit(datasetIds, 20, async (datasetId) => {
     const { export_tasks: tasks } = await client.listExportTasks(datasetId, { limit: 10 });
@@ -176,20 +166,15 @@ async function tasksOf(
 }
 
 export async function runScale(config: ScaleConfig, log: (m: string) => void): Promise<ScaleResult> {
-  const scope = new Scope();
+  const scope = benchScope();
   try {
-    const server = await benchDevServer(scope, config.dynamicConfig);
-    const sim = await benchSimulator(scope);
-    const client = await benchClient(scope, server);
     const taskQueue = `bench-scale-${randomUUID().slice(0, 8)}`;
-    const worker = await startWorkerProcess(
-      scope,
-      REAL_WORKER_ENTRY,
-      workerEnv(server, sim, taskQueue, config.tuning),
-      {
-        label: 'scale worker',
-      },
-    );
+    const stack = await benchStack(scope, config.dynamicConfig, taskQueue);
+    const sim = stack.sim;
+    const client = await benchClient(scope, stack.server);
+    const worker = await startBenchWorker(scope, REAL_WORKER_ENTRY, stack.workerEnv(config.tuning), {
+      label: 'scale worker',
+    });
     const idleMiB = worker.currentMiB();
     const cpu0 = cpuMs(worker.pid) ?? 0;
     const t0 = Date.now();
@@ -213,7 +198,7 @@ export async function runScale(config: ScaleConfig, log: (m: string) => void): P
       for (const datasetId of pending) aim(datasetId);
       if (pending.size === 0) clearInterval(retimer);
     }, 1000);
-    scope.add('retimer', () => clearInterval(retimer));
+    scope.defer('retimer', () => clearInterval(retimer));
     const ids = datasets.map((_, i) => `scale-${i}-${randomUUID().slice(0, 8)}`);
     log(
       `starting ${config.runs} runs (${config.startConcurrency} in flight); tasks planned to finish at ` +
@@ -229,7 +214,7 @@ export async function runScale(config: ScaleConfig, log: (m: string) => void): P
       15_000,
     );
     ticker.unref();
-    scope.add('ticker', () => clearInterval(ticker));
+    scope.defer('ticker', () => clearInterval(ticker));
     await mapLimit(datasets, config.startConcurrency, async (datasetId, i) => {
       aim(datasetId);
       await startRun(
@@ -241,12 +226,11 @@ export async function runScale(config: ScaleConfig, log: (m: string) => void): P
     });
     const startingMs = Date.now() - t0;
     log(`all ${config.runs} started in ${(startingMs / 1000).toFixed(0)} s; waiting for every task to exist`);
-    await waitUntil(
-      () => sim.counters().total.exportCreates >= config.runs,
-      config.timeoutMs,
-      'all export tasks created',
-      1000,
-    );
+    await pollUntil(() => sim.counters().total.exportCreates >= config.runs, {
+      timeoutMs: config.timeoutMs,
+      what: 'all export tasks created',
+      intervalMs: 1000,
+    });
     const allCreatedMs = Date.now() - t0;
     const waitingMiB = worker.currentMiB();
     const running = await countOf(client, q('exportPipeline', 'Running'));
@@ -254,12 +238,11 @@ export async function runScale(config: ScaleConfig, log: (m: string) => void): P
       `all tasks created at +${Math.round((Date.now() - t0) / 1000)} s; ${running} pipelines running; RSS ${waitingMiB} MiB`,
     );
 
-    await waitUntil(
-      async () => (await countOf(client, q('exportPipeline', 'Running'))) === 0,
-      Math.max(60_000, finishAt - Date.now() + config.timeoutMs / 2),
-      'all pipelines closed',
-      2000,
-    );
+    await pollUntil(async () => (await countOf(client, q('exportPipeline', 'Running'))) === 0, {
+      timeoutMs: Math.max(60_000, finishAt - Date.now() + config.timeoutMs / 2),
+      what: 'all pipelines closed',
+      intervalMs: 2000,
+    });
     const doneAt = Date.now();
     log(`all pipelines closed at +${Math.round((doneAt - t0) / 1000)} s`);
     clearInterval(ticker);
@@ -272,7 +255,7 @@ export async function runScale(config: ScaleConfig, log: (m: string) => void): P
     const totalReads = counters.total.exportStatusReads;
 
     // Task finish = create_time + duration; run done = the pipeline's close time.
-    const tasks = await tasksOf(sim, datasets);
+    const tasks = await tasksOf(stack, datasets);
     const finishes: number[] = [];
     const intervals: [number, number][] = [];
     const perRunDelay: number[] = [];
@@ -324,12 +307,11 @@ export async function runScale(config: ScaleConfig, log: (m: string) => void): P
         { taskQueue, workflowId },
       );
     });
-    await waitUntil(
-      async () => (await countOf(client, q('exportPipeline', 'Running'))) === 0,
-      lw.reads * 1000 * 3 + 120_000,
-      'continue-as-new batch closed',
-      2000,
-    );
+    await pollUntil(async () => (await countOf(client, q('exportPipeline', 'Running'))) === 0, {
+      timeoutMs: lw.reads * 1000 * 3 + 120_000,
+      what: 'continue-as-new batch closed',
+      intervalMs: 2000,
+    });
     await sleep(1000);
     const lwSteps = (await listAll(client, q('exportStep'))).filter((s) => s.workflowId.startsWith('scale-longwait-'));
     const lwPipelines = (await listAll(client, q('exportPipeline'))).filter((s) =>

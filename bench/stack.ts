@@ -25,8 +25,8 @@ import {
   mdTable,
   projectRoot,
   quantile,
-  Scope,
-  startWorkerProcess,
+  benchScope,
+  startBenchWorker,
   withTimeout,
 } from './support.js';
 
@@ -154,13 +154,13 @@ async function runBatch(
 }
 
 export async function runStack(config: StackConfig, log: (m: string) => void): Promise<StackResult> {
-  const scope = new Scope();
+  const scope = benchScope();
   try {
     const { NativeStack, stopStack } = await loadStack();
     const taskQueue = `bench-stack-${randomUUID().slice(0, 8)}`;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-stack-'));
     // Before `up`, so a stack that fails half-way up is stopped too (stopStack reads <dir>/stack.json).
-    scope.add('native stack', () => stopStack(dir), 120_000);
+    scope.defer('native stack', () => stopStack(dir), 120_000);
     log(`bringing up the native stack (base port ${config.basePort}, ${config.workers} workers)`);
     const stack = await NativeStack.up({
       dir,
@@ -170,14 +170,14 @@ export async function runStack(config: StackConfig, log: (m: string) => void): P
       log,
     });
     const connection = await Connection.connect({ address: stack.address });
-    scope.add('stack client connection', () => connection.close());
+    scope.defer('stack client connection', () => connection.close());
     const admin = new SimulatorAdmin(stack.simulatorUrl);
 
     const devServer = await benchDevServer(scope, config.dynamicConfig);
     // The stack's worker command and environment, pointed at the dev server.
     const env = { ...stack.workerEnv(), TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
     for (let i = 1; i <= config.workers; i++) {
-      await startWorkerProcess(scope, path.join(projectRoot, 'bin', 'modelarts-export.js'), env, {
+      await startBenchWorker(scope, path.join(projectRoot, 'bin', 'modelarts-export.js'), env, {
         args: ['worker'],
         label: `dev-server worker ${i}`,
       });

@@ -1,76 +1,44 @@
 /**
- * Shared plumbing of `npm run bench`: machine facts, cleanup of everything a part starts (dev server, worker
- * processes, simulator, client connections) even when the part fails, worker child processes with memory sampling,
- * bounded concurrency, visibility helpers and table formatting.
+ * Shared plumbing of `npm run bench`: machine facts, one scope per part whose clean-up also runs when the part
+ * fails or the bench is interrupted, the local stack with the bench's credentials, worker child processes with
+ * memory sampling, bounded concurrency, visibility helpers and table formatting. Scope, sleep, the stack and the
+ * worker launcher are the shared ones in src/local/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { access, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { constants, readFileSync } from 'node:fs';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection, defaultPayloadConverter, type WorkflowExecutionInfo } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../src/devserver/dev-server.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
+import { childPids } from '../src/local/children.js';
+import { projectRoot } from '../src/local/paths.js';
+import { Scope } from '../src/local/scope.js';
+import { startLocalStack, type LocalStack } from '../src/local/stack.js';
+import { startWorkerProcess } from '../src/local/worker-process.js';
 
-/** The repository root: this file runs from `dist/bench-build/bench/`. */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { projectRoot, workerEntry as REAL_WORKER_ENTRY } from '../src/local/paths.js';
+export { pollUntil, sleep, withTimeout } from '../src/local/time.js';
 
-export const ACCESS_KEY = 'BENCHAKEXAMPLE000001';
-export const SECRET_KEY = 'bench-secret-key-never-logged-0001';
+const CREDENTIALS = { accessKey: 'BENCHAKEXAMPLE000001', secretKey: 'bench-secret-key-never-logged-0001' };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Cleanup: every resource a part starts registers its own disposer; parts run them in `finally`, and the entry
-// point runs whatever is left on SIGINT/SIGTERM or an uncaught error.
+// Cleanup: each part closes its scope in `finally`; the entry point closes whatever is left on SIGINT/SIGTERM, an
+// uncaught error, or a part that timed out while still running.
 // ---------------------------------------------------------------------------------------------------------------
 
-type Disposer = () => Promise<void> | void;
-const disposers: { label: string; fn: Disposer; timeoutMs: number }[] = [];
+const scopes: Scope[] = [];
 
-/**
- * Registers a disposer; returns a function that runs it once (and unregisters it). `timeoutMs` bounds it when
- * `cleanupAll` runs it (default 20 s; stopping a whole native stack takes longer).
- */
-export function onCleanup(label: string, fn: Disposer, timeoutMs = 20_000): () => Promise<void> {
-  const entry = { label, fn, timeoutMs };
-  disposers.push(entry);
-  let done = false;
-  return async () => {
-    if (done) return;
-    done = true;
-    const i = disposers.indexOf(entry);
-    if (i >= 0) disposers.splice(i, 1);
-    await fn();
-  };
+/** A part's scope, closed by the part and, should it hang or the bench be interrupted, by `cleanupAll`. */
+export function benchScope(): Scope {
+  const scope = new Scope((problem) => console.error(`cleanup failed: ${problem}`));
+  scopes.push(scope);
+  return scope;
 }
 
-/** Runs every registered disposer, newest first; errors are reported, never thrown. */
+/** Closes every part's scope, newest first; errors are reported, never thrown. */
 export async function cleanupAll(): Promise<void> {
-  while (disposers.length > 0) {
-    const entry = disposers.pop()!;
-    try {
-      await withTimeout(Promise.resolve(entry.fn()), entry.timeoutMs, `cleanup ${entry.label}`);
-    } catch (err) {
-      console.error(`cleanup of ${entry.label} failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-/** A scope for one part: resources opened through it are disposed (newest first) by `close`. */
-export class Scope {
-  private readonly closers: (() => Promise<void>)[] = [];
-  add(label: string, fn: Disposer, timeoutMs?: number): void {
-    this.closers.push(onCleanup(label, fn, timeoutMs));
-  }
-  async close(): Promise<void> {
-    while (this.closers.length > 0) {
-      try {
-        await this.closers.pop()!();
-      } catch (err) {
-        console.error(`cleanup failed: ${(err as Error).message}`);
-      }
-    }
-  }
+  while (scopes.length > 0) await scopes.pop()!.close();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -134,28 +102,35 @@ export async function useProjectTemporalCli(): Promise<void> {
 // Dev server, simulator, client
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A dev server alone (the stack part pairs it with the native stack's simulator). */
 export async function benchDevServer(
   scope: Scope,
   dynamicConfig: Record<string, string | number | boolean>,
 ): Promise<DevServer> {
   const server = await startDevServer({ dynamicConfig, log: (m) => console.error(`[dev-server] ${m}`) });
-  scope.add('dev server', () => server.stop());
+  scope.defer('dev server', () => server.stop());
   return server;
 }
 
-export async function benchSimulator(scope: Scope, options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator({
-    credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
-    seed: 42,
-    ...options,
+/** Dev server + simulator (seed 42, the bench's AK/SK) for one part, stopped with its scope. */
+export async function benchStack(
+  scope: Scope,
+  dynamicConfig: Record<string, string | number | boolean>,
+  taskQueue: string,
+): Promise<LocalStack> {
+  const stack = await startLocalStack({
+    devServer: { dynamicConfig, log: (m) => console.error(`[dev-server] ${m}`) },
+    simulator: { seed: 42 },
+    credentials: CREDENTIALS,
+    taskQueue,
   });
-  scope.add('simulator', () => sim.close());
-  return sim;
+  scope.defer('local stack', () => stack.close());
+  return stack;
 }
 
-export async function benchClient(scope: Scope, server: DevServer): Promise<Client> {
+export async function benchClient(scope: Scope, server: { address: string; namespace: string }): Promise<Client> {
   const connection = await Connection.connect({ address: server.address });
-  scope.add('client connection', () => connection.close());
+  scope.defer('client connection', () => connection.close());
   return new Client({ connection, namespace: server.namespace });
 }
 
@@ -173,16 +148,13 @@ export async function cliVersion(server: DevServer): Promise<string> {
 // Worker processes
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The real worker entry (`node dist/worker.js`, with the prebuilt production bundle next to it). */
-export const REAL_WORKER_ENTRY = path.join(projectRoot, 'dist', 'worker.js');
-
-export interface WorkerTuningEnv {
+export type WorkerTuningEnv = {
   WORKER_MAX_CACHED_WORKFLOWS: number;
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: number;
   WORKER_MAX_CONCURRENT_ACTIVITIES: number;
   /** Node flags for the worker process, e.g. a heap limit. */
   NODE_OPTIONS?: string;
-}
+};
 
 export interface WorkerProc {
   pid: number;
@@ -209,36 +181,49 @@ export function procStatusMiB(pid: number): { rss: number; hwm: number } | undef
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /**
- * Starts a worker as a child process (`node <entry> [...args]`) with only the given environment (plus PATH),
- * output to a log file, and resolves once it logged `worker started`.
+ * Starts a worker (`node <entry> [...args]`) with only the given environment, its output in a log file (so the
+ * bench process's CPU figures stay its own), and samples its memory until it stops.
  */
-export async function startWorkerProcess(
+export async function startBenchWorker(
   scope: Scope,
   entry: string,
-  env: Record<string, string | number>,
-  options: { sampleMs?: number; startTimeoutMs?: number; label?: string; args?: string[] } = {},
+  env: Record<string, string>,
+  options: { sampleMs?: number; label?: string; args?: string[] } = {},
 ): Promise<WorkerProc> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-'));
   const logFile = path.join(dir, 'worker.log');
-  const log = await open(logFile, 'w');
-  const child = spawn(process.execPath, [entry, ...(options.args ?? [])], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
-    },
-    stdio: ['ignore', log.fd, log.fd],
+  scope.defer(`${options.label ?? 'worker'} log dir`, () => rm(dir, { recursive: true, force: true }));
+  const worker = await startWorkerProcess(env, {
+    entry,
+    ...(options.args && { args: options.args }),
+    logFile,
+    keepAll: true,
+    startTimeoutMs: 90_000,
   });
-  await log.close();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${entry}`);
+  const memory = sampleMemory(worker.pid, options.sampleMs ?? 1000);
+  const stop = async (graceMs = 15_000) => {
+    memory.stop();
+    await worker.stop(graceMs);
+  };
+  scope.defer(options.label ?? `worker ${worker.pid}`, () => stop());
+  return {
+    pid: worker.pid,
+    startedAt: memory.startedAt,
+    logFile,
+    rssSamplesMiB: memory.samples,
+    peakMiB: memory.peakMiB,
+    currentMiB: () => +(procStatusMiB(worker.pid)?.rss ?? 0).toFixed(1),
+    stop,
+    tail: async (lines = 20) => {
+      const text = await readFile(logFile, 'utf8').catch(() => '');
+      return text.trimEnd().split('\n').slice(-lines).join('\n');
+    },
+  };
+}
+
+/** VmRSS every `sampleMs`, and the peak (VmHWM) seen. */
+function sampleMemory(pid: number, sampleMs: number) {
   const samples: number[] = [];
   const startedAt = Date.now();
   let lastHwm = 0;
@@ -249,69 +234,25 @@ export async function startWorkerProcess(
       lastHwm = Math.max(lastHwm, s.hwm);
     }
   };
-  const timer = setInterval(sample, options.sampleMs ?? 1000);
+  const timer = setInterval(sample, sampleMs);
   timer.unref();
-  const stop = async (graceMs = 15_000) => {
-    clearInterval(timer);
-    sample();
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.kill('SIGTERM');
-    await exited(child);
-    clearTimeout(force);
-  };
-  scope.add(options.label ?? `worker ${pid}`, async () => {
-    await stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const tail = async (lines = 20) => {
-    try {
-      return (await readFile(logFile, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
-  };
-  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`worker exited early (${child.exitCode ?? child.signalCode}):\n${await tail()}`);
-    const text = existsSync(logFile) ? await readFile(logFile, 'utf8') : '';
-    if (text.includes('worker started')) break;
-    if (Date.now() > deadline) throw new Error(`worker did not start in time:\n${await tail()}`);
-    await sleep(200);
-  }
   return {
-    pid,
+    samples,
     startedAt,
-    logFile,
-    rssSamplesMiB: samples,
     peakMiB: () => {
       sample();
       return +Math.max(lastHwm, ...samples, 0).toFixed(1);
     },
-    currentMiB: () => +(procStatusMiB(pid)?.rss ?? 0).toFixed(1),
-    stop,
-    tail,
+    stop: () => {
+      clearInterval(timer);
+      sample();
+    },
   };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------------------------
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${label}: timed out after ${Math.round(ms / 1000)} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
 export async function mapLimit<T, R>(
@@ -329,20 +270,6 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
-}
-
-/** Polls `fn` every `intervalMs` until it returns true; throws after `timeoutMs`. */
-export async function waitUntil(
-  fn: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  label: string,
-  intervalMs = 500,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`${label}: not reached within ${Math.round(timeoutMs / 1000)} s`);
-    await sleep(intervalMs);
-  }
 }
 
 /** Every execution (each run of a continue-as-new chain is its own entry) matching a visibility query. */
@@ -388,27 +315,6 @@ export function mdTable(header: string[], rows: (string | number)[][]): string {
 
 export const yesNo = (met: boolean): string => (met ? 'yes' : 'NO');
 
-/** Environment for a worker process talking to the dev server and the simulator. */
-export function workerEnv(
-  server: DevServer,
-  sim: Simulator,
-  taskQueue: string,
-  tuning: WorkerTuningEnv,
-  extra: Record<string, string> = {},
-): Record<string, string | number> {
-  return {
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
-    MODELARTS_ACCESS_KEY: ACCESS_KEY,
-    MODELARTS_SECRET_KEY: SECRET_KEY,
-    ...tuning,
-    ...extra,
-  };
-}
-
 /** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat; undefined when unreadable. */
 export function cpuMs(pid: number): number | undefined {
   try {
@@ -426,23 +332,13 @@ const CLOCK_TICKS = 100;
 
 /** Pid of a direct child of this process whose command line contains `needle` (e.g. the dev server). */
 export function childPid(needle: string): number | undefined {
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid !== process.pid) continue;
-        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        if (cmdline.includes(needle)) return Number(entry);
-      } catch {
-        // the process went away meanwhile
-      }
+  return childPids().find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(needle);
+    } catch {
+      return false; // the process went away meanwhile
     }
-  } catch {
-    return undefined;
-  }
-  return undefined;
+  });
 }
 
 /** CPU used by this process (the bench: client and simulator), in ms. */

@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { RunOutcome } from '../client/runs.js';
-import { startDevServer } from '../devserver/dev-server.js';
 import { AkSkAuth } from '../modelarts/auth.js';
 import { ModelArtsClient } from '../modelarts/client.js';
 import type { ExportTask } from '../modelarts/types.js';
@@ -23,25 +22,24 @@ import { SimulatorAdmin } from '../simulator/admin-client.js';
 import {
   DEMO_CREDENTIALS,
   DEMO_PROJECT_ID,
-  startSimulator,
   type Counters,
   type FaultConfig,
   type TaskBehavior,
 } from '../simulator/index.js';
+import { startLocalStack } from '../local/stack.js';
+import { AbortedError, sleep } from '../local/time.js';
 import { isAlive } from '../stack/processes.js';
 import { NativeStack, stopStack } from '../stack/stack.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 import {
-  AbortedError,
   awaitRunRetrying,
-  chaosWorkerEnv,
   seconds,
   seeded,
-  sleep,
   startRunRetrying,
   SwappableClient,
   TRANSIENT_PATTERN,
   WorkerSupervisor,
+  type Rng,
 } from './support.js';
 
 const CREDENTIALS = { accessKey: 'CHAOSAKEXAMPLE0001', secretKey: 'chaos-secret-key-0001' };
@@ -181,18 +179,19 @@ function devServerBackend(persistent: boolean): BackendFactory {
       scope.defer('remove temp dir', () => rm(dir, { recursive: true, force: true }));
       dbFilename = path.join(dir, 'temporal.db');
     }
-    const server = await startDevServer({ ...(dbFilename ? { dbFilename } : {}) });
-    scope.defer('stop dev server', () => server.stop());
-    const sim = await startSimulator({
-      seed: seed + Number(id),
-      credentials: [CREDENTIALS],
-      defaults: { durationMs: 3000, progress: 'linear' },
+    const taskQueue = `chaos-${id}`;
+    const stack = await startLocalStack({
+      devServer: { ...(dbFilename ? { dbFilename } : {}) },
+      simulator: { seed: seed + Number(id), defaults: { durationMs: 3000, progress: 'linear' } },
+      credentials: CREDENTIALS,
+      taskQueue,
     });
-    scope.defer('close simulator', () => sim.close());
+    scope.defer('stop the local stack', () => stack.close());
+    const { sim } = stack;
+    const server = stack.devServer!;
 
     // The worker, as a child process we can SIGKILL.
-    const taskQueue = `chaos-${id}`;
-    const workers = new WorkerSupervisor(chaosWorkerEnv(server, sim, taskQueue, CREDENTIALS));
+    const workers = new WorkerSupervisor(stack.workerEnv());
     scope.defer('stop worker', () => workers.close());
     await workers.start();
     return {
@@ -303,165 +302,245 @@ async function untilServing(clients: SwappableClient, taskQueue: string, signal:
   }
 }
 
+/** What the phases of one durability run share: the setup, the runs, and what happened to them. */
+interface Durability {
+  ctx: ScenarioContext;
+  id: string;
+  plan: Plan;
+  backend: Backend;
+  /** The restarts this plan asks for, each one the backend can do. */
+  outages: Outage[];
+  rng: Rng;
+  clients: SwappableClient;
+  runs: RunRecord[];
+  began: number;
+  /** When the runs and the chaos began (epoch ms). */
+  t0: number;
+  startsDone: number;
+  finished: number;
+  /** How long each restart kept the server from answering, per kind. */
+  downMs: Record<Outage, number[]>;
+  chaosDone: boolean;
+  storm: { over: boolean; ms: number; createdDuring: number };
+  runsDoneMs: number;
+  findings: string[];
+  details: string[];
+}
+
 async function runDurability(
   ctx: ScenarioContext,
   id: string,
   plan: Plan,
   backendFactory: BackendFactory,
 ): Promise<ScenarioResult> {
-  const { scope, signal, log } = ctx;
+  const d = await setUp(ctx, id, plan, backendFactory);
+  await createRuns(d);
+  ctx.scope.defer('close client connections', () => d.clients.close());
+  await d.clients.connect();
+  await d.backend.sim.setFaults({ ...API_FAULTS });
+  const events = planEvents(d);
+  d.t0 = Date.now();
+  // Ends by itself, or with the scenario's signal.
+  void endStormOnceConverged(d).catch(() => undefined);
+  await startAndAwaitRuns(d, injectFaults(d, events));
+  if (process.env.CHAOS_DUMP_DIR) {
+    await writeFile(path.join(process.env.CHAOS_DUMP_DIR, `scenario-${id}-worker.log`), d.backend.workers.output());
+  }
+  const checks = await verify(d);
+  return report(d, checks);
+}
+
+/** The backend (server, simulator, workers) and a client that survives server restarts. */
+async function setUp(
+  ctx: ScenarioContext,
+  id: string,
+  plan: Plan,
+  backendFactory: BackendFactory,
+): Promise<Durability> {
   const rng = seeded(ctx.seed * 31 + Number(id));
   const began = Date.now();
-  const findings: string[] = [];
-
   const backend = await backendFactory(ctx, id);
-  const { sim, workers, taskQueue } = backend;
   const outages = (['server', 'postgres'] as const).filter((kind) => plan.restarts[kind] > 0);
   for (const kind of outages) {
     if (!backend.restart[kind]) throw new Error(`scenario ${id}: this setup cannot restart ${kind}`);
   }
+  return {
+    ctx,
+    id,
+    plan,
+    backend,
+    outages,
+    rng,
+    clients: new SwappableClient(backend.address, backend.namespace),
+    runs: [],
+    began,
+    t0: began,
+    startsDone: 0,
+    finished: 0,
+    downMs: { server: [], postgres: [] },
+    chaosDone: false,
+    storm: { over: false, ms: 0, createdDuring: 0 },
+    runsDoneMs: 0,
+    findings: [],
+    details: [],
+  };
+}
 
-  // Many datasets, several runs each (so reattaching has to pick its own task out of a list), each task with a
-  // random duration and progress shape.
+/**
+ * Many datasets, several runs each (so reattaching has to pick its own task out of a list), each task with a
+ * random duration and progress shape.
+ */
+async function createRuns(d: Durability): Promise<void> {
+  const { id, plan, rng } = d;
+  const { sim } = d.backend;
   const datasets: string[] = [];
-  for (let d = 0; d < plan.datasets; d++) {
-    datasets.push(await sim.createDataset({ dataset_name: `chaos-${id}-ds-${d}`, total_sample_count: 100 + d }));
+  for (let i = 0; i < plan.datasets; i++) {
+    datasets.push(await sim.createDataset({ dataset_name: `chaos-${id}-ds-${i}`, total_sample_count: 100 + i }));
   }
-  const runs: RunRecord[] = Array.from({ length: plan.runs }, (_, i) => ({
+  d.runs = Array.from({ length: plan.runs }, (_, i) => ({
     index: i,
     workflowId: `chaos-${id}-run-${String(i).padStart(3, '0')}`,
     datasetId: datasets[i % datasets.length]!,
     path: `/chaos-bucket/s${id}/run-${String(i).padStart(3, '0')}/`,
     startAttempts: 0,
   }));
-  for (const run of runs) {
+  for (const run of d.runs) {
     await sim.queueBehavior(run.datasetId, {
       durationMs: rng.int(plan.durationMs[0], plan.durationMs[1]),
       queuedMs: rng.int(0, 2000),
       progress: rng.pick(PROGRESS_SHAPES),
     });
   }
+}
 
-  const clients = new SwappableClient(backend.address, backend.namespace);
-  scope.defer('close client connections', () => clients.close());
-  await clients.connect();
+type ChaosEvent = { gapMs: number; kind: 'kill' | Outage };
 
-  await sim.setFaults({ ...API_FAULTS });
-
-  // --- Chaos timeline: kills and restarts in a seeded random order, each after a random gap ---------------------
-  // Gaps are counted from the moment the previous worker (or server) is back, so a slow machine stretches the
-  // timeline instead of killing every worker before it has done any work.
-  type Event = { gapMs: number; kind: 'kill' | Outage };
-  const kinds: Event['kind'][] = [
+/** Kills and restarts in a seeded random order, each after a random gap. */
+function planEvents(d: Durability): ChaosEvent[] {
+  const { plan, rng } = d;
+  const kinds: ChaosEvent['kind'][] = [
     ...Array.from({ length: plan.kills }, () => 'kill' as const),
-    ...outages.flatMap((kind) => Array.from({ length: plan.restarts[kind] }, () => kind)),
+    ...d.outages.flatMap((kind) => Array.from({ length: plan.restarts[kind] }, () => kind)),
   ];
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
   }
-  const events: Event[] = kinds.map((kind) => ({ kind, gapMs: rng.int(plan.gapMs[0], plan.gapMs[1]) }));
-  /** How long each restart kept the server from answering, per kind. */
-  const downMs: Record<Outage, number[]> = { server: [], postgres: [] };
-  const restartsPlanned = outages.reduce((sum, kind) => sum + plan.restarts[kind], 0);
-  const outageName = (kind: Outage) => (kind === 'server' ? backend.serverName : 'PostgreSQL');
-  const t0 = Date.now();
-  let startsDone = 0;
-  let finished = 0;
+  return kinds.map((kind) => ({ kind, gapMs: rng.int(plan.gapMs[0], plan.gapMs[1]) }));
+}
 
-  let stormOver = false;
-  let chaosDone = false;
-  let stormMs = 0;
-  let createdDuringStorm = 0;
-  // Ends by itself, or with the scenario's signal.
-  void (async () => {
-    while (Date.now() - t0 < plan.stormCapMs) {
-      if (chaosDone && (await sim.counters()).total.exportCreates >= plan.runs * 0.9) break;
-      await sleep(500, signal);
+/** API faults stay on until the chaos is over and 90 % of the tasks exist, or the storm cap passes (see Plan). */
+async function endStormOnceConverged(d: Durability): Promise<void> {
+  const { sim } = d.backend;
+  while (Date.now() - d.t0 < d.plan.stormCapMs) {
+    if (d.chaosDone && (await sim.counters()).total.exportCreates >= d.plan.runs * 0.9) break;
+    await sleep(500, d.ctx.signal);
+  }
+  await sim.setFaults({});
+  d.storm.over = true;
+  d.storm.ms = Date.now() - d.t0;
+  d.storm.createdDuring = (await sim.counters()).total.exportCreates;
+  d.ctx.log(`t=${seconds(d.storm.ms)} API faults off (${d.storm.createdDuring}/${d.plan.runs} tasks created)`);
+}
+
+/**
+ * Runs the chaos timeline. Gaps are counted from the moment the previous worker (or server) is back, so a slow
+ * machine stretches the timeline instead of killing every worker before it has done any work.
+ */
+async function injectFaults(d: Durability, events: ChaosEvent[]): Promise<void> {
+  const { workers } = d.backend;
+  for (const event of events) {
+    await sleep(event.gapMs, d.ctx.signal);
+    if (event.kind === 'kill') {
+      await workers.crash();
+      d.ctx.log(`t=${seconds(Date.now() - d.t0)} worker SIGKILLed and restarted (${workers.kills}/${d.plan.kills})`);
+    } else {
+      await restartOutage(d, event.kind);
     }
-    await sim.setFaults({});
-    stormOver = true;
-    stormMs = Date.now() - t0;
-    createdDuringStorm = (await sim.counters()).total.exportCreates;
-    log(`t=${seconds(stormMs)} API faults off (${createdDuringStorm}/${plan.runs} tasks created)`);
-  })().catch(() => undefined);
+  }
+  d.chaosDone = true;
+}
 
-  const chaos = (async () => {
-    for (const event of events) {
-      await sleep(event.gapMs, signal);
-      if (event.kind === 'kill') {
-        await workers.crash();
-        log(`t=${seconds(Date.now() - t0)} worker SIGKILLed and restarted (${workers.kills}/${plan.kills})`);
-      } else {
-        const waiting = startsDone - finished;
-        const began = Date.now();
-        await backend.restart[event.kind]!();
-        if (event.kind === 'server') await clients.reconnect(Date.now() + 60_000, signal);
-        await untilServing(clients, taskQueue, signal);
-        downMs[event.kind].push(Date.now() - began);
-        log(
-          `t=${seconds(Date.now() - t0)} ${outageName(event.kind)} restarted, down ${Date.now() - began} ms ` +
-            `(${waiting} runs waiting when it stopped)`,
-        );
-      }
-    }
-    chaosDone = true;
-  })();
+/** Restarts the server or PostgreSQL and waits until the server answers again. */
+async function restartOutage(d: Durability, kind: Outage): Promise<void> {
+  const waiting = d.startsDone - d.finished;
+  const began = Date.now();
+  await d.backend.restart[kind]!();
+  if (kind === 'server') await d.clients.reconnect(Date.now() + 60_000, d.ctx.signal);
+  await untilServing(d.clients, d.backend.taskQueue, d.ctx.signal);
+  d.downMs[kind].push(Date.now() - began);
+  d.ctx.log(
+    `t=${seconds(Date.now() - d.t0)} ${outageName(d, kind)} restarted, down ${Date.now() - began} ms ` +
+      `(${waiting} runs waiting when it stopped)`,
+  );
+}
 
-  // --- Start the runs, spread out, and wait for each one ------------------------------------------------------
+const outageName = (d: Durability, kind: Outage) => (kind === 'server' ? d.backend.serverName : 'PostgreSQL');
+
+/** Starts the runs spread out, waits for each one and for the chaos timeline, with a progress line every 20 s. */
+async function startAndAwaitRuns(d: Durability, chaos: Promise<void>): Promise<void> {
+  const { plan, backend } = d;
   const gap = plan.startSpreadMs / plan.runs;
-  const lifecycles = runs.map(async (run) => {
-    await sleep(run.index * gap, signal);
-    const spec = {
-      steps: [{ kind: 'export', datasetId: run.datasetId, request: { path: run.path } }],
-      wait: { policy: FAST_POLICY },
-      summary: `chaos scenario ${id}, run ${run.index}`,
-    };
-    try {
-      run.startAttempts = (
-        await startRunRetrying(clients, spec, { taskQueue, workflowId: run.workflowId }, signal)
-      ).attempts;
-      run.startedAt = Date.now();
-      startsDone++;
-      run.outcome = await awaitRunRetrying(clients, run.workflowId, signal);
-      run.endedAt = Date.now();
-    } catch (err) {
-      run.error = err instanceof AbortedError ? 'not finished when the scenario timed out' : (err as Error).message;
-    } finally {
-      finished++;
-    }
+  const lifecycles = d.runs.map(async (run) => {
+    await sleep(run.index * gap, d.ctx.signal);
+    await runLifecycle(d, run);
   });
+  const restartsPlanned = d.outages.reduce((sum, kind) => sum + plan.restarts[kind], 0);
   const ticker = setInterval(() => {
-    const state = `t=${seconds(Date.now() - t0)}: started ${startsDone}/${plan.runs}, finished ${finished}, kills ${workers.kills}/${plan.kills}, restarts ${downMs.server.length + downMs.postgres.length}/${restartsPlanned}`;
-    ctx.note(state);
-    log(state);
+    const state = `t=${seconds(Date.now() - d.t0)}: started ${d.startsDone}/${plan.runs}, finished ${d.finished}, kills ${backend.workers.kills}/${plan.kills}, restarts ${d.downMs.server.length + d.downMs.postgres.length}/${restartsPlanned}`;
+    d.ctx.note(state);
+    d.ctx.log(state);
   }, 20_000);
   try {
     await Promise.all([chaos, ...lifecycles]);
-    if (!stormOver) log(`t=${seconds(Date.now() - t0)} every run ended while API faults were still on`);
+    if (!d.storm.over) d.ctx.log(`t=${seconds(Date.now() - d.t0)} every run ended while API faults were still on`);
   } finally {
     clearInterval(ticker);
   }
-  const runsDoneMs = Date.now() - t0;
+  d.runsDoneMs = Date.now() - d.t0;
+}
 
-  if (process.env.CHAOS_DUMP_DIR) {
-    await writeFile(path.join(process.env.CHAOS_DUMP_DIR, `scenario-${id}-worker.log`), workers.output());
+/** One run: started (retrying while the server is down), then awaited; its outcome or error lands on the record. */
+async function runLifecycle(d: Durability, run: RunRecord): Promise<void> {
+  const spec = {
+    steps: [{ kind: 'export', datasetId: run.datasetId, request: { path: run.path } }],
+    wait: { policy: FAST_POLICY },
+    summary: `chaos scenario ${d.id}, run ${run.index}`,
+  };
+  const { signal } = d.ctx;
+  try {
+    const options = { taskQueue: d.backend.taskQueue, workflowId: run.workflowId };
+    run.startAttempts = (await startRunRetrying(d.clients, spec, options, signal)).attempts;
+    run.startedAt = Date.now();
+    d.startsDone++;
+    run.outcome = await awaitRunRetrying(d.clients, run.workflowId, signal);
+    run.endedAt = Date.now();
+  } catch (err) {
+    run.error = err instanceof AbortedError ? 'not finished when the scenario timed out' : (err as Error).message;
+  } finally {
+    d.finished++;
   }
+}
 
-  // --- Checks ----------------------------------------------------------------------------------------------
+/** What the checks found, for the verdict and the summary line. */
+interface Checks extends TaskScan {
+  counters: Counters;
+  succeeded: RunRecord[];
+  lost: RunRecord[];
+  transient: RunRecord[];
+  onePerRun: boolean;
+  ok: boolean;
+}
+
+/** Every run succeeded with exactly one task of its own, and nothing was lost to a transient error. */
+async function verify(d: Durability): Promise<Checks> {
+  const { sim, workers } = d.backend;
   await sim.setFaults({});
   const counters = await sim.counters();
-  const modelarts = new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: new AkSkAuth(sim.credentials),
-  });
-
-  const details: string[] = [];
-  const succeeded = runs.filter(
+  const succeeded = d.runs.filter(
     (r) => r.outcome?.outcome === 'succeeded' && r.outcome.result.steps[0]?.status === 'SUCCESSED',
   );
-  const lost = runs.filter((r) => !succeeded.includes(r));
+  const lost = d.runs.filter((r) => !succeeded.includes(r));
   const transient = lost.filter((r) =>
     TRANSIENT_PATTERN.test(r.outcome && r.outcome.outcome !== 'succeeded' ? r.outcome.message : (r.error ?? '')),
   );
@@ -471,129 +550,154 @@ async function runDurability(
       (r.outcome?.outcome === 'succeeded'
         ? 'succeeded without SUCCESSED'
         : `${r.outcome?.outcome}: ${r.outcome?.message}`);
-    details.push(`    lost ${r.workflowId} (dataset ${r.datasetId}): ${why}`);
+    d.details.push(`    lost ${r.workflowId} (dataset ${r.datasetId}): ${why}`);
   }
-
-  // Creates per dataset against runs per dataset, and a scan of every dataset's task list.
-  let duplicateCreates = 0;
-  /** Datasets whose create count differs from their number of runs. */
-  let datasetsOff = 0;
-  let duplicatePaths = 0;
-  let runsWithoutExactlyOneTask = 0;
-  let taskMismatch = 0;
-  let tasksListed = 0;
-  const createLags: number[] = [];
-  const createLagByRun = new Map<RunRecord, number>();
-  const finishLagByRun = new Map<RunRecord, number>();
-  const finishLags: number[] = [];
-  const runsByDataset = new Map<string, RunRecord[]>();
-  for (const r of runs) runsByDataset.set(r.datasetId, [...(runsByDataset.get(r.datasetId) ?? []), r]);
-  for (const [datasetId, dsRuns] of runsByDataset) {
-    const creates = counters.byDataset[datasetId]?.exportCreates ?? 0;
-    if (creates !== dsRuns.length) {
-      datasetsOff++;
-      duplicateCreates += Math.max(0, creates - dsRuns.length);
-      details.push(`    dataset ${datasetId}: ${creates} export creates for ${dsRuns.length} runs`);
-    }
-    const tasks = await listAllExportTasks(modelarts, datasetId);
-    tasksListed += tasks.length;
-    const byPath = new Map<string, number>();
-    for (const t of tasks) byPath.set(t.path ?? '', (byPath.get(t.path ?? '') ?? 0) + 1);
-    for (const [p, n] of byPath) {
-      if (n > 1) {
-        duplicatePaths++;
-        details.push(`    dataset ${datasetId}: ${n} export tasks with path ${p}`);
-      }
-    }
-    for (const r of dsRuns) {
-      const mine = tasks.filter((t) => (t.path ?? '').startsWith(r.path));
-      if (mine.length === 1 && r.startedAt) {
-        createLags.push(mine[0]!.create_time - r.startedAt);
-        createLagByRun.set(r, mine[0]!.create_time - r.startedAt);
-      }
-      if (mine.length === 1 && r.endedAt && mine[0]!.status === 'SUCCESSED') {
-        finishLags.push(r.endedAt - mine[0]!.update_time);
-        finishLagByRun.set(r, r.endedAt - mine[0]!.update_time);
-      }
-      if (mine.length !== 1) {
-        runsWithoutExactlyOneTask++;
-        details.push(`    ${r.workflowId}: ${mine.length} export tasks under ${r.path}`);
-      } else if (r.outcome?.outcome === 'succeeded' && r.outcome.result.steps[0]?.taskId !== mine[0]!.task_id) {
-        taskMismatch++;
-        details.push(
-          `    ${r.workflowId}: reports task ${r.outcome.result.steps[0]?.taskId}, but its task is ${mine[0]!.task_id}`,
-        );
-      }
-    }
-  }
-
-  if (process.env.CHAOS_DUMP_DIR) {
-    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
-    const slowFinish = [...finishLagByRun].sort((a, b) => b[1] - a[1]).slice(0, 3);
-    for (const [r] of slowFinish) {
-      for await (const w of clients.get().workflow.list({ query: `WorkflowId = '${r.workflowId}.step-1'` })) {
-        const history = await clients.get().workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-        await writeFile(
-          path.join(process.env.CHAOS_DUMP_DIR, `${w.workflowId}.${w.runId}.json`),
-          historyToJSON(history),
-        );
-      }
-    }
-  }
-
-  // Where the long tail comes from: the slowest creates, with their attempt counts.
-  const slowest = [...createLagByRun].sort((a, b) => b[1] - a[1]).slice(0, 3);
-  for (const [r, lag] of slowest) {
-    const why = await createAttempts(clients.get(), `${r.workflowId}.step-1`).catch((err: Error) => err.message);
-    details.push(`    slow create: ${r.workflowId} task created ${(lag / 1000).toFixed(1)} s after start, ${why}`);
-  }
-
-  const results = succeeded.map((r) => (r.outcome as Extract<RunOutcome, { outcome: 'succeeded' }>).result.steps[0]!);
-  const reattached = results.filter((s) => s.reattached).length;
-  const reads = results.reduce((sum, s) => sum + s.statusReads, 0);
-  const retriedStarts = runs.filter((r) => r.startAttempts > 1).length;
-  const f = counters.faultsInjected;
+  const scan = await scanTasks(d, counters);
+  if (process.env.CHAOS_DUMP_DIR) await dumpSlowFinishes(d, scan, process.env.CHAOS_DUMP_DIR);
+  await explainSlowCreates(d, scan);
   if (workers.unexpectedExits.length > 0) {
-    findings.push(`scenario ${id}: a worker exited on its own ${workers.unexpectedExits.length} time(s)`);
-    details.push(...workers.unexpectedExits.slice(0, 3).map((e) => `    worker exited unexpectedly: ${e}`));
+    d.findings.push(`scenario ${d.id}: a worker exited on its own ${workers.unexpectedExits.length} time(s)`);
+    d.details.push(...workers.unexpectedExits.slice(0, 3).map((e) => `    worker exited unexpectedly: ${e}`));
   }
-
   // Every dataset has as many creates as runs and every run exactly one task under its path: one create per run.
-  const onePerRun = datasetsOff === 0 && runsWithoutExactlyOneTask === 0;
+  const onePerRun = scan.datasetsOff === 0 && scan.runsWithoutExactlyOneTask === 0;
   const ok =
     lost.length === 0 &&
     onePerRun &&
-    duplicatePaths === 0 &&
-    taskMismatch === 0 &&
-    counters.total.exportCreates === plan.runs;
+    scan.duplicatePaths === 0 &&
+    scan.taskMismatch === 0 &&
+    counters.total.exportCreates === d.plan.runs;
   if (!ok)
-    findings.push(
-      `scenario ${id}: ${lost.length} lost, ${duplicateCreates} duplicate creates, ${duplicatePaths} duplicate paths`,
+    d.findings.push(
+      `scenario ${d.id}: ${lost.length} lost, ${scan.duplicateCreates} duplicate creates, ${scan.duplicatePaths} duplicate paths`,
     );
+  return { ...scan, counters, succeeded, lost, transient, onePerRun, ok };
+}
 
+interface TaskScan {
+  duplicateCreates: number;
+  /** Datasets whose create count differs from their number of runs. */
+  datasetsOff: number;
+  duplicatePaths: number;
+  runsWithoutExactlyOneTask: number;
+  taskMismatch: number;
+  tasksListed: number;
+  /** From a run's start to its task's creation, and from its task's finish to its result. */
+  createLagByRun: Map<RunRecord, number>;
+  finishLagByRun: Map<RunRecord, number>;
+}
+
+/** Creates per dataset against runs per dataset, and a scan of every dataset's task list. */
+async function scanTasks(d: Durability, counters: Counters): Promise<TaskScan> {
+  const { sim } = d.backend;
+  const modelarts = new ModelArtsClient({
+    endpoint: sim.url,
+    projectId: sim.projectId,
+    auth: new AkSkAuth(sim.credentials),
+  });
+  const scan: TaskScan = {
+    ...{ duplicateCreates: 0, datasetsOff: 0, duplicatePaths: 0, runsWithoutExactlyOneTask: 0, taskMismatch: 0 },
+    ...{ tasksListed: 0, createLagByRun: new Map(), finishLagByRun: new Map() },
+  };
+  const runsByDataset = new Map<string, RunRecord[]>();
+  for (const r of d.runs) runsByDataset.set(r.datasetId, [...(runsByDataset.get(r.datasetId) ?? []), r]);
+  for (const [datasetId, dsRuns] of runsByDataset) {
+    const creates = counters.byDataset[datasetId]?.exportCreates ?? 0;
+    if (creates !== dsRuns.length) {
+      scan.datasetsOff++;
+      scan.duplicateCreates += Math.max(0, creates - dsRuns.length);
+      d.details.push(`    dataset ${datasetId}: ${creates} export creates for ${dsRuns.length} runs`);
+    }
+    const tasks = await listAllExportTasks(modelarts, datasetId);
+    scan.tasksListed += tasks.length;
+    countDuplicatePaths(d, scan, datasetId, tasks);
+    for (const r of dsRuns) matchRunToTask(d, scan, r, tasks);
+  }
+  return scan;
+}
+
+function countDuplicatePaths(d: Durability, scan: TaskScan, datasetId: string, tasks: ExportTask[]): void {
+  const byPath = new Map<string, number>();
+  for (const t of tasks) byPath.set(t.path ?? '', (byPath.get(t.path ?? '') ?? 0) + 1);
+  for (const [p, n] of byPath) {
+    if (n > 1) {
+      scan.duplicatePaths++;
+      d.details.push(`    dataset ${datasetId}: ${n} export tasks with path ${p}`);
+    }
+  }
+}
+
+/** A run must have exactly one task under its path, the one it reports. */
+function matchRunToTask(d: Durability, scan: TaskScan, r: RunRecord, tasks: ExportTask[]): void {
+  const mine = tasks.filter((t) => (t.path ?? '').startsWith(r.path));
+  const task = mine.length === 1 ? mine[0]! : undefined;
+  if (task && r.startedAt) scan.createLagByRun.set(r, task.create_time - r.startedAt);
+  if (task && r.endedAt && task.status === 'SUCCESSED') scan.finishLagByRun.set(r, r.endedAt - task.update_time);
+  if (!task) {
+    scan.runsWithoutExactlyOneTask++;
+    d.details.push(`    ${r.workflowId}: ${mine.length} export tasks under ${r.path}`);
+  } else if (r.outcome?.outcome === 'succeeded' && r.outcome.result.steps[0]?.taskId !== task.task_id) {
+    scan.taskMismatch++;
+    d.details.push(
+      `    ${r.workflowId}: reports task ${r.outcome.result.steps[0]?.taskId}, but its task is ${task.task_id}`,
+    );
+  }
+}
+
+/** The step histories of the three runs slowest to notice their task finished, for a closer look. */
+async function dumpSlowFinishes(d: Durability, scan: TaskScan, dir: string): Promise<void> {
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
+  const client = d.clients.get();
+  const slowFinish = [...scan.finishLagByRun].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  for (const [r] of slowFinish) {
+    for await (const w of client.workflow.list({ query: `WorkflowId = '${r.workflowId}.step-1'` })) {
+      const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      await writeFile(path.join(dir, `${w.workflowId}.${w.runId}.json`), historyToJSON(history));
+    }
+  }
+}
+
+/** Where the long tail comes from: the slowest creates, with their attempt counts. */
+async function explainSlowCreates(d: Durability, scan: TaskScan): Promise<void> {
+  const slowest = [...scan.createLagByRun].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  for (const [r, lag] of slowest) {
+    const why = await createAttempts(d.clients.get(), `${r.workflowId}.step-1`).catch((err: Error) => err.message);
+    d.details.push(`    slow create: ${r.workflowId} task created ${(lag / 1000).toFixed(1)} s after start, ${why}`);
+  }
+}
+
+/** The scenario's one summary line. */
+function report(d: Durability, c: Checks): ScenarioResult {
+  const { plan, backend, downMs, storm } = d;
+  const { workers } = backend;
+  const results = c.succeeded.map((r) => (r.outcome as Extract<RunOutcome, { outcome: 'succeeded' }>).result.steps[0]!);
+  const reattached = results.filter((s) => s.reattached).length;
+  const reads = results.reduce((sum, s) => sum + s.statusReads, 0);
+  const retriedStarts = d.runs.filter((r) => r.startAttempts > 1).length;
+  const f = c.counters.faultsInjected;
+  const restarts = d.outages.map(
+    (kind) =>
+      `${outageName(d, kind)} restarts ${downMs[kind].length} (${downMs[kind].map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} down)`,
+  );
   const parts = [
-    `${succeeded.length}/${plan.runs} succeeded, ${lost.length} lost (${transient.length} by a transient error)`,
-    `creates ${counters.total.exportCreates} for ${plan.runs} runs (${onePerRun ? 'exactly 1 per run' : 'NOT 1 per run'}), ${duplicateCreates} duplicate creates, ${duplicatePaths} duplicate paths in ${tasksListed} listed tasks`,
+    `${c.succeeded.length}/${plan.runs} succeeded, ${c.lost.length} lost (${c.transient.length} by a transient error)`,
+    `creates ${c.counters.total.exportCreates} for ${plan.runs} runs (${c.onePerRun ? 'exactly 1 per run' : 'NOT 1 per run'}), ${c.duplicateCreates} duplicate creates, ${c.duplicatePaths} duplicate paths in ${c.tasksListed} listed tasks`,
     `${plan.datasets} datasets, tasks ${seconds(plan.durationMs[0])}–${seconds(plan.durationMs[1])}`,
     `worker SIGKILLs ${workers.kills}` +
       ((workers.count ?? 1) > 1 ? ` across ${workers.count} workers` : '') +
       (workers.unexpectedExits.length ? ` (+${workers.unexpectedExits.length} unexpected exits)` : ''),
-    ...(outages.length > 0
-      ? [
-          `${outages
-            .map(
-              (kind) =>
-                `${outageName(kind)} restarts ${downMs[kind].length} (${downMs[kind].map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} down)`,
-            )
-            .join(', ')}, starts retried ${retriedStarts}`,
-        ]
-      : []),
-    `API faults ${stormOver ? `for the first ${seconds(stormMs)} (${createdDuringStorm} of ${plan.runs} creates under faults)` : 'throughout'}: 5xx ${f.serverErrors}, 429 ${f.throttled}, dropped ${f.dropped} (of ${counters.total.requests} requests in all)`,
+    ...(restarts.length > 0 ? [`${restarts.join(', ')}, starts retried ${retriedStarts}`] : []),
+    `API faults ${storm.over ? `for the first ${seconds(storm.ms)} (${storm.createdDuring} of ${plan.runs} creates under faults)` : 'throughout'}: 5xx ${f.serverErrors}, 429 ${f.throttled}, dropped ${f.dropped} (of ${c.counters.total.requests} requests in all)`,
     `reattached ${reattached}, status reads ${reads}`,
-    `start→task created p50 ${spread(createLags)}, task finished→run result p50 ${spread(finishLags)}`,
-    `runs done in ${seconds(runsDoneMs)}, total ${seconds(Date.now() - began)}`,
+    `start→task created p50 ${spread([...c.createLagByRun.values()])}, task finished→run result p50 ${spread([...c.finishLagByRun.values()])}`,
+    `runs done in ${seconds(d.runsDoneMs)}, total ${seconds(Date.now() - d.began)}`,
   ];
-  return { ok, summary: `${ok ? 'PASS' : 'FAIL'} ${parts.join('; ')}`, details, findings };
+  return {
+    ok: c.ok,
+    summary: `${c.ok ? 'PASS' : 'FAIL'} ${parts.join('; ')}`,
+    details: d.details,
+    findings: d.findings,
+  };
 }
 
 /** Run sizes per mode; the scenarios differ only in how many kills and restarts they add, and where they run. */

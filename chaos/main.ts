@@ -19,7 +19,10 @@ import { nativeStackScenario, serverRestartsScenario, workerKillsScenario } from
 import { malformedScenario } from './malformed.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { secretsScenario } from './secrets.js';
-import { AbortedError, killOwnChildrenSync, Scope, seconds } from './support.js';
+import { killChildrenSync } from '../local/children.js';
+import { Scope } from '../local/scope.js';
+import { AbortedError } from '../local/time.js';
+import { seconds } from './support.js';
 
 const SCENARIOS: (Scenario & { alias: string })[] = [
   { ...workerKillsScenario, alias: 'kills' },
@@ -196,7 +199,8 @@ process.on('uncaughtException', (err) => {
   unhandled++;
   process.stderr.write(`  uncaught exception: ${err.message}\n`);
 });
-process.on('exit', killOwnChildrenSync);
+// Last resort: SIGKILL our own children by PID, the dev servers included, even when the runner itself dies.
+process.on('exit', killChildrenSync);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     process.stderr.write(`\nchaos: ${signal}, cleaning up\n`);
@@ -205,7 +209,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       return scope.close();
     });
     void Promise.allSettled(closing).finally(() => {
-      killOwnChildrenSync();
+      killChildrenSync();
       process.exit(130);
     });
   });

@@ -12,13 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { run as runCli } from '../cli/main.js';
 import { workerConfigFromEnv } from '../config.js';
-import { startDevServer } from '../devserver/dev-server.js';
 // The public export, which stays put when modules inside src/ move.
 import { ConfigError } from '../index.js';
+import { cliEntry, workerEntry } from '../local/paths.js';
+import { startLocalStack } from '../local/stack.js';
+import { startWorkerProcess } from '../local/worker-process.js';
 import { SpecError, parsePipelineSpec } from '../spec/pipeline.js';
-import { startSimulator } from '../simulator/index.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
-import { cell, chaosWorkerEnv, cliEntry, runNode, startWorkerChild, SwappableClient, workerEntry } from './support.js';
+import { cell, runNode, SwappableClient } from './support.js';
 
 const CREDENTIALS = { accessKey: 'CHAOSAKEXAMPLE0003', secretKey: 'chaos-secret-key-0003' };
 
@@ -61,19 +62,18 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
   const began = Date.now();
 
   // --- A real place for wrongly accepted input to land ----------------------------------------------------------
-  const server = await startDevServer();
-  scope.defer('stop dev server', () => server.stop());
-  const sim = await startSimulator({
-    seed: ctx.seed + 3,
-    credentials: [CREDENTIALS],
-    defaults: { durationMs: 1000, progress: 'linear' },
+  const taskQueue = 'chaos-3';
+  const stack = await startLocalStack({
+    simulator: { seed: ctx.seed + 3, defaults: { durationMs: 1000, progress: 'linear' } },
+    credentials: CREDENTIALS,
+    taskQueue,
   });
-  scope.defer('close simulator', () => sim.close());
+  scope.defer('stop the local stack', () => stack.close());
+  const { server, sim } = stack;
   const dataset = sim.createDataset({ dataset_name: 'chaos-malformed' });
   const DS = dataset.dataset_id;
-  const taskQueue = 'chaos-3';
-  const workerEnv = chaosWorkerEnv(server, sim, taskQueue, CREDENTIALS);
-  const worker = await startWorkerChild(workerEnv);
+  const workerEnv = stack.workerEnv();
+  const worker = await startWorkerProcess(workerEnv);
   scope.defer('stop worker', () => worker.kill());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-chaos-3-'));
   scope.defer('remove temp dir', () => rm(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 /** What every scenario gets from the runner, and what it hands back. */
-import type { Scope } from './support.js';
+import type { Scope } from '../local/scope.js';
 
 export interface ScenarioContext {
   seed: number;

@@ -13,20 +13,13 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { awaitRun, startRun, type RunOutcome } from '../client/runs.js';
-import { startDevServer } from '../devserver/dev-server.js';
-import { startSimulator } from '../simulator/index.js';
+import { cliEntry, workerEntry } from '../local/paths.js';
+import { startLocalStack } from '../local/stack.js';
+import { sleep, withTimeout } from '../local/time.js';
+import { workerEnv } from '../local/worker-env.js';
+import { startWorkerProcess, type WorkerProcess } from '../local/worker-process.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
-import {
-  cell,
-  cliEntry,
-  runNode,
-  sleep,
-  startWorkerChild,
-  SwappableClient,
-  withTimeout,
-  type ChildRun,
-  type WorkerChild,
-} from './support.js';
+import { cell, runNode, SwappableClient, type ChildRun } from './support.js';
 
 /** Fake credentials, easy to find anywhere they might leak. */
 export const CANARY = {
@@ -99,25 +92,25 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { scope, log, signal } = ctx;
   const began = Date.now();
 
-  const server = await startDevServer();
-  scope.defer('stop dev server', () => server.stop());
-  const sim = await startSimulator({
-    seed: ctx.seed + 4,
-    credentials: [{ accessKey: CANARY.accessKey, secretKey: CANARY.secretKey, securityToken: CANARY.securityToken }],
-    users: [{ name: CANARY.username, password: CANARY.password, domainName: CANARY.domain, projectName: 'eu-de' }],
-    staticTokens: [CANARY.token],
-    defaults: { durationMs: 3000, progress: 'linear' },
+  const stack = await startLocalStack({
+    simulator: {
+      seed: ctx.seed + 4,
+      credentials: [{ accessKey: CANARY.accessKey, secretKey: CANARY.secretKey, securityToken: CANARY.securityToken }],
+      users: [{ name: CANARY.username, password: CANARY.password, domainName: CANARY.domain, projectName: 'eu-de' }],
+      staticTokens: [CANARY.token],
+      defaults: { durationMs: 3000, progress: 'linear' },
+    },
+    credentials: { accessKey: CANARY.accessKey, secretKey: CANARY.secretKey },
   });
-  scope.defer('close simulator', () => sim.close());
+  scope.defer('stop the local stack', () => stack.close());
+  const { server, sim } = stack;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-chaos-4-'));
   scope.defer('remove temp dir', () => rm(dir, { recursive: true, force: true }));
 
   const common = {
     HOME: dir,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
+    // No task queue and no credentials: each mode sets its own.
+    ...workerEnv({ server, sim }),
     LOG_LEVEL: 'debug',
     LOG_FORMAT: 'json',
   };
@@ -171,12 +164,14 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
   ];
 
   // --- Workers, one per mode, debug logs kept in full ----------------------------------------------------------
-  const workers = new Map<Mode, WorkerChild>();
+  const workers = new Map<Mode, WorkerProcess>();
   await Promise.all(
     modes.map(async (mode) => {
-      const worker = await startWorkerChild(
+      const worker = await startWorkerProcess(
         { ...common, ...mode.env, TEMPORAL_TASK_QUEUE: mode.queue },
-        { entry: mode.entry, keepAll: true },
+        mode.entry === 'cli'
+          ? { entry: cliEntry, args: ['worker'], keepAll: true }
+          : { entry: workerEntry, keepAll: true },
       );
       workers.set(mode, worker);
       scope.defer(`stop worker ${mode.name}`, () => worker.stop());

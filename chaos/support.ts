@@ -1,26 +1,18 @@
 /**
- * Shared pieces of the chaos scenarios: a seeded PRNG, cleanup scopes, worker child processes (SIGKILL and
- * restart), a Temporal client that can be swapped after a server restart, and start/await helpers that ride out
- * an unavailable server.
+ * Chaos-only pieces: a seeded schedule, the CLI as a child process, a worker that is SIGKILLed and restarted, a
+ * Temporal client that can be swapped after a server restart, and start/await helpers that ride out an unavailable
+ * server. Scope, sleep, the worker launcher and its environment are the shared ones in src/local/.
  *
  * Imports such as `../client/runs.js` resolve to the compiled library in dist/ (see chaos/tsconfig.json), the
  * same build the worker child processes run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { awaitRun, startRun, type RunOutcome } from '../client/runs.js';
-
-/** The project root (dist/chaos/ → ../..). */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const workerEntry = path.join(projectRoot, 'dist', 'worker.js');
-export const cliEntry = path.join(projectRoot, 'bin', 'modelarts-export.js');
-
-// ---------------------------------------------------------------------------------------------------------------
-// Randomness and time
-// ---------------------------------------------------------------------------------------------------------------
+import { projectRoot } from '../local/paths.js';
+import { AbortedError, sleep } from '../local/time.js';
+import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../local/worker-process.js';
+import { mulberry32 } from '../polling/replay.js';
 
 export interface Rng {
   (): number;
@@ -28,111 +20,18 @@ export interface Rng {
   pick<T>(items: readonly T[]): T;
 }
 
-/** mulberry32, the same generator the simulator uses: a given seed always gives the same schedule. */
+/** The project's mulberry32 with integer and pick helpers: a given seed always gives the same schedule. */
 export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (() => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }) as Rng;
+  const next = mulberry32(seed) as Rng;
   next.int = (min, max) => min + Math.floor(next() * (max - min + 1));
   next.pick = (items) => items[Math.floor(next() * items.length)]!;
   return next;
 }
 
-export class AbortedError extends Error {
-  constructor(message = 'aborted') {
-    super(message);
-    this.name = 'AbortedError';
-  }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Rejects after `ms` (the promise itself keeps running; callers abort it through their signal). */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result after ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Cleanup
-// ---------------------------------------------------------------------------------------------------------------
-
-/** Cleanup actions of one scenario, run last-in first-out, each bounded, errors collected but never thrown. */
-export class Scope {
-  private readonly actions: { what: string; fn: () => Promise<unknown> | unknown; timeoutMs: number }[] = [];
-  readonly problems: string[] = [];
-
-  /** `timeoutMs` bounds this one action (default 20 s; stopping a whole native stack takes longer). */
-  defer(what: string, fn: () => Promise<unknown> | unknown, timeoutMs = 20_000): void {
-    this.actions.push({ what, fn, timeoutMs });
-  }
-
-  async close(): Promise<void> {
-    while (this.actions.length > 0) {
-      const { what, fn, timeoutMs } = this.actions.pop()!;
-      try {
-        await withTimeout(Promise.resolve().then(fn), timeoutMs, `cleanup: ${what}`);
-      } catch (err) {
-        this.problems.push(`${what}: ${(err as Error).message}`);
-      }
-    }
-  }
-}
-
-/** Every child process this runner spawned, so they are SIGKILLed even when the runner itself dies. */
-const children = new Set<ChildProcess>();
-
-/**
- * Last resort on exit: SIGKILL our own children, by pid. That includes the Temporal dev servers, which
- * startDevServer spawns without exposing the process; they are found as children of this process in /proc.
- */
-export function killOwnChildrenSync(): void {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return;
-  }
-  for (const pid of entries) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command name (which is in parentheses and may contain spaces): state, ppid, ...
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Child processes: the worker and the CLI
+// Child processes: the CLI and a supervised worker
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface ChildRun {
@@ -156,7 +55,6 @@ export function runNode(
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    children.add(child);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -169,117 +67,9 @@ export function runNode(
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      children.delete(child);
       resolve({ code, signal, stdout, stderr, timedOut });
     });
   });
-}
-
-export interface WorkerChild {
-  pid: number;
-  child: ChildProcess;
-  /** Everything the process wrote (stdout and stderr), or the last 256 KB with `keepAll` false. */
-  output(): string;
-  exited: Promise<void>;
-  alive(): boolean;
-  /** SIGKILL, as in a machine crash. */
-  kill(): Promise<void>;
-  /** SIGTERM, then SIGKILL after 10 s. */
-  stop(): Promise<void>;
-}
-
-export interface WorkerOptions {
-  /** `worker`: node dist/worker.js; `cli`: node bin/modelarts-export.js worker. */
-  entry?: 'worker' | 'cli';
-  /** Keep the whole output (for secret scans); otherwise only its tail. */
-  keepAll?: boolean;
-  startTimeoutMs?: number;
-}
-
-const TAIL = 256 * 1024;
-
-/** Environment of a worker child: the scenario's dev server, simulator, task queue and AK/SK pair. */
-export function chaosWorkerEnv(
-  server: { address: string; namespace: string },
-  sim: { url: string; projectId: string },
-  taskQueue: string,
-  credentials: { accessKey: string; secretKey: string },
-): Record<string, string> {
-  return {
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
-    MODELARTS_ACCESS_KEY: credentials.accessKey,
-    MODELARTS_SECRET_KEY: credentials.secretKey,
-  };
-}
-
-/** Starts the real worker as a child process and waits for its "worker started" log line. */
-export async function startWorkerChild(env: Record<string, string>, options: WorkerOptions = {}): Promise<WorkerChild> {
-  const args = options.entry === 'cli' ? [cliEntry, 'worker'] : [workerEntry];
-  const child = spawn(process.execPath, args, {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  const append = (chunk: Buffer) => {
-    out += chunk.toString();
-    if (!options.keepAll && out.length > 2 * TAIL) out = out.slice(-TAIL);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      children.delete(child);
-      resolve();
-    }),
-  );
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const kill = async () => {
-    if (alive()) child.kill('SIGKILL');
-    await exited;
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`worker did not start in time:\n${out.slice(-2000)}`)),
-        options.startTimeoutMs ?? 60_000,
-      );
-      const check = () => {
-        if (out.includes('worker started')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', check);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`worker exited with ${child.exitCode ?? child.signalCode}:\n${out.slice(-2000)}`));
-      });
-    });
-  } catch (err) {
-    await kill();
-    throw err;
-  }
-  return {
-    pid: child.pid!,
-    child,
-    output: () => out,
-    exited,
-    alive,
-    kill,
-    stop: async () => {
-      if (!alive()) return;
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.kill('SIGTERM');
-      await exited;
-      clearTimeout(force);
-    },
-  };
 }
 
 /**
@@ -290,7 +80,7 @@ export class WorkerSupervisor {
   kills = 0;
   unexpectedExits: string[] = [];
   restarts = 0;
-  private current: WorkerChild | undefined;
+  private current: WorkerProcess | undefined;
   private closed = false;
   private starting: Promise<void> | undefined;
   /** Pids we killed or stopped on purpose. */
@@ -298,7 +88,7 @@ export class WorkerSupervisor {
 
   constructor(
     private readonly env: Record<string, string>,
-    private readonly options: WorkerOptions = {},
+    private readonly options: WorkerProcessOptions = {},
   ) {}
 
   async start(): Promise<void> {
@@ -310,7 +100,7 @@ export class WorkerSupervisor {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3 && !this.closed; attempt++) {
       try {
-        const worker = await startWorkerChild(this.env, this.options);
+        const worker = await startWorkerProcess(this.env, this.options);
         this.current = worker;
         void worker.exited.then(() => {
           if (this.closed || this.current !== worker || this.expectedExit.has(worker.pid)) return;

@@ -11,14 +11,15 @@ import { type Command, Option } from 'commander';
 import { connect, type Connected } from '../client/connect.js';
 import { startRun } from '../client/runs.js';
 import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../config.js';
-import { startDevServer, type DevServer } from '../devserver/dev-server.js';
+import type { DevServer } from '../devserver/dev-server.js';
+import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { createLogger } from '../logger.js';
-import { DEMO_DATASETS, runSimulator, type Simulator } from '../simulator/index.js';
+import { DEMO_DATASETS } from '../simulator/index.js';
 import { createWorker, type RunningWorker } from '../worker.js';
 import { EXIT, UsageError, writeLine, type CliContext } from './context.js';
 import { exitCodeFor, formatOutcome, uiLink } from './format.js';
 import { createProgressView, followRun } from './progress-view.js';
-import { parsePort, simulatorEnv } from './simulator.js';
+import { parsePort } from './simulator.js';
 
 interface DevFlags {
   port: number;
@@ -29,7 +30,6 @@ interface DevFlags {
   exitAfterDemo?: boolean;
 }
 
-const NAMESPACE = 'default';
 const TEMPORAL_DB = 'temporal.db';
 const SIMULATOR_STATE = 'simulator.json';
 /** Short simulated tasks, so local runs and the demo finish in seconds rather than minutes. */
@@ -86,8 +86,7 @@ export function demoSpec(stamp: string): Record<string, unknown> {
 }
 
 interface Running {
-  server?: DevServer;
-  sim?: Simulator;
+  stack?: LocalStack;
   worker?: RunningWorker;
   workerDone?: Promise<void>;
   client?: Connected;
@@ -99,17 +98,16 @@ async function shutdown(r: Running, log: (m: string) => void): Promise<void> {
   await r.workerDone?.catch((err: unknown) => log(`worker stopped with an error: ${(err as Error).message}`));
   await r.worker?.close().catch(() => undefined);
   await r.client?.close().catch(() => undefined);
-  await r.sim?.close().catch((err: unknown) => log(`simulator: ${(err as Error).message}`));
-  await r.server?.stop().catch(() => undefined);
+  await r.stack?.close().catch((err: unknown) => log((err as Error).message));
 }
 
-async function runDemo(ctx: CliContext, r: Running & { client: Connected; server: DevServer }): Promise<number> {
+async function runDemo(ctx: CliContext, r: { client: Connected; server: DevServer }): Promise<number> {
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const { workflowId } = await startRun(r.client.client, demoSpec(stamp), {
     taskQueue: r.client.taskQueue,
     workflowId: `demo-chain-${stamp}`,
   });
-  const link = r.server.uiUrl ? uiLink(r.server.uiUrl, NAMESPACE, workflowId) : workflowId;
+  const link = r.server.uiUrl ? uiLink(r.server.uiUrl, r.server.namespace, workflowId) : workflowId;
   writeLine(ctx.stdout, `Demo run started: ${workflowId}\n  ${link}`);
   const outcome = await followRun(r.client.client, workflowId, createProgressView(ctx.stderr));
   writeLine(ctx.stdout, formatOutcome(workflowId, outcome));
@@ -127,29 +125,23 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
   const temporalDb = path.join(dataDir, TEMPORAL_DB);
   const simulatorState = path.join(dataDir, SIMULATOR_STATE);
   try {
-    // First, as it takes no time: an unusable state file stops everything before the dev server starts.
-    r.sim = await runSimulator({
-      port: flags.simPort,
-      handleSignals: false,
-      print: () => undefined,
-      defaults: { durationMs: DEV_TASK_MS },
-      stateFile: simulatorState,
-    });
     log('Starting the Temporal dev server…');
-    // Port 0 means "any free port", which the launcher picks when the port is left out.
-    r.server = await startDevServer({
-      port: flags.port || undefined,
-      uiPort: flags.uiPort || undefined,
-      ui: true,
-      dbFilename: temporalDb,
-      log,
+    r.stack = await startLocalStack({
+      demo: true,
+      simulator: { port: flags.simPort, defaults: { durationMs: DEV_TASK_MS }, stateFile: simulatorState },
+      // Port 0 means "any free port", which the launcher picks when the port is left out.
+      devServer: {
+        port: flags.port || undefined,
+        uiPort: flags.uiPort || undefined,
+        ui: true,
+        dbFilename: temporalDb,
+        log,
+      },
+      taskQueue: DEFAULT_TASK_QUEUE,
     });
-    const config = workerConfigFromEnv({
-      TEMPORAL_ADDRESS: r.server.address,
-      TEMPORAL_NAMESPACE: NAMESPACE,
-      TEMPORAL_TASK_QUEUE: DEFAULT_TASK_QUEUE,
-      ...simulatorEnv(r.sim.url, r.sim.projectId),
-    });
+    const server = r.stack.devServer!;
+    const sim = r.stack.sim;
+    const config = workerConfigFromEnv(r.stack.workerEnv());
     // Quiet by default, and on stderr, so the console shows the banner and the demo.
     r.worker = await createWorker(
       config,
@@ -158,7 +150,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     r.workerDone = r.worker.worker.run();
     r.client = await connect(config.temporal);
 
-    const address = r.server.address;
+    const address = server.address;
     const envPrefix = flags.port === 7233 ? '' : `TEMPORAL_ADDRESS=${address} `;
     const example = `start --dataset ${DEMO_DATASETS[0]!.dataset_id} --path /demo-bucket/exports/ --annotation-format COCO --wait`;
     writeLine(
@@ -166,9 +158,9 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
       [
         '',
         'modelarts-export dev is running',
-        `  Temporal UI:         ${r.server.uiUrl ?? '(off)'}`,
-        `  Temporal server:     ${address} (namespace ${NAMESPACE}, history kept in ${temporalDb})`,
-        `  ModelArts simulator: ${r.sim.url} (project ${r.sim.projectId}, state kept in ${simulatorState})`,
+        `  Temporal UI:         ${server.uiUrl ?? '(off)'}`,
+        `  Temporal server:     ${address} (namespace ${server.namespace}, history kept in ${temporalDb})`,
+        `  ModelArts simulator: ${sim.url} (project ${sim.projectId}, state kept in ${simulatorState})`,
         `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
         `  Demo datasets:       ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
         '',
@@ -180,10 +172,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     );
 
     if (flags.demo || flags.exitAfterDemo) {
-      const code = await Promise.race([
-        runDemo(ctx, { ...r, client: r.client, server: r.server }),
-        stopRequested.then(() => EXIT.ok),
-      ]);
+      const code = await Promise.race([runDemo(ctx, { client: r.client, server }), stopRequested.then(() => EXIT.ok)]);
       if (flags.exitAfterDemo) {
         ctx.exitCode = code;
         return;

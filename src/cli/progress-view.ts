@@ -86,8 +86,13 @@ export function createProgressView(stream: OutStream, tty = Boolean(stream.isTTY
 }
 
 /** A progress read that gives up after `timeoutMs`: a run with no worker never answers queries promptly. */
-async function progressWithin(client: Client, workflowId: string, timeoutMs: number): Promise<RunProgress | undefined> {
-  const read = getProgress(client, workflowId).catch(() => undefined);
+async function progressWithin(
+  client: Client,
+  workflowId: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<RunProgress | undefined> {
+  const read = client.connection.withAbortSignal(signal, () => getProgress(client, workflowId)).catch(() => undefined);
   return Promise.race([read, pause(timeoutMs).then(() => undefined)]);
 }
 
@@ -100,6 +105,9 @@ export async function followRun(
 ): Promise<RunOutcome> {
   let finished = false;
   const stopped = () => finished || Boolean(options.signal?.aborted);
+  // Progress reads still in flight when the run ends are cancelled, not left retrying: the caller may close the
+  // connection next, and a retry on a closed channel throws from a timer ("Channel has been shut down").
+  const reads = new AbortController();
   const outcome = awaitRun(client, workflowId);
   const settle = () => {
     finished = true;
@@ -108,7 +116,7 @@ export async function followRun(
   try {
     while (!stopped()) {
       const progress = await Promise.race([
-        progressWithin(client, workflowId, 5000),
+        progressWithin(client, workflowId, 5000, reads.signal),
         outcome.then(() => 'end' as const),
       ]);
       if (progress === 'end' || stopped()) break;
@@ -116,6 +124,7 @@ export async function followRun(
       await Promise.race([pause(options.intervalMs ?? 1000), outcome.catch(() => undefined)]);
     }
   } finally {
+    reads.abort();
     view.done();
   }
   return outcome;

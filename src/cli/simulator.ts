@@ -1,6 +1,7 @@
 /** `simulator`: the ModelArts simulator alone, with demo datasets and credentials, until SIGINT/SIGTERM. */
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { simulatorEnv } from '../local/worker-env.js';
 import { DEMO_CREDENTIALS, DEMO_DATASETS, runSimulator } from '../simulator/index.js';
 import { writeLine, type CliContext } from './context.js';
 
@@ -9,16 +10,6 @@ export function parsePort(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('Use a port number from 0 to 65535 (0 = any free port).');
   return n;
-}
-
-/** The environment a worker needs to talk to a simulator at `url`. */
-export function simulatorEnv(url: string, projectId: string): Record<string, string> {
-  return {
-    MODELARTS_ENDPOINT: url,
-    MODELARTS_PROJECT_ID: projectId,
-    MODELARTS_ACCESS_KEY: DEMO_CREDENTIALS.accessKey,
-    MODELARTS_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
-  };
 }
 
 export function registerSimulator(program: Command, ctx: CliContext): void {
@@ -50,7 +41,7 @@ Examples:
         handleSignals: false,
         print: (line) => writeLine(ctx.stdout, line),
       });
-      const env = Object.entries(simulatorEnv(sim.url, sim.projectId)).map(([k, v]) => `${k}=${v}`);
+      const env = Object.entries(simulatorEnv(sim, DEMO_CREDENTIALS)).map(([k, v]) => `${k}=${v}`);
       writeLine(ctx.stderr, `ModelArts simulator at ${sim.url} (project ${sim.projectId}). Point a worker at it with:`);
       writeLine(ctx.stderr, `  ${env.join(' \\\n  ')} \\\n  modelarts-export worker`);
       writeLine(

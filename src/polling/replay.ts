@@ -23,16 +23,27 @@ export const exponentialReference =
 export const FIXED_30S: ReferencePolicy = fixedInterval(30_000);
 export const EXPONENTIAL_1S_125: ReferencePolicy = exponentialReference(1_000, 1.25, 60_000);
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1), for reproducible replays. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/**
+ * mulberry32: a tiny seeded PRNG returning floats in [0, 1), for reproducible replays. The one generator of the
+ * project: the simulator's ids and faults and the chaos schedules use it too; `state` can be saved and resumed.
+ */
+export class Mulberry32 {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+export function mulberry32(seed: number): () => number {
+  const stream = new Mulberry32(seed);
+  return () => stream.next();
 }
 
 export interface ReplayOptions {

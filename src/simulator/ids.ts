@@ -3,27 +3,11 @@
  * knob does not change which ids are handed out.
  */
 
+import { Mulberry32 } from '../polling/replay.js';
+
+export { mulberry32 } from '../polling/replay.js';
+
 export type Random = () => number;
-
-/** mulberry32: tiny, fast, good enough for ids and coin flips. Floats in [0, 1); `state` can be saved and resumed. */
-class Mulberry32 {
-  constructor(public state: number) {
-    this.state = state >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-}
-
-export function mulberry32(seed: number): Random {
-  const stream = new Mulberry32(seed);
-  return () => stream.next();
-}
 
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 32);

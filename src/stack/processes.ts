@@ -4,6 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { sleep } from '../local/time.js';
+
+export { sleep };
 
 export interface ProcessSpec {
   name: string;
@@ -39,8 +42,6 @@ export function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** SIGTERM, then SIGKILL once `graceMs` has passed; resolves when the process is gone. */
 export async function stopPid(pid: number, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -3,7 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
 import { setPollPolicyUpdate } from '../../src/workflows/definitions.js';
 import { SpecError } from '../../src/spec/pipeline.js';
-import type { WorkerProcess } from '../support/worker-process.js';
+import type { WorkerProcess } from '../../src/local/worker-process.js';
 import {
   createHarness,
   eventually,

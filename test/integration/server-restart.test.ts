@@ -6,8 +6,9 @@ import { Client, Connection } from '@temporalio/client';
 import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
 import { startDevServer, type DevServer } from '../../src/devserver/dev-server.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { ACCESS_KEY, expectSucceeded, eventually, FAST_POLICY, SECRET_KEY } from '../support/harness.js';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { CREDENTIALS, expectSucceeded, eventually, FAST_POLICY } from '../support/harness.js';
+import { workerEnv } from '../../src/local/worker-env.js';
+import { startWorkerProcess, type WorkerProcess } from '../../src/local/worker-process.js';
 
 let dir: string;
 let server: DevServer;
@@ -24,15 +25,8 @@ afterAll(async () => {
 it('completes a run across a dev-server restart on a persistent database', async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-restart-'));
   server = await startDevServer({ dbFilename: path.join(dir, 'temporal.db') });
-  sim = await startSimulator({ credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }] });
-  worker = await startWorkerProcess({
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: 'restart-test',
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
-    MODELARTS_ACCESS_KEY: ACCESS_KEY,
-    MODELARTS_SECRET_KEY: SECRET_KEY,
-  });
+  sim = await startSimulator({ credentials: [CREDENTIALS] });
+  worker = await startWorkerProcess(workerEnv({ server, sim, taskQueue: 'restart-test', credentials: CREDENTIALS }));
   const dataset = sim.createDataset({ dataset_name: 'server-restart' });
   sim.setBehavior(dataset.dataset_id, { durationMs: 10_000, progress: 'linear' });
 

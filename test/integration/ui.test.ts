@@ -13,9 +13,10 @@ import { awaitRun, getProgress, startRun, summaryOf } from '../../src/client/run
 import { startDevServer, type DevServer } from '../../src/devserver/dev-server.js';
 import { parsePipelineSpec } from '../../src/spec/pipeline.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { ACCESS_KEY, eventually, expectSucceeded, FAST_POLICY, SECRET_KEY } from '../support/harness.js';
+import { CREDENTIALS, eventually, expectSucceeded, FAST_POLICY } from '../support/harness.js';
 import { launchUiBrowser, assertChromiumInstalled, type UiBrowser } from '../support/ui-browser.js';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { workerEnv } from '../../src/local/worker-env.js';
+import { startWorkerProcess, type WorkerProcess } from '../../src/local/worker-process.js';
 
 const TASK_QUEUE = 'ui-test';
 /** Recognisable ids in the real format (19 base62 characters). */
@@ -81,7 +82,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection, namespace: server.namespace });
   sim = await startSimulator({
-    credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
+    credentials: [CREDENTIALS],
     // The dataset the NEW_DATASET export creates gets these: its COCO export is quick.
     defaults: { durationMs: 1000, progress: 'linear' },
   });
@@ -91,15 +92,7 @@ beforeAll(async () => {
   sim.setBehavior(CARS, { durationMs: 30 * 60_000, progress: 'linear', totalSamples: 5000 });
 
   const [worker_, browser_] = await Promise.all([
-    startWorkerProcess({
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_NAMESPACE: server.namespace,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-      MODELARTS_ENDPOINT: sim.url,
-      MODELARTS_PROJECT_ID: sim.projectId,
-      MODELARTS_ACCESS_KEY: ACCESS_KEY,
-      MODELARTS_SECRET_KEY: SECRET_KEY,
-    }),
+    startWorkerProcess(workerEnv({ server, sim, taskQueue: TASK_QUEUE, credentials: CREDENTIALS })),
     launchUiBrowser(new URL(uiUrl).origin),
   ]);
   worker = worker_;

@@ -4,13 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { startLocalStack } from '../../src/local/stack.js';
+import { pollUntil } from '../../src/local/time.js';
+import { startWorkerProcess, type WorkerProcess } from '../../src/local/worker-process.js';
+import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
 import type { RunOutcome } from '../../src/client/runs.js';
 import type { PipelineResult } from '../../src/workflows/types.js';
 
 export const ACCESS_KEY = 'TESTAKEXAMPLE000001';
 export const SECRET_KEY = 'test-secret-key-never-logged-0001';
+export const CREDENTIALS = { accessKey: ACCESS_KEY, secretKey: SECRET_KEY };
 
 export interface Harness {
   client: Client;
@@ -24,52 +27,46 @@ export interface Harness {
 /** Fast polling for tests: real timers, so keep waits short. */
 export const FAST_POLICY = { minDelayMs: 100, initialDelayMs: 100, maxDelayMs: 1000 };
 
+/** The suite's dev server (see global-setup.ts), as the environment names it. */
+const suiteServer = () => ({
+  address: process.env.TEMPORAL_ADDRESS ?? '',
+  namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+});
+
 export async function createHarness(options: SimulatorOptions = {}): Promise<Harness> {
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-  // Tasks on datasets the tests did not configure (e.g. one a NEW_DATASET export created) finish quickly.
-  const sim = await startSimulator({
-    credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
-    defaults: { durationMs: 1500, progress: 'linear' },
-    ...options,
-  });
+  const server = suiteServer();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
   const taskQueue = `test-${randomUUID()}`;
-  const workerEnv: Record<string, string> = {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '',
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    MODELARTS_ENDPOINT: sim.url,
-    MODELARTS_PROJECT_ID: sim.projectId,
-    MODELARTS_ACCESS_KEY: ACCESS_KEY,
-    MODELARTS_SECRET_KEY: SECRET_KEY,
-  };
+  const stack = await startLocalStack({
+    server,
+    // Tasks on datasets the tests did not configure (e.g. one a NEW_DATASET export created) finish quickly.
+    simulator: { defaults: { durationMs: 1500, progress: 'linear' }, ...options },
+    credentials: CREDENTIALS,
+    taskQueue,
+  });
   const workers: WorkerProcess[] = [];
   return {
     client,
-    sim,
+    sim: stack.sim,
     taskQueue,
-    workerEnv,
+    workerEnv: stack.workerEnv(),
     startWorker: async (extraEnv = {}) => {
-      const worker = await startWorkerProcess({ ...workerEnv, ...extraEnv });
+      // Whole output kept: tests assert on the worker's log lines.
+      const worker = await startWorkerProcess(stack.workerEnv(extraEnv), { keepAll: true });
       workers.push(worker);
       return worker;
     },
     close: async () => {
       await Promise.all(workers.map((w) => w.kill()));
-      await sim.close();
+      await stack.close();
       await connection.close();
     },
   };
 }
 
-export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(fn, { timeoutMs, intervalMs: 100 }) as Promise<T>;
 }
 
 /** Asserts a run succeeded, showing its failure message and details when it did not. */
