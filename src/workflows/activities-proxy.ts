@@ -27,7 +27,9 @@ const LOOKUP_RETRY_BUDGET_MS = 10 * 60_000;
 const retry = {
   initialInterval: '2s',
   backoffCoefficient: 2,
-  maximumInterval: '60s',
+  // A 5xx storm is retried at least every 20 s, so a create does not sit a minute after the service recovered;
+  // throttling answers carry Retry-After, which sets the next delay itself.
+  maximumInterval: '20s',
   nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_FAILURES],
 };
 const attempt: ActivityOptions = {
