@@ -15,7 +15,7 @@ import { workerConfigFromEnv } from '../config.js';
 // The public export, which stays put when modules inside src/ move.
 import { ConfigError } from '../index.js';
 import { cliEntry, workerEntry } from '../local/paths.js';
-import { startLocalStack } from '../local/stack.js';
+import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { startWorkerProcess } from '../local/worker-process.js';
 import { SpecError, parsePipelineSpec } from '../spec/pipeline.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
@@ -57,11 +57,21 @@ function excerpt(message: string, field: string): string {
   return `…${line.slice(from < 0 ? at : from + 1).trim()}`;
 }
 
-async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const { scope, log } = ctx;
-  const began = Date.now();
+/** The local stack a wrongly accepted input would really reach, and the doors the cases go through. */
+interface Setup {
+  DS: string;
+  dir: string;
+  /** `start` with a valid dataset and path: the cases add one bad flag to it. */
+  base: string[];
+  cliEnv: Record<string, string>;
+  workerEnv: Record<string, string>;
+  sim: LocalStack['sim'];
+  server: LocalStack['server'];
+  cli: (argv: string[], env?: Record<string, string>, interrupt?: boolean) => Promise<Verdict>;
+}
 
-  // --- A real place for wrongly accepted input to land ----------------------------------------------------------
+async function setUp(ctx: ScenarioContext): Promise<Setup> {
+  const { scope } = ctx;
   const taskQueue = 'chaos-3';
   const stack = await startLocalStack({
     simulator: { seed: ctx.seed + 3, defaults: { durationMs: 1000, progress: 'linear' } },
@@ -93,10 +103,13 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
     const code = await runCli(argv, { stdout, stderr, env, waitForStop });
     return { rejected: code === 2, message: `${stderr.text}${stdout.text}`, how: `exit ${code}` };
   };
-  const cases: Case[] = [];
 
-  // --- CLI flags ----------------------------------------------------------------------------------------------
   const base = ['start', '--dataset', DS, '--path', '/chaos-bucket/malformed/'];
+  return { DS, dir, base, cliEnv, workerEnv, sim, server, cli };
+}
+
+function cliCases({ DS, dir, base, cli }: Setup): Case[] {
+  const cases: Case[] = [];
   const flagCases: [string[], string[]][] = [
     [['start'], ['--dataset', '--path']],
     [['start', '--dataset', DS], ['--path']],
@@ -158,8 +171,12 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
     const shown = argv.map((a) => (a === DS ? 'DS' : a.length > 24 ? `${a.slice(0, 12)}…(${a.length})` : a));
     cases.push({ channel: 'cli', input: shown.join(' ') || '(empty)', expect, check: () => cli(argv) });
   }
+  return cases;
+}
 
-  // --- Run specs: parsePipelineSpec, and the same document through `start --spec FILE` ------------------------
+/** Each spec through parsePipelineSpec and through `start --spec FILE`, and two files that are not JSON at all. */
+function specCases({ DS, dir, cli }: Setup): Case[] {
+  const cases: Case[] = [];
   const ok = { kind: 'export', datasetId: DS, request: { path: '/chaos-bucket/spec/' } };
   const withRequest = (extra: Record<string, unknown>) => ({
     steps: [{ ...ok, request: { ...ok.request, ...extra } }],
@@ -255,8 +272,19 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
       },
     });
   }
+  return cases;
+}
 
-  // --- Environment ------------------------------------------------------------------------------------------
+/** The worker's environment with `patch` applied (undefined removes a variable). */
+function envWith({ workerEnv, dir }: Setup, patch: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...workerEnv, HOME: dir, ...patch };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** The environment through workerConfigFromEnv. */
+function environmentCases(setup: Setup): Case[] {
+  const { sim, dir } = setup;
+  const cases: Case[] = [];
   const envCases: [string, Record<string, string | undefined>, string[]][] = [
     ['MODELARTS_ENDPOINT unset', { MODELARTS_ENDPOINT: undefined }, ['MODELARTS_ENDPOINT']],
     ['MODELARTS_ENDPOINT no scheme', { MODELARTS_ENDPOINT: 'modelarts.example.com' }, ['MODELARTS_ENDPOINT']],
@@ -344,10 +372,6 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
       ['WORKFLOW_BUNDLE_PATH'],
     ],
   ];
-  const envWith = (patch: Record<string, string | undefined>): Record<string, string> => {
-    const env: Record<string, string | undefined> = { ...workerEnv, HOME: dir, ...patch };
-    return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  };
   for (const [input, patch, expect] of envCases) {
     cases.push({
       channel: 'env',
@@ -355,7 +379,7 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
       expect,
       check: async () => {
         try {
-          workerConfigFromEnv(envWith(patch));
+          workerConfigFromEnv(envWith(setup, patch));
           return { rejected: false, message: '(accepted)', how: 'accepted' };
         } catch (err) {
           return { rejected: err instanceof ConfigError, message: (err as Error).message, how: (err as Error).name };
@@ -363,7 +387,13 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
       },
     });
   }
-  // The processes themselves: bad configuration must exit 2 before anything starts.
+  return cases;
+}
+
+/** The processes themselves: bad configuration must exit 2 before anything starts. */
+function processCases(setup: Setup): Case[] {
+  const { base } = setup;
+  const cases: Case[] = [];
   const processCases: [string, string[], Record<string, string | undefined>, string[]][] = [
     ['worker: MODELARTS_ENDPOINT unset', [workerEntry], { MODELARTS_ENDPOINT: undefined }, ['MODELARTS_ENDPOINT']],
     ['worker: AK without SK', [workerEntry], { MODELARTS_SECRET_KEY: undefined }, ['MODELARTS_SECRET_KEY']],
@@ -410,7 +440,7 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
       input,
       expect,
       check: async () => {
-        const r = await runNode(args, { ...envWith(patch), LOG_FORMAT: 'json' }, 30_000);
+        const r = await runNode(args, { ...envWith(setup, patch), LOG_FORMAT: 'json' }, 30_000);
         return {
           rejected: r.code === 2,
           message: `${r.stderr}${r.stdout}`,
@@ -419,8 +449,12 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
       },
     });
   }
+  return cases;
+}
 
-  // --- Run every case; the cheap in-process ones one by one, the child processes two at a time -----------------
+/** The cheap in-process cases one by one, the child processes two at a time. */
+async function runCases(ctx: ScenarioContext, cases: Case[]): Promise<Map<Case, Verdict>> {
+  const { log } = ctx;
   log(`${cases.length} malformed inputs`);
   const verdicts = new Map<Case, Verdict>();
   const inProcess = cases.filter((c) => c.channel !== 'env-process');
@@ -436,8 +470,19 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
   for (let i = 0; i < processes.length && !ctx.signal.aborted; i += 2) {
     await Promise.all(processes.slice(i, i + 2).map(async (c) => verdicts.set(c, await c.check())));
   }
+  return verdicts;
+}
 
-  // --- Nothing may have been created or started ----------------------------------------------------------------
+interface Aftermath {
+  createsDuringCases: number;
+  started: string[];
+  control: Verdict;
+  controlOk: boolean;
+}
+
+/** Nothing may have been created or started; a valid control start through the same door creates exactly one task. */
+async function checkAftermath(ctx: ScenarioContext, { sim, server, base, cli, cliEnv }: Setup): Promise<Aftermath> {
+  const { scope } = ctx;
   const createsDuringCases = sim.counters().total.exportCreates;
   const clients = new SwappableClient(server.address);
   scope.defer('close client', () => clients.close());
@@ -453,8 +498,15 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
   );
   const createsAfterControl = sim.counters().total.exportCreates;
   const controlOk = control.how === 'exit 0' && createsAfterControl === createsDuringCases + 1;
+  return { createsDuringCases, started, control, controlOk };
+}
 
-  // --- Table ----------------------------------------------------------------------------------------------
+function report(
+  cases: Case[],
+  verdicts: Map<Case, Verdict>,
+  { createsDuringCases, started, control, controlOk }: Aftermath,
+  began: number,
+): ScenarioResult {
   const details: string[] = [];
   const findings: string[] = [];
   details.push(
@@ -488,6 +540,14 @@ async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
     `creates during the inputs ${createsDuringCases}, workflows started ${started.length}; ` +
     `control run ${controlOk ? 'created 1 task' : `FAILED (${control.how})`}; ${Math.round((Date.now() - began) / 1000)} s`;
   return { ok: pass, summary, details, findings };
+}
+
+async function runMalformed(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const began = Date.now();
+  const setup = await setUp(ctx);
+  const cases = [...cliCases(setup), ...specCases(setup), ...environmentCases(setup), ...processCases(setup)];
+  const verdicts = await runCases(ctx, cases);
+  return report(cases, verdicts, await checkAftermath(ctx, setup), began);
 }
 
 export const malformedScenario: Scenario = {

@@ -14,7 +14,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { awaitRun, startRun, type RunOutcome } from '../client/runs.js';
 import { cliEntry, workerEntry } from '../local/paths.js';
-import { startLocalStack } from '../local/stack.js';
+import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { sleep, withTimeout } from '../local/time.js';
 import { workerEnv } from '../local/worker-env.js';
 import { startWorkerProcess, type WorkerProcess } from '../local/worker-process.js';
@@ -88,10 +88,32 @@ interface Mode {
   bad: boolean;
 }
 
-async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const { scope, log, signal } = ctx;
-  const began = Date.now();
+/** The stack, the temp dir and the auth modes, as set up. */
+interface CanaryBase {
+  ctx: ScenarioContext;
+  sim: LocalStack['sim'];
+  server: LocalStack['server'];
+  dir: string;
+  /** Every worker's and CLI's environment before its auth mode is added. */
+  common: Record<string, string>;
+  /** The IAM settings (OTC `OS_*` names) with this password. */
+  iam: (password: string) => Record<string, string>;
+  modes: Mode[];
+}
 
+/** What the scenario's phases share once the workers run. */
+interface Canary extends CanaryBase {
+  workers: Map<Mode, WorkerProcess>;
+  client: Client;
+  /** Runs the CLI with every credential in the environment, as a user's shell would have it; keeps what it printed. */
+  cli: (what: string, args: string[], env: Record<string, string>, timeoutMs?: number) => Promise<ChildRun>;
+  cliRuns: { what: string; run: ChildRun }[];
+  libraryRuns: { mode: Mode; workflowId: string; expect: 'succeeded' | 'failed' | 'any' }[];
+}
+
+/** The local stack with canary credentials, and the auth modes: three that work and four that cannot. */
+async function setUp(ctx: ScenarioContext): Promise<CanaryBase> {
+  const { scope } = ctx;
   const stack = await startLocalStack({
     simulator: {
       seed: ctx.seed + 4,
@@ -121,7 +143,11 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
     OS_USER_DOMAIN_NAME: CANARY.domain,
     OS_PROJECT_NAME: 'eu-de',
   });
-  const modes: Mode[] = [
+  return { ctx, sim, server, dir, common, iam, modes: authModes(iam) };
+}
+
+function authModes(iam: (password: string) => Record<string, string>): Mode[] {
+  return [
     {
       name: 'aksk+sts',
       queue: 'q-aksk',
@@ -162,8 +188,15 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
       env: { MODELARTS_AUTH_TOKEN: CANARY.revokedToken },
     },
   ];
+}
 
-  // --- Workers, one per mode, debug logs kept in full ----------------------------------------------------------
+/** One worker per mode, with debug logs kept in full. */
+async function startWorkers({
+  ctx,
+  modes,
+  common,
+}: Pick<Canary, 'ctx' | 'modes' | 'common'>): Promise<Map<Mode, WorkerProcess>> {
+  const { scope, log } = ctx;
   const workers = new Map<Mode, WorkerProcess>();
   await Promise.all(
     modes.map(async (mode) => {
@@ -178,132 +211,117 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
     }),
   );
   log(`${workers.size} workers up (${modes.map((m) => m.name).join(', ')})`);
+  return workers;
+}
 
-  const clients = new SwappableClient(server.address);
-  scope.defer('close client', () => clients.close());
-  const client: Client = await clients.connect();
-
-  // Transient errors on status reads, so failed reads (and their messages) land in the histories.
-  sim.setFaults({ serverErrorRate: 0.15, throttleRate: 0.1, retryAfterSeconds: 1, onlyPaths: 'status' });
-
-  // The CLI runs as a user's shell would have it: with every credential in the environment.
-  const allSecrets = {
-    MODELARTS_ACCESS_KEY: CANARY.accessKey,
-    MODELARTS_SECRET_KEY: CANARY.secretKey,
-    MODELARTS_SECURITY_TOKEN: CANARY.securityToken,
-    ...iam(CANARY.password),
-    OS_TOKEN: CANARY.token,
-  };
-  const cliRuns: { what: string; run: ChildRun }[] = [];
-  const cli = async (what: string, args: string[], env: Record<string, string>, timeoutMs = 120_000) => {
-    const run = await runNode([cliEntry, ...args], { ...common, ...allSecrets, ...env }, timeoutMs);
-    cliRuns.push({ what, run });
-    return run;
-  };
-
-  // --- Runs ---------------------------------------------------------------------------------------------------
-  const libraryRuns: { mode: Mode; workflowId: string; expect: 'succeeded' | 'failed' | 'any' }[] = [];
-  const perMode = modes.map(async (mode, m) => {
-    const queueEnv = { TEMPORAL_TASK_QUEUE: mode.queue };
-    const slug = mode.queue;
-    const ok = sim.createDataset({ dataset_name: `canary-ok-${m}` });
-    if (mode.bad) {
-      const workflowId = `canary-${slug}-export`;
-      await startRun(
-        client,
-        {
-          steps: [{ kind: 'export', datasetId: ok.dataset_id, request: { path: `/canary-bucket/${slug}/bad/` } }],
-          wait: { policy: { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 1000 } },
-        },
-        { taskQueue: mode.queue, workflowId },
-      );
-      libraryRuns.push({ mode, workflowId, expect: 'any' });
-      return;
-    }
-    const failing = sim.createDataset({
-      dataset_name: `canary-fail-${m}`,
-      behavior: {
-        durationMs: 2500,
-        progress: 'linear',
-        fail: { error_code: 'ModelArts.4352', error_msg: 'Failed to write to OBS: access denied for the bucket' },
-      },
-    });
-    const policy = { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 1000 };
-    // Library: one that succeeds; IAM tokens are expired while it waits (401, refresh).
-    const workflowId = `canary-${slug}-library`;
+/** Per working mode: a library run (tokens expire while it waits), a chain, a failing export and a plain one by CLI. */
+async function runMode(c: Canary, mode: Mode, m: number): Promise<void> {
+  const { sim, client, cli, dir, libraryRuns } = c;
+  const queueEnv = { TEMPORAL_TASK_QUEUE: mode.queue };
+  const slug = mode.queue;
+  const ok = sim.createDataset({ dataset_name: `canary-ok-${m}` });
+  if (mode.bad) {
+    const workflowId = `canary-${slug}-export`;
     await startRun(
       client,
       {
-        steps: [{ kind: 'export', datasetId: ok.dataset_id, request: { path: `/canary-bucket/${slug}/lib/` } }],
-        wait: { policy },
+        steps: [{ kind: 'export', datasetId: ok.dataset_id, request: { path: `/canary-bucket/${slug}/bad/` } }],
+        wait: { policy: { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 1000 } },
       },
       { taskQueue: mode.queue, workflowId },
     );
-    libraryRuns.push({ mode, workflowId, expect: 'succeeded' });
-    // CLI: a chain into a new dataset and on to COCO, a failing export, a plain one with the progress view.
-    const chain = path.join(dir, `chain-${slug}.json`);
-    await writeFile(
-      chain,
-      JSON.stringify({
-        steps: [
-          {
-            kind: 'export',
-            datasetId: ok.dataset_id,
-            request: {
-              path: `/canary-bucket/${slug}/chain/`,
-              export_params: {
-                export_dest: 'NEW_DATASET',
-                export_new_dataset_name: `canary-new-${m}`,
-                export_new_dataset_work_path: `/canary-bucket/${slug}/new-dataset/`,
-              },
+    libraryRuns.push({ mode, workflowId, expect: 'any' });
+    return;
+  }
+  const failing = sim.createDataset({
+    dataset_name: `canary-fail-${m}`,
+    behavior: {
+      durationMs: 2500,
+      progress: 'linear',
+      fail: { error_code: 'ModelArts.4352', error_msg: 'Failed to write to OBS: access denied for the bucket' },
+    },
+  });
+  const policy = { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 1000 };
+  // Library: one that succeeds; IAM tokens are expired while it waits (401, refresh).
+  const workflowId = `canary-${slug}-library`;
+  await startRun(
+    client,
+    {
+      steps: [{ kind: 'export', datasetId: ok.dataset_id, request: { path: `/canary-bucket/${slug}/lib/` } }],
+      wait: { policy },
+    },
+    { taskQueue: mode.queue, workflowId },
+  );
+  libraryRuns.push({ mode, workflowId, expect: 'succeeded' });
+  // CLI: a chain into a new dataset and on to COCO, a failing export, a plain one with the progress view.
+  const chain = path.join(dir, `chain-${slug}.json`);
+  await writeFile(
+    chain,
+    JSON.stringify({
+      steps: [
+        {
+          kind: 'export',
+          datasetId: ok.dataset_id,
+          request: {
+            path: `/canary-bucket/${slug}/chain/`,
+            export_params: {
+              export_dest: 'NEW_DATASET',
+              export_new_dataset_name: `canary-new-${m}`,
+              export_new_dataset_work_path: `/canary-bucket/${slug}/new-dataset/`,
             },
           },
-          { kind: 'export', request: { path: `/canary-bucket/${slug}/coco/`, annotation_format: 'COCO' } },
-        ],
-        wait: { policy },
-      }),
-    );
-    await Promise.all([
-      cli(
-        `${mode.name}: start --spec chain --wait --json`,
-        ['start', '--spec', chain, '--id', `canary-${slug}-chain`, '--wait', '--json'],
-        queueEnv,
-      ),
-      cli(
-        `${mode.name}: start (FAILED task) --wait --json`,
-        [
-          'start',
-          '--dataset',
-          failing.dataset_id,
-          '--path',
-          `/canary-bucket/${slug}/fail/`,
-          '--id',
-          `canary-${slug}-fail`,
-          '--wait',
-          '--json',
-        ],
-        queueEnv,
-      ),
-      cli(
-        `${mode.name}: start --wait (progress view)`,
-        [
-          'start',
-          '--dataset',
-          ok.dataset_id,
-          '--path',
-          `/canary-bucket/${slug}/cli/`,
-          '--id',
-          `canary-${slug}-cli`,
-          '--wait',
-        ],
-        queueEnv,
-      ),
-    ]);
-    await cli(`${mode.name}: status --json`, ['status', `canary-${slug}-chain`, '--json'], queueEnv);
-    await cli(`${mode.name}: status`, ['status', `canary-${slug}-fail`], queueEnv);
-    await cli(`${mode.name}: list --dataset`, ['list', '--dataset', ok.dataset_id], queueEnv);
-  });
-  // Expire every issued IAM token every 2 s while runs wait: the IAM worker gets 401s and refreshes its token.
+        },
+        { kind: 'export', request: { path: `/canary-bucket/${slug}/coco/`, annotation_format: 'COCO' } },
+      ],
+      wait: { policy },
+    }),
+  );
+  await Promise.all([
+    cli(
+      `${mode.name}: start --spec chain --wait --json`,
+      ['start', '--spec', chain, '--id', `canary-${slug}-chain`, '--wait', '--json'],
+      queueEnv,
+    ),
+    cli(
+      `${mode.name}: start (FAILED task) --wait --json`,
+      [
+        'start',
+        '--dataset',
+        failing.dataset_id,
+        '--path',
+        `/canary-bucket/${slug}/fail/`,
+        '--id',
+        `canary-${slug}-fail`,
+        '--wait',
+        '--json',
+      ],
+      queueEnv,
+    ),
+    cli(
+      `${mode.name}: start --wait (progress view)`,
+      [
+        'start',
+        '--dataset',
+        ok.dataset_id,
+        '--path',
+        `/canary-bucket/${slug}/cli/`,
+        '--id',
+        `canary-${slug}-cli`,
+        '--wait',
+      ],
+      queueEnv,
+    ),
+  ]);
+  await cli(`${mode.name}: status --json`, ['status', `canary-${slug}-chain`, '--json'], queueEnv);
+  await cli(`${mode.name}: status`, ['status', `canary-${slug}-fail`], queueEnv);
+  await cli(`${mode.name}: list --dataset`, ['list', '--dataset', ok.dataset_id], queueEnv);
+}
+
+/** All modes at once, while every issued IAM token is expired every 2 s (the IAM worker gets 401s and refreshes). */
+async function runModes(c: Canary): Promise<number> {
+  const perMode = c.modes.map((mode, m) => runMode(c, mode, m));
+  const { signal } = c.ctx;
+  const { sim } = c;
   let modesDone = false;
   let expiries = 0;
   const expiring = (async () => {
@@ -319,8 +337,11 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
     modesDone = true;
   }
   await expiring;
+  return expiries;
+}
 
-  // Configuration errors with secrets in the environment: the messages must not echo them.
+/** Configuration errors with secrets in the environment: the messages must not echo them. */
+async function badConfigurations({ cli }: Canary): Promise<void> {
   await cli('worker with MODELARTS_TIMEOUT_MS=abc', ['worker'], { MODELARTS_TIMEOUT_MS: 'abc' }, 30_000);
   await cli(
     'worker with a password in MODELARTS_ENDPOINT',
@@ -330,8 +351,10 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
   );
   await cli('worker with every auth mode at once', ['worker'], { MODELARTS_AUTH_TOKEN: CANARY.token }, 30_000);
   await cli('start --dry-run', ['start', '--dataset', 'dsdry', '--path', '/canary-bucket/dry/', '--dry-run'], {});
+}
 
-  // Library runs: bounded waits; runs with wrong credentials may fail or keep retrying.
+/** Library runs: bounded waits; runs with wrong credentials may fail or keep retrying. */
+async function awaitLibraryRuns({ client, libraryRuns }: Canary): Promise<Map<string, RunOutcome | 'still running'>> {
   const outcomes = new Map<string, RunOutcome | 'still running'>();
   await Promise.all(
     libraryRuns.map(async (r) => {
@@ -342,8 +365,11 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
       }
     }),
   );
+  return outcomes;
+}
 
-  // --- Collect every place ---------------------------------------------------------------------------------
+/** Every place a secret could land: histories, descriptions, search attributes, memos, summaries, logs, CLI output. */
+async function collectPlaces({ client, workers, cliRuns }: Canary): Promise<{ places: Place[]; runs: number }> {
   const places: Place[] = [];
   const executions: { workflowId: string; runId: string; running: boolean }[] = [];
   const attributes: string[] = [];
@@ -420,7 +446,18 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
         place.text,
       );
   }
-  // --- Table -------------------------------------------------------------------------------------------------
+  return { places, runs: executions.length };
+}
+
+function report(
+  c: Canary,
+  places: Place[],
+  runs: number,
+  outcomes: Map<string, RunOutcome | 'still running'>,
+  expiries: number,
+  began: number,
+): ScenarioResult {
+  const { cliRuns, libraryRuns, sim, modes } = c;
   const details: string[] = [];
   const findings: string[] = [];
   const header = SECRET_FAMILIES.map(([name]) => cell(name, 10)).join(' ');
@@ -479,10 +516,41 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
   const ok =
     leaks === 0 && expectedCli === cliRuns.length && exercised && !findings.some((f) => f.startsWith('canary run'));
   const summary =
-    `${ok ? 'PASS' : 'FAIL'} ${leaks} secret occurrences in ${places.length} places (${executions.length} workflow runs, ` +
+    `${ok ? 'PASS' : 'FAIL'} ${leaks} secret occurrences in ${places.length} places (${runs} workflow runs, ` +
     `${modes.length} auth setups, ${cliRuns.length} CLI commands; 401s ${counters.total.authFailures}, IAM tokens issued ${counters.total.tokensIssued}); ` +
     `${Math.round((Date.now() - began) / 1000)} s`;
   return { ok, summary, details, findings };
+}
+
+async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const began = Date.now();
+  const { scope } = ctx;
+  const base = await setUp(ctx);
+  const workers = await startWorkers(base);
+  const clients = new SwappableClient(base.server.address);
+  scope.defer('close client', () => clients.close());
+  const client: Client = await clients.connect();
+  // Transient errors on status reads, so failed reads (and their messages) land in the histories.
+  base.sim.setFaults({ serverErrorRate: 0.15, throttleRate: 0.1, retryAfterSeconds: 1, onlyPaths: 'status' });
+  const allSecrets = {
+    MODELARTS_ACCESS_KEY: CANARY.accessKey,
+    MODELARTS_SECRET_KEY: CANARY.secretKey,
+    MODELARTS_SECURITY_TOKEN: CANARY.securityToken,
+    ...base.iam(CANARY.password),
+    OS_TOKEN: CANARY.token,
+  };
+  const cliRuns: Canary['cliRuns'] = [];
+  const cli: Canary['cli'] = async (what, args, env, timeoutMs = 120_000) => {
+    const run = await runNode([cliEntry, ...args], { ...base.common, ...allSecrets, ...env }, timeoutMs);
+    cliRuns.push({ what, run });
+    return run;
+  };
+  const c: Canary = { ...base, workers, client, cli, cliRuns, libraryRuns: [] };
+  const expiries = await runModes(c);
+  await badConfigurations(c);
+  const outcomes = await awaitLibraryRuns(c);
+  const { places, runs } = await collectPlaces(c);
+  return report(c, places, runs, outcomes, expiries, began);
 }
 
 export const secretsScenario: Scenario = {

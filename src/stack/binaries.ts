@@ -50,7 +50,7 @@ async function goInstall(gobin: string, packages: string[], log: Log): Promise<v
         'or set MODELARTS_STACK_CACHE to a folder that already holds the built binaries.',
     );
   }
-  log(`go install ${packages.join(' ')} (about 5.5 min on a cold Go cache, seconds on a warm one)`);
+  log(`go install ${packages.join(' ')} (minutes on a cold Go cache: about 5.5 for the server, seconds on a warm one)`);
   await run('go', ['install', ...packages], { env: goEnv(gobin), maxBuffer: 64 * 1024 * 1024 });
 }
 
