@@ -8,6 +8,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { AkSkAuth } from '../../src/modelarts/auth.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { labeledDataset } from '../support/harness.js';
 
 const AK = 'ACTIVITYTESTKEY00001';
 const SK = 'activity-test-secret-0001';
@@ -103,16 +104,8 @@ describe('heartbeats', () => {
 
 describe('stopTask', () => {
   it('treats a stop that races the task’s own end as done (the service refuses to stop a finished task)', async () => {
-    const ds = sim.createDataset({
-      dataset_name: 'finishing',
-      labels: [
-        { name: 'cat', type: 0 },
-        { name: 'dog', type: 0 },
-      ],
-      total_sample_count: 100,
-      annotated_sample_count: 20,
-      behavior: { durationMs: 50, progress: 'linear' },
-    });
+    const ds = labeledDataset(sim, 'finishing');
+    sim.setBehavior(ds.dataset_id, { durationMs: 50, progress: 'linear' });
     const { taskId } = await run(activities.startOrReattachTask, [
       { datasetId: ds.dataset_id, request: { task_type: 'auto-label' }, marker: 'run-x.s1' },
     ]);
@@ -126,19 +119,6 @@ describe('stopTask', () => {
 });
 
 describe('startOrReattachTask', () => {
-  /** A dataset that meets auto labeling's preconditions, with tasks that take a minute. */
-  const labelable = (target: Simulator, name: string) =>
-    target.createDataset({
-      dataset_name: name,
-      labels: [
-        { name: 'cat', type: 0 },
-        { name: 'dog', type: 0 },
-      ],
-      total_sample_count: 100,
-      annotated_sample_count: 20,
-      behavior: { durationMs: 60_000, progress: 'linear' },
-    });
-
   it('on a retry without its marker in the list, reattaches to the one running task of its type started since the step began', async () => {
     // A service on UTC+3 that (unlike the simulator) would not echo config.description: the earlier attempt's task
     // is here but carries another description, so only the second way can find it.
@@ -153,7 +133,8 @@ describe('startOrReattachTask', () => {
         auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
       });
       const zonedActivities = createActivities(client);
-      const ds = labelable(zoned, 'second-way');
+      const ds = labeledDataset(zoned, 'second-way');
+      zoned.setBehavior(ds.dataset_id, { durationMs: 60_000, progress: 'linear' });
       const stepStartedAtMs = Date.now() - 5000;
       const { task_id: earlier } = await client.startTask(ds.dataset_id, {
         task_type: 'auto-label',
