@@ -57,7 +57,10 @@ it('completes every run while 20% of calls fail with 5xx and 10% are throttled',
 });
 
 it('refreshes an IAM token that expires during the wait', async () => {
+  // A queue of its own: only this IAM-configured worker can serve the run (no worker of another test).
+  const taskQueue = `${h.taskQueue}-iam`;
   const worker = await h.startWorker({
+    TEMPORAL_TASK_QUEUE: taskQueue,
     MODELARTS_ACCESS_KEY: '',
     MODELARTS_SECRET_KEY: '',
     MODELARTS_IAM_ENDPOINT: h.sim.iamUrl,
@@ -69,9 +72,7 @@ it('refreshes an IAM token that expires during the wait', async () => {
   try {
     const d = h.sim.createDataset({ dataset_name: 'token-expiry' });
     h.sim.setBehavior(d.dataset_id, { durationMs: 3000, progress: 'linear' });
-    const { workflowId } = await startRun(h.client, exportSpec(d.dataset_id, '/bucket/token/'), {
-      taskQueue: h.taskQueue,
-    });
+    const { workflowId } = await startRun(h.client, exportSpec(d.dataset_id, '/bucket/token/'), { taskQueue });
     await eventually(async () => ((await getProgress(h.client, workflowId)).step?.statusReads ?? 0) >= 1 || undefined);
     h.sim.expireTokens();
     const run = await awaitRun(h.client, workflowId);
