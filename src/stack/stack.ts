@@ -19,7 +19,7 @@ import { DEMO_CREDENTIALS, DEMO_PROJECT_ID } from '../simulator/index.js';
 import { ensureStackBinaries, type StackBinaries } from './binaries.js';
 import { ComposeFile } from './compose-file.js';
 import { PostgresCluster } from './postgres.js';
-import { isAlive, sleep, startDetached, stopPid, waitUntil, type ProcessSpec } from './processes.js';
+import { isAlive, startDetached, stopPid, waitUntil, type ProcessSpec } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -379,7 +379,6 @@ export async function stopStack(dir = DEFAULT_STACK_DIR, options: { keepData?: b
     if (!options.keepData) await rm(state.postgresDir, { recursive: true, force: true });
   }
   if (!options.keepData) await rm(dir, { recursive: true, force: true });
-  await sleep(0);
 }
 
 export interface StackStatusRow {

@@ -13,6 +13,7 @@ import { DEFAULT_TASK_QUEUE } from '../../src/config.js';
 import { freePort } from '../../src/devserver/dev-server.js';
 import { DEMO_DATASETS, type Counters } from '../../src/simulator/index.js';
 import { eventually, expectSucceeded } from '../support/harness.js';
+import { devEnv } from '../support/cli-process.js';
 
 const bin = path.resolve('bin', 'modelarts-export.js');
 const DATASET = DEMO_DATASETS[0]!.dataset_id!;
@@ -41,12 +42,7 @@ afterAll(async () => {
 
 async function startDev(args: string[]): Promise<Dev> {
   const child = spawn(process.execPath, [bin, 'dev', ...args], {
-    // No TEMPORAL_* or MODELARTS_* variables: dev needs none. TEMPORAL_CLI_PATH lets it reuse the suite's binary.
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
-    },
+    env: devEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

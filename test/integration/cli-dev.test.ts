@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/devserver/dev-server.js';
+import { devEnv } from '../support/cli-process.js';
 
 const bin = path.resolve('bin', 'modelarts-export.js');
 
@@ -29,13 +30,8 @@ it('starts everything, runs the chained demo export, prints the UI link and exit
       '--data-dir',
       dataDir,
     ],
-    // No TEMPORAL_* or MODELARTS_* variables: dev needs none. TEMPORAL_CLI_PATH lets it reuse the suite's binary.
     {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
-      },
+      env: devEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

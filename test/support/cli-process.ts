@@ -10,6 +10,18 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The environment `modelarts-export dev` gets in the tests: no TEMPORAL_* or MODELARTS_* variables (dev needs none);
+ * TEMPORAL_CLI_PATH, when set, lets it reuse the suite's Temporal binary.
+ */
+export function devEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
+  };
+}
+
 /** Runs the CLI against the suite's dev server on `taskQueue`, with only what a user would set in the environment. */
 export function runCli(taskQueue: string, ...args: string[]): Promise<CliResult> {
   const child = spawn(process.execPath, [bin, ...args], {
