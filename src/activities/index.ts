@@ -3,8 +3,10 @@ import type { ModelArtsClient } from '../modelarts/client.js';
 import { resolveDatasetByNameActivity } from './datasets.js';
 import { createOrReattachExportActivity } from './export-tasks.js';
 import { heartbeating } from './heartbeat.js';
+import { createOrReattachImportActivity } from './import-tasks.js';
 import { startOrReattachTaskActivity, stopTaskActivity } from './intelligent-tasks.js';
 import { readStatusActivity } from './status.js';
+import { publishOrReattachVersionActivity } from './versions.js';
 
 export function createActivities(client: ModelArtsClient) {
   return {
@@ -13,6 +15,8 @@ export function createActivities(client: ModelArtsClient) {
     readStatus: heartbeating(readStatusActivity(client)),
     stopTask: heartbeating(stopTaskActivity(client)),
     resolveDatasetByName: heartbeating(resolveDatasetByNameActivity(client)),
+    createOrReattachImport: heartbeating(createOrReattachImportActivity(client)),
+    publishOrReattachVersion: heartbeating(publishOrReattachVersionActivity(client)),
   };
 }
 

@@ -1,7 +1,7 @@
 /** One status read, normalised so that the workflow treats exports and intelligent tasks alike. */
 import { classifyError } from '../modelarts/errors.js';
 import type { ModelArtsClient } from '../modelarts/client.js';
-import type { ExportTask, IntelligentTask } from '../modelarts/types.js';
+import type { DatasetVersion, ExportTask, ImportTask, IntelligentTask } from '../modelarts/types.js';
 import { describeStatus } from '../polling/status.js';
 import type { StatusObservation, StatusRead, TaskRef } from './types.js';
 import { toFailure } from './failures.js';
@@ -39,13 +39,62 @@ function fromIntelligent(task: IntelligentTask, readAtMs: number, createdAfterMs
   };
 }
 
+function fromImport(task: ImportTask, readAtMs: number): StatusRead {
+  const state = describeStatus('import', task.status);
+  const total = task.total_sample_count;
+  const imported = task.imported_sample_count;
+  // Import tasks report no percentage: the share of samples imported stands in for it.
+  const progress = state.outcome === 'succeeded' ? 100 : total && imported !== undefined ? (100 * imported) / total : 0;
+  return {
+    ok: true,
+    status: task.status,
+    ...state,
+    progress,
+    createTimeMs: task.create_time ?? readAtMs,
+    readAtMs,
+    totalSampleCount: total,
+    finishedSampleCount: imported,
+    errorCode: task.error_code,
+    errorMsg: task.error_msg,
+  };
+}
+
+function fromVersion(version: DatasetVersion, readAtMs: number): StatusRead {
+  const state = describeStatus('version', version.status ?? '');
+  return {
+    ok: true,
+    status: String(version.status ?? ''),
+    ...state,
+    progress: state.outcome === 'succeeded' ? 100 : 0,
+    createTimeMs: version.create_time ?? readAtMs,
+    readAtMs,
+    totalSampleCount: version.total_sample_count,
+    finishedSampleCount: version.annotated_sample_count,
+    // A version in error says why in `message` only.
+    ...(state.outcome === 'failed' && version.message ? { errorMsg: version.message } : {}),
+    path: version.manifest_path,
+    versionName: version.version_name,
+  };
+}
+
+async function read(client: ModelArtsClient, ref: TaskRef, readAtMs: number): Promise<StatusRead> {
+  switch (ref.kind) {
+    case 'export':
+      return fromExport(await client.getExportTask(ref.datasetId, ref.taskId), readAtMs);
+    case 'intelligent':
+      return fromIntelligent(await client.getTask(ref.datasetId, ref.taskId), readAtMs, ref.createdAfterMs);
+    case 'import':
+      return fromImport(await client.getImportTask(ref.datasetId, ref.taskId), readAtMs);
+    case 'version':
+      return fromVersion(await client.getVersion(ref.datasetId, ref.taskId), readAtMs);
+  }
+}
+
 export function readStatusActivity(client: ModelArtsClient) {
   return async function readStatus(ref: TaskRef): Promise<StatusObservation> {
     try {
       const readAtMs = Date.now();
-      return ref.kind === 'export'
-        ? fromExport(await client.getExportTask(ref.datasetId, ref.taskId), readAtMs)
-        : fromIntelligent(await client.getTask(ref.datasetId, ref.taskId), readAtMs, ref.createdAfterMs);
+      return await read(client, ref, readAtMs);
     } catch (err) {
       const { retryable, retryAfterMs } = classifyError(err);
       // A failed read never fails the run: the workflow backs off and reads again.

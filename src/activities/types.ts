@@ -1,5 +1,10 @@
 /** Inputs and outputs of the activities (plain data; they are recorded in workflow history). */
-import type { CreateExportTaskRequest, StartTaskRequest } from '../modelarts/types.js';
+import type {
+  CreateExportTaskRequest,
+  CreateImportTaskRequest,
+  CreateVersionRequest,
+  StartTaskRequest,
+} from '../modelarts/types.js';
 import type { TaskKind } from '../polling/status.js';
 
 export interface CreateExportInput {
@@ -17,14 +22,30 @@ export interface StartTaskInput {
   stepStartedAtMs?: number;
 }
 
+export interface CreateImportInput {
+  datasetId: string;
+  request: CreateImportTaskRequest;
+  /** When the step began (epoch ms): an import it created cannot be older (how a retry finds it). */
+  stepStartedAtMs: number;
+}
+
+export interface PublishVersionInput {
+  datasetId: string;
+  /** The request with this run's marker already in `description`. */
+  request: CreateVersionRequest;
+  marker: string;
+  /** When the step began (epoch ms): a version it created cannot be older. */
+  stepStartedAtMs: number;
+}
+
 export interface StartedTask {
   taskId: string;
   /** True when the task this run created earlier was found and reused. */
   reattached: boolean;
 }
 
-/** The kinds of task a step waits on. */
-export type WaitedTaskKind = Extract<TaskKind, 'export' | 'intelligent'>;
+/** The kinds of task a step waits on (a version's publishing is waited on like a task; its id is the version id). */
+export type WaitedTaskKind = TaskKind;
 
 export interface TaskRef {
   kind: WaitedTaskKind;
@@ -57,6 +78,8 @@ export interface StatusRead {
   errorMsg?: string;
   path?: string;
   newDatasetName?: string;
+  /** A version's name (versions only). */
+  versionName?: string;
 }
 
 /** A status read that failed in a way worth retrying (429, 5xx, network); never fails the run. */

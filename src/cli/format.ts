@@ -1,7 +1,7 @@
 /** Human-readable summaries of runs, their steps and schedules, and the JSON shapes `--json` prints. */
 import { summaryOf, type RunOutcome, type RunSummary } from '../client/runs.js';
 import { formatInterval, type ScheduleInfo, type ScheduleListEntry } from '../client/schedule-describe.js';
-import type { StepResult } from '../workflows/types.js';
+import type { StepResult, StepSpec } from '../workflows/types.js';
 import { EXIT } from './context.js';
 
 export function duration(ms: number): string {
@@ -14,7 +14,10 @@ export function duration(ms: number): string {
 }
 
 export function formatStep(step: StepResult): string {
-  const parts = [`${step.index + 1}. ${step.kind} on dataset ${step.datasetId}`, `task ${step.taskId}`, step.status];
+  // A publish-version step's task is the version itself.
+  const what = step.kind === 'publish-version' ? `version ${step.versionName ?? ''} (${step.taskId})` : `task ${step.taskId}`;
+  const parts = [`${step.index + 1}. ${step.kind} on dataset ${step.datasetId}`, what, step.status];
+  if (step.kind === 'export' && step.versionId) parts.push(`of version ${step.versionId}`);
   if (step.totalSampleCount !== undefined)
     parts.push(`${step.finishedSampleCount ?? 0}/${step.totalSampleCount} samples`);
   if (step.outputPath) parts.push(`→ ${step.outputPath}`);
@@ -115,6 +118,21 @@ export function scheduleTable(entries: ScheduleListEntry[]): string {
   );
 }
 
+function stepLine(step: StepSpec): string {
+  switch (step.kind) {
+    case 'export':
+      return `export${step.version === 'previous' ? ' of the version published before' : ''} to ${step.request.path}`;
+    case 'intelligent-task':
+      return step.request.task_type;
+    case 'wait-task':
+      return `wait for task ${step.taskId}`;
+    case 'import':
+      return `import ${step.request.import_path}`;
+    case 'publish-version':
+      return `publish version ${step.request.version_name ?? '(next name)'}`;
+  }
+}
+
 /** `schedule describe`: times, policies, the runs it starts, counters and the spec. */
 export function formatSchedule(s: ScheduleInfo): string {
   const lines = [
@@ -126,9 +144,7 @@ export function formatSchedule(s: ScheduleInfo): string {
   if (s.spec) {
     lines.push(`  Runs:        ${summaryOf(s.spec)}`);
     for (const [i, step] of s.spec.steps.entries()) {
-      if (step.kind === 'export') lines.push(`    step ${i + 1}: export to ${step.request.path}`);
-      else if (step.kind === 'intelligent-task') lines.push(`    step ${i + 1}: ${step.request.task_type}`);
-      else lines.push(`    step ${i + 1}: wait for task ${step.taskId}`);
+      lines.push(`    step ${i + 1}: ${stepLine(step)}`);
     }
     if (s.spec.timezone) lines.push(`    placeholders filled in ${s.spec.timezone} time`);
   }

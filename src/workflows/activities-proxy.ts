@@ -45,6 +45,8 @@ export const ACTIVITY_OPTIONS: Record<keyof Activities, ActivityOptions> = {
   readStatus: { ...attempt, retry: { ...retry, maximumAttempts: 10 } },
   resolveDatasetByName: { ...attempt, scheduleToCloseTimeout: LOOKUP_RETRY_BUDGET_MS },
   stopTask: { ...attempt, scheduleToCloseTimeout: LOOKUP_RETRY_BUDGET_MS },
+  createOrReattachImport: { ...attempt, scheduleToCloseTimeout: START_RETRY_BUDGET_MS },
+  publishOrReattachVersion: { ...attempt, scheduleToCloseTimeout: START_RETRY_BUDGET_MS },
 };
 
 /** The ModelArts activities, called as `modelArts.readStatus.executeWithOptions(optionsFor(...), [...])`. */

@@ -63,7 +63,10 @@ export interface RunEndDetails {
   failedStep: number;
   taskId?: string;
   datasetId?: string;
-  /** An export task the run started and could not stop (ModelArts has no cancel for exports). */
+  /**
+   * A task the run started and could not stop: an export or import task, or a version being published (ModelArts
+   * has no cancel for any of them).
+   */
   leftRunning?: string;
   errorCode?: string;
   errorMsg?: string;
@@ -80,7 +83,7 @@ export interface StepEndDetails {
 
 /**
  * What ending the wait leaves at ModelArts, in the one sentence the step, the pipeline, the memo and the CLI
- * use: an export keeps running (there is no cancel API), an intelligent task this run started is stopped, and a
+ * use: an export, an import or a version release keeps running (there is no cancel API), an intelligent task this run started is stopped, and a
  * task someone else started (a wait-task step) is theirs and keeps running.
  */
 export function leftBehind(
@@ -95,6 +98,13 @@ export function leftBehind(
       return { what: `intelligent task ${taskId} stopped` };
     case 'wait-task':
       return { what: `stopped waiting for task ${taskId}, which keeps running` };
+    case 'import':
+      return { what: `import task ${taskId} left running (ModelArts cannot cancel imports)`, leftRunning: taskId };
+    case 'publish-version':
+      return {
+        what: `version ${taskId} left publishing (ModelArts cannot cancel a version release)`,
+        leftRunning: taskId,
+      };
   }
 }
 

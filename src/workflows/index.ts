@@ -1,3 +1,3 @@
 /** Every workflow the worker registers. Deterministic code only: see eslint.config.js. */
 export { exportPipeline } from './pipeline.js';
-export { exportStep, intelligentTaskStep } from './step.js';
+export { exportStep, importStep, intelligentTaskStep, publishVersionStep } from './step.js';

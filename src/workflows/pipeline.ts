@@ -1,6 +1,7 @@
 /**
  * The run a user starts: one or more steps, each a child workflow, chained so that a step without a dataset id
- * works on the dataset the previous step produced (the new dataset of a NEW_DATASET export, else the same one).
+ * works on the dataset the previous step produced (the new dataset of a NEW_DATASET export, else the same one),
+ * and an export with `version: 'previous'` exports the version the latest publish-version step published.
  */
 import {
   ApplicationFailure,
@@ -28,7 +29,7 @@ import {
 import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { DatasetIdKey } from './search-attributes.js';
-import { exportStep, intelligentTaskStep, mergePolicy } from './step.js';
+import { exportStep, importStep, intelligentTaskStep, mergePolicy, publishVersionStep } from './step.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
 
 export function stepWorkflowId(pipelineWorkflowId: string, index: number): string {
@@ -42,13 +43,50 @@ function stepSummary(step: StepSpec, datasetId: string): string {
         step.request.export_params?.export_dest === 'NEW_DATASET'
           ? `new dataset ${step.request.export_params.export_new_dataset_name}`
           : step.request.path;
-      return `Export dataset ${datasetId} to ${dest}`;
+      const what = step.request.version_id ? `version ${step.request.version_id} of dataset` : 'dataset';
+      return `Export ${what} ${datasetId} to ${dest}`;
     }
     case 'intelligent-task':
       return `Run ${step.request.task_type} on dataset ${datasetId}`;
     case 'wait-task':
       return `Wait for task ${step.taskId} on dataset ${datasetId}`;
+    case 'import':
+      return `Import ${step.request.import_path} into dataset ${datasetId}`;
+    case 'publish-version':
+      return `Publish version ${step.request.version_name ?? '(next name)'} of dataset ${datasetId}`;
   }
+}
+
+/** The workflow that runs each kind of step. */
+function stepWorkflow(kind: StepSpec['kind']) {
+  switch (kind) {
+    case 'export':
+      return exportStep;
+    case 'import':
+      return importStep;
+    case 'publish-version':
+      return publishVersionStep;
+    case 'intelligent-task':
+    case 'wait-task':
+      return intelligentTaskStep;
+  }
+}
+
+interface Published {
+  datasetId: string;
+  versionId: string;
+}
+
+/** An export with `version: 'previous'` gets the version the latest publish-version step published. */
+function withPublishedVersion(step: StepSpec, datasetId: string, published: Published | undefined, index: number) {
+  if (step.kind !== 'export' || step.version !== 'previous') return { ...step, datasetId };
+  const fail = (why: string) => {
+    throw ApplicationFailure.nonRetryable(`step ${index + 1} exports version 'previous', but ${why}`, FAILURE.invalidSpec);
+  };
+  if (!published) return fail('no earlier publish-version step published one');
+  if (published.datasetId !== datasetId)
+    return fail(`that version belongs to dataset ${published.datasetId} and the step exports dataset ${datasetId}`);
+  return { ...step, datasetId, request: { ...step.request, version_id: published.versionId } };
 }
 
 /** {date}, {time}, … in export paths, from the scheduled (or start) time recorded in history (placeholders.ts). */
@@ -147,21 +185,23 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
   const policyPatch = setUpHandlers(progress, spec.wait?.policy ?? {});
 
   let datasetId = spec.steps[0]?.datasetId;
-  for (const [index, step] of spec.steps.entries()) {
-    datasetId = step.datasetId ?? datasetId;
+  let published: Published | undefined;
+  for (const [index, declared] of spec.steps.entries()) {
+    datasetId = declared.datasetId ?? datasetId;
     if (!datasetId) throw ApplicationFailure.nonRetryable(`step ${index + 1} has no dataset id`, FAILURE.invalidSpec);
+    const step = withPublishedVersion(declared, datasetId, published, index);
     const entry = progress.steps[index]!;
     entry.state = 'running';
     progress.current = index;
     const input = {
       index,
-      spec: { ...step, datasetId },
+      spec: step,
       wait: { ...spec.wait, policy: policyPatch() },
       marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
       tellParent: 'on-cancel' as const,
     };
     try {
-      const result = await executeChild(step.kind === 'export' ? exportStep : intelligentTaskStep, {
+      const result = await executeChild(stepWorkflow(step.kind), {
         workflowId: entry.workflowId,
         args: [input],
         // Set at start, so the step needs no upsert (an event and a visibility write) of its own.
@@ -172,6 +212,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       entry.result = result;
       results.push(result);
       datasetId = result.newDatasetId ?? datasetId;
+      if (step.kind === 'publish-version' && result.versionId) published = { datasetId: step.datasetId, versionId: result.versionId };
     } catch (err) {
       progress.current = undefined;
       endRun(err, step, entry, { workflowId: info.workflowId, steps: results, failedStep: index + 1, datasetId });

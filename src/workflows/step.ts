@@ -1,7 +1,8 @@
 /**
  * Step workflows: one ModelArts task each, as a child of the pipeline (its own row in the Temporal UI).
  * `exportStep` creates (or reattaches to) an export task; `intelligentTaskStep` starts or reattaches to an
- * intelligent task, or waits for an existing one.
+ * intelligent task, or waits for an existing one; `importStep` creates (or reattaches to) an import task;
+ * `publishVersionStep` publishes (or reattaches to) a dataset version and waits until it is usable.
  */
 import {
   ApplicationFailure,
@@ -23,7 +24,15 @@ import { modelArts, optionsFor } from './activities-proxy.js';
 import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSignal } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
-import type { ExportStepSpec, StepInput, StepProgress, StepResult, StepResume } from './types.js';
+import type {
+  ExportStepSpec,
+  ImportStepSpec,
+  PublishVersionStepSpec,
+  StepInput,
+  StepProgress,
+  StepResult,
+  StepResume,
+} from './types.js';
 import { DEFAULT_MAX_READS_PER_RUN, DEFAULT_UNKNOWN_STATUS_LIMIT_MS, waitForTerminal } from './wait.js';
 
 /** Applies a (possibly partial) policy change; nested groups are merged field by field. */
@@ -175,7 +184,7 @@ async function waitWithCleanup(
     if (!isCancellation(err) && !deadline) throw err;
     const { what, leftRunning } = leftBehind(input.spec.kind, ref.taskId);
     if (leftRunning) {
-      log.warn('export task left running: ModelArts has no API to cancel export tasks', { taskId: ref.taskId });
+      log.warn(`${ref.kind} task left running: ModelArts has no API to cancel it`, { taskId: ref.taskId });
     } else if (input.spec.kind === 'intelligent-task') {
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
       await uncancellable(() =>
@@ -230,7 +239,11 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   state.progress.phase = 'waiting';
 
   const read = await waitWithCleanup(input, ref, { ...state, resume }, makeContinueAsNewFunc<typeof exportStep>());
-  const result = { ...resultOf(input, ref, resume, read), outputPath: read.path ?? request.path };
+  const result: StepResult = {
+    ...resultOf(input, ref, resume, read),
+    outputPath: read.path ?? request.path,
+    ...(spec.request.version_id ? { versionId: spec.request.version_id } : {}),
+  };
   if (read.outcome !== 'succeeded') failedTask(ref, read, result);
 
   const params = spec.request.export_params;
@@ -304,4 +317,69 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
   if (read.outcome !== 'succeeded') failedTask(ref, read, result);
   state.progress.phase = 'done';
   return result;
+}
+
+/** Runs a started task's wait to its end: the shared tail of the import and publish-version steps. */
+async function waitToEnd(
+  input: StepInput,
+  ref: TaskRef,
+  state: ReturnType<typeof setUpStep>,
+  continueAsNew: (next: StepInput) => Promise<never>,
+): Promise<{ read: StatusRead; result: StepResult }> {
+  const resume = state.resume as StepResume;
+  state.progress.taskId = ref.taskId;
+  state.progress.phase = 'waiting';
+  const read = await waitWithCleanup(input, ref, { ...state, resume }, continueAsNew);
+  const result = resultOf(input, ref, resume, read);
+  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
+  state.progress.phase = 'done';
+  return { read, result };
+}
+
+export async function importStep(input: StepInput): Promise<StepResult> {
+  const spec = input.spec as ImportStepSpec & { datasetId: string };
+  const state = setUpStep(input);
+
+  if (!state.resume.taskId) {
+    const started = await uncancellable(() =>
+      modelArts.createOrReattachImport.executeWithOptions(
+        optionsFor(
+          'createOrReattachImport',
+          `POST /v2/{project_id}/datasets/${spec.datasetId}/import-tasks (or reattach)`,
+          state.resume.deadlineAtMs,
+        ),
+        [{ datasetId: spec.datasetId, request: spec.request, stepStartedAtMs: state.resume.startedAtMs }],
+      ),
+    );
+    log.info(started.reattached ? 'reattached to import task' : 'created import task', { taskId: started.taskId });
+    await adoptTask(input, state.resume, started.taskId, started.reattached);
+  }
+  const ref: TaskRef = { kind: 'import', datasetId: spec.datasetId, taskId: state.resume.taskId! };
+  const { result } = await waitToEnd(input, ref, state, makeContinueAsNewFunc<typeof importStep>());
+  return result;
+}
+
+export async function publishVersionStep(input: StepInput): Promise<StepResult> {
+  const spec = input.spec as PublishVersionStepSpec & { datasetId: string };
+  const state = setUpStep(input);
+
+  if (!state.resume.taskId) {
+    const request = { ...spec.request, description: descriptionWithMarker(spec.request.description, input.marker) };
+    const started = await uncancellable(() =>
+      modelArts.publishOrReattachVersion.executeWithOptions(
+        optionsFor(
+          'publishOrReattachVersion',
+          `POST /v2/{project_id}/datasets/${spec.datasetId}/versions (or reattach)`,
+          state.resume.deadlineAtMs,
+        ),
+        [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
+      ),
+    );
+    log.info(started.reattached ? 'reattached to version' : 'created version', { versionId: started.taskId });
+    await adoptTask(input, state.resume, started.taskId, started.reattached);
+  }
+  const ref: TaskRef = { kind: 'version', datasetId: spec.datasetId, taskId: state.resume.taskId! };
+  const { read, result } = await waitToEnd(input, ref, state, makeContinueAsNewFunc<typeof publishVersionStep>());
+  // The manifest path is where the version's annotations live: the "output" of a release.
+  return { ...result, versionId: ref.taskId, versionName: read.versionName, outputPath: read.path };
 }

@@ -2,7 +2,12 @@
  * Inputs and results of the workflows. Plain data only: these cross the Temporal boundary (and land in history),
  * so they never hold credentials.
  */
-import type { CreateExportTaskRequest, StartTaskRequest } from '../modelarts/types.js';
+import type {
+  CreateExportTaskRequest,
+  CreateImportTaskRequest,
+  CreateVersionRequest,
+  StartTaskRequest,
+} from '../modelarts/types.js';
 import type { PollPolicy, PollState } from '../polling/policy.js';
 
 /** Export a dataset (to OBS, or into a new dataset). `datasetId` defaults to the previous step's output dataset. */
@@ -10,6 +15,11 @@ export interface ExportStepSpec {
   kind: 'export';
   datasetId?: string;
   request: CreateExportTaskRequest;
+  /**
+   * `previous`: export exactly the version the latest earlier publish-version step published (the pipeline fills
+   * it into `request.version_id` before the step starts).
+   */
+  version?: 'previous';
 }
 
 /** Start an intelligent task (auto labeling, pre-labeling, auto grouping) and wait for it. */
@@ -26,7 +36,26 @@ export interface WaitTaskStepSpec {
   taskId: string;
 }
 
-export type StepSpec = ExportStepSpec | IntelligentTaskStepSpec | WaitTaskStepSpec;
+/** Import samples (an OBS directory or a manifest) into the dataset and wait for the import task. */
+export interface ImportStepSpec {
+  kind: 'import';
+  datasetId?: string;
+  request: CreateImportTaskRequest;
+}
+
+/** Publish a dataset version and wait until it is usable (status 1); its id is the step's `versionId`. */
+export interface PublishVersionStepSpec {
+  kind: 'publish-version';
+  datasetId?: string;
+  request: CreateVersionRequest;
+}
+
+export type StepSpec =
+  | ExportStepSpec
+  | IntelligentTaskStepSpec
+  | WaitTaskStepSpec
+  | ImportStepSpec
+  | PublishVersionStepSpec;
 
 export interface WaitOptions {
   /** Overall bound on each step's wait, in milliseconds. */
@@ -67,8 +96,12 @@ export interface StepResult {
   /** Dataset created by a NEW_DATASET export. */
   newDatasetId?: string;
   newDatasetName?: string;
+  /** For an import: samples found, and samples imported so far (`imported_sample_count`). */
   totalSampleCount?: number;
   finishedSampleCount?: number;
+  /** The version a publish-version step published (also its `taskId`), or the version an export exported. */
+  versionId?: string;
+  versionName?: string;
   /** Whether the step found the task this run had already created instead of creating one. */
   reattached: boolean;
   statusReads: number;

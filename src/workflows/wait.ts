@@ -48,8 +48,16 @@ function describeDetails(p: StepProgress, read?: StatusRead): string {
   return lines.join('\n\n');
 }
 
+/** The API each kind is read from (shown as the read's summary in the Temporal UI). */
+const READ_PATHS: Record<TaskRef['kind'], string> = {
+  export: 'export-tasks',
+  intelligent: 'tasks',
+  import: 'import-tasks',
+  version: 'versions',
+};
+
 function readStatus(ref: TaskRef): Promise<StatusObservation> {
-  const path = ref.kind === 'export' ? 'export-tasks' : 'tasks';
+  const path = READ_PATHS[ref.kind];
   return modelArts.readStatus.executeWithOptions(
     optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`),
     [ref],
@@ -101,7 +109,8 @@ function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
   const details: StepEndDetails = {
     taskId: ref.taskId,
     datasetId: ref.datasetId,
-    leftRunning: ref.kind === 'export' ? ref.taskId : undefined,
+    // Only an intelligent task can be stopped; the others keep running at ModelArts.
+    leftRunning: ref.kind !== 'intelligent' ? ref.taskId : undefined,
   };
   throw ApplicationFailure.create({
     type: FAILURE.unknownStatus,

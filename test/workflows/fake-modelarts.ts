@@ -53,6 +53,11 @@ interface Script {
   reads: Partial<StatusRead>[];
   /** Thrown by the create (or start) instead of creating. */
   startError?: ApplicationFailure;
+  /**
+   * The first this-many creates fail as if their answer was lost after the task was made (a retryable error);
+   * the retry then finds that task and reattaches, as the real activities do.
+   */
+  lostAnswers?: number;
 }
 
 export class FakeModelArts {
@@ -69,17 +74,31 @@ export class FakeModelArts {
     return this.calls.filter(([n]) => n === name).map(([, input]) => input);
   }
 
+  private readonly createsByDataset = new Map<string, number>();
+
   private started(name: keyof Activities, datasetId: string, input: unknown): StartedTask {
     this.calls.push([name, input]);
-    const error = this.scripts.get(datasetId)?.startError;
-    if (error) throw error;
-    return { taskId: `task-of-${datasetId}`, reattached: false };
+    const script = this.scripts.get(datasetId);
+    if (script?.startError) throw script.startError;
+    const n = this.createsByDataset.get(datasetId) ?? 0;
+    this.createsByDataset.set(datasetId, n + 1);
+    const lost = script?.lostAnswers ?? 0;
+    if (n < lost) {
+      throw ApplicationFailure.create({
+        type: 'ModelArtsTransientError',
+        message: 'socket hang up (the task was created; the answer was lost)',
+        nextRetryDelay: 100,
+      });
+    }
+    return { taskId: `task-of-${datasetId}`, reattached: lost > 0 };
   }
 
   activities(): Activities {
     return {
       createOrReattachExport: async (input) => this.started('createOrReattachExport', input.datasetId, input),
       startOrReattachTask: async (input) => this.started('startOrReattachTask', input.datasetId, input),
+      createOrReattachImport: async (input) => this.started('createOrReattachImport', input.datasetId, input),
+      publishOrReattachVersion: async (input) => this.started('publishOrReattachVersion', input.datasetId, input),
       readStatus: async (ref: TaskRef) => {
         this.calls.push(['readStatus', ref]);
         const reads = this.scripts.get(ref.datasetId)?.reads ?? [succeeded];

@@ -1,0 +1,65 @@
+/**
+ * Create-or-reattach for import tasks. An import request has no free-text field to carry a marker (and its
+ * `import_path` is the user's data, not ours to rename), so a retry finds the task an earlier attempt created by
+ * what it can see: the same `import_path` on the same dataset, created since the step began (`create_time` is
+ * epoch ms here, so no zone guessing). The service runs one import per dataset at a time (ModelArts.4356), so
+ * such a task is this step's. Only a retry looks: a first attempt cannot have created anything, and must not
+ * adopt an import someone else started on the same path. Two matches are ambiguous: the retry creates anew.
+ */
+import { Context, log } from '@temporalio/activity';
+import type { ModelArtsClient } from '../modelarts/client.js';
+import type { ImportTask } from '../modelarts/types.js';
+import { toFailure } from './failures.js';
+import { CLOCK_SKEW_MS } from './task-time.js';
+import type { CreateImportInput, StartedTask } from './types.js';
+
+const SCAN_PAGES = 5;
+const PAGE_SIZE = 100;
+
+/** `s3://b/d`, `obs://b/d/` and `/b/d/` name the same place (the service echoes s3:// back as obs://). */
+export const normaliseImportPath = (path: string | undefined) =>
+  (path ?? '').replace(/^(obs|s3):\/\//, '/').replace(/\/?$/, '/');
+
+export async function findOwnImport(client: ModelArtsClient, input: CreateImportInput): Promise<ImportTask[]> {
+  const wanted = normaliseImportPath(input.request.import_path);
+  const since = input.stepStartedAtMs - CLOCK_SKEW_MS;
+  const found: ImportTask[] = [];
+  for (let page = 0; page < SCAN_PAGES; page++) {
+    const { import_tasks: tasks, total_count: total } = await client.listImportTasks(input.datasetId, {
+      limit: PAGE_SIZE,
+      offset: page,
+    });
+    found.push(
+      ...tasks.filter(
+        (t) => normaliseImportPath(t.import_path) === wanted && t.create_time !== undefined && t.create_time >= since,
+      ),
+    );
+    // Newest first: once a page reaches back before the step began, older pages cannot hold its task.
+    const oldest = tasks.at(-1)?.create_time;
+    if ((page + 1) * PAGE_SIZE >= total || tasks.length === 0 || (oldest !== undefined && oldest < since)) break;
+  }
+  return found;
+}
+
+export function createOrReattachImportActivity(client: ModelArtsClient) {
+  return async function createOrReattachImport(input: CreateImportInput): Promise<StartedTask> {
+    try {
+      if (Context.current().info.attempt > 1) {
+        const found = await findOwnImport(client, input);
+        if (found.length === 1) {
+          log.info('reattaching to import task created by an earlier attempt', { taskId: found[0]!.task_id });
+          return { taskId: found[0]!.task_id, reattached: true };
+        }
+        if (found.length > 1) {
+          log.warn('several import tasks of this path since the step began; creating anew', {
+            taskIds: found.map((t) => t.task_id),
+          });
+        }
+      }
+      const { task_id } = await client.createImportTask(input.datasetId, input.request);
+      return { taskId: task_id, reattached: false };
+    } catch (err) {
+      throw toFailure(err, `creating an import task on dataset ${input.datasetId}`);
+    }
+  };
+}
