@@ -15,7 +15,8 @@ export function duration(ms: number): string {
 
 export function formatStep(step: StepResult): string {
   // A publish-version step's task is the version itself.
-  const what = step.kind === 'publish-version' ? `version ${step.versionName ?? ''} (${step.taskId})` : `task ${step.taskId}`;
+  const what =
+    step.kind === 'publish-version' ? `version ${step.versionName ?? ''} (${step.taskId})` : `task ${step.taskId}`;
   const parts = [`${step.index + 1}. ${step.kind} on dataset ${step.datasetId}`, what, step.status];
   if (step.kind === 'export' && step.versionId) parts.push(`of version ${step.versionId}`);
   if (step.totalSampleCount !== undefined)

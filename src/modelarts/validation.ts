@@ -378,6 +378,12 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
     const path = [...prefix, ...iss.path];
     const field = joinPath(path) || '(request)';
     const last = [...path].reverse().find((k) => typeof k === 'string');
+    const fallback = (): ValidationIssue[] => [
+      {
+        field,
+        message: `${field}: ${iss.message}${iss.input !== undefined && iss.code !== 'custom' ? `; got ${show(iss.input)}` : ''}`,
+      },
+    ];
     switch (iss.code) {
       case 'invalid_value':
         return [
@@ -400,18 +406,29 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
                 : `${field}: must be ${iss.expected === 'int' ? 'an integer' : `a ${iss.expected}`}; got ${show(iss.input)}`,
           },
         ];
+      case 'invalid_union': {
+        // A discriminated union (a step's `kind`) reports the whole object as its input: show the bad value only.
+        const { discriminator, options } = iss as { discriminator?: string; options?: unknown[] };
+        if (discriminator === undefined || !options) return fallback();
+        const got = (iss.input as Record<string, unknown> | undefined)?.[discriminator];
+        const allowed = options.map(String).join(', ');
+        return [
+          {
+            field,
+            message:
+              got === undefined
+                ? `${field}: is required; must be one of ${allowed}`
+                : `${field}: must be one of ${allowed}; got ${show(got)}`,
+          },
+        ];
+      }
       case 'unrecognized_keys':
         return iss.keys.map((key) => {
           const name = joinPath([...path, key]);
           return { field: name, message: `${name}: unknown field` };
         });
       default:
-        return [
-          {
-            field,
-            message: `${field}: ${iss.message}${iss.input !== undefined && iss.code !== 'custom' ? `; got ${show(iss.input)}` : ''}`,
-          },
-        ];
+        return fallback();
     }
   });
 }

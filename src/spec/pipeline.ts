@@ -4,7 +4,14 @@
  * The JSON Schema in docs/ is generated from these schemas (`npm run spec:schema`).
  */
 import { z } from 'zod';
-import { createExportTaskSchema, idSchema, startTaskSchema, toValidationIssues } from '../modelarts/validation.js';
+import {
+  createExportTaskSchema,
+  createImportTaskSchema,
+  createVersionSchema,
+  idSchema,
+  startTaskSchema,
+  toValidationIssues,
+} from '../modelarts/validation.js';
 import type { ValidationIssue } from '../modelarts/errors.js';
 import { DEFAULT_POLICY, validatePolicy, withDefaults, type PollPolicy } from '../polling/policy.js';
 import type { PipelineSpec } from '../workflows/types.js';
@@ -31,6 +38,12 @@ export const exportStepSchema = z.strictObject({
   kind: z.literal('export'),
   datasetId: datasetId.optional(),
   request: createExportTaskSchema.describe('The ModelArts create-export-task body, field for field'),
+  version: z
+    .literal('previous')
+    .describe(
+      "'previous': export exactly the version the latest earlier publish-version step published (its version_id)",
+    )
+    .optional(),
 });
 
 export const intelligentTaskStepSchema = z.strictObject({
@@ -45,10 +58,32 @@ export const waitTaskStepSchema = z.strictObject({
   taskId: idSchema.describe('Id of an intelligent task that already exists'),
 });
 
+export const importStepSchema = z.strictObject({
+  kind: z.literal('import'),
+  datasetId: datasetId.optional(),
+  request: createImportTaskSchema.describe('The ModelArts create-import-task body, field for field'),
+});
+
+/** The run appends its reattach marker (about 120 characters at most) to the description, within the 256 allowed. */
+export const MAX_VERSION_DESCRIPTION = 128;
+
+export const publishVersionStepSchema = z.strictObject({
+  kind: z.literal('publish-version'),
+  datasetId: datasetId.optional(),
+  request: createVersionSchema
+    .refine((r) => (r.description ?? '').length <= MAX_VERSION_DESCRIPTION, {
+      path: ['description'],
+      error: `must be at most ${MAX_VERSION_DESCRIPTION} characters (the run adds its marker to it)`,
+    })
+    .describe('The ModelArts create-version body, field for field'),
+});
+
 export const stepSchema = z.discriminatedUnion('kind', [
   exportStepSchema,
   intelligentTaskStepSchema,
   waitTaskStepSchema,
+  importStepSchema,
+  publishVersionStepSchema,
 ]);
 
 const policyKeys = Object.keys(DEFAULT_POLICY) as (keyof PollPolicy)[];
@@ -151,6 +186,41 @@ function withOriginals(issues: ValidationIssue[], filled: Filled[]): ValidationI
   });
 }
 
+/**
+ * `version: 'previous'` needs a publish-version step before it, on the same dataset: the dataset chain must not
+ * have moved (a NEW_DATASET export, another dataset id) in between. Known before the run from the spec alone.
+ */
+function previousVersionIssues(steps: PipelineSpec['steps']): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const datasets: string[] = [];
+  let current = '';
+  let lastPublish: number | undefined;
+  for (const [index, step] of steps.entries()) {
+    current = step.datasetId ?? current;
+    datasets.push(current);
+    if (step.kind === 'export' && step.version === 'previous') {
+      const field = `steps[${index}].version`;
+      if (step.request.version_id !== undefined) {
+        issues.push({
+          field: `steps[${index}].request.version_id`,
+          message: `steps[${index}].request.version_id: give either request.version_id or version "previous", not both`,
+        });
+      } else if (lastPublish === undefined) {
+        issues.push({ field, message: `${field}: "previous" needs a publish-version step before this step` });
+      } else if (datasets[lastPublish] !== current) {
+        issues.push({
+          field,
+          message: `${field}: "previous" is the version step ${lastPublish + 1} published on its dataset, but this step exports another dataset`,
+        });
+      }
+    }
+    if (step.kind === 'publish-version') lastPublish = index;
+    // A NEW_DATASET export hands the next step a dataset of its own.
+    if (step.kind === 'export' && step.request.export_params?.export_dest === 'NEW_DATASET') current = `new@${index}`;
+  }
+  return issues;
+}
+
 /** Validates and normalises a spec; throws SpecError listing every problem. */
 export function parsePipelineSpec(input: unknown): PipelineSpec {
   const placeholders = fillSamplePlaceholders(input);
@@ -170,6 +240,7 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
     const holder = f.keys.length === 1 ? request : request?.[f.keys[0]!];
     if (isRecord(holder)) holder[f.keys[f.keys.length - 1]!] = f.original;
   }
+  issues.push(...previousVersionIssues(steps as PipelineSpec['steps']));
   if (!steps[0]?.datasetId)
     issues.push({
       field: 'steps[0].datasetId',

@@ -81,7 +81,10 @@ interface Published {
 function withPublishedVersion(step: StepSpec, datasetId: string, published: Published | undefined, index: number) {
   if (step.kind !== 'export' || step.version !== 'previous') return { ...step, datasetId };
   const fail = (why: string) => {
-    throw ApplicationFailure.nonRetryable(`step ${index + 1} exports version 'previous', but ${why}`, FAILURE.invalidSpec);
+    throw ApplicationFailure.nonRetryable(
+      `step ${index + 1} exports version 'previous', but ${why}`,
+      FAILURE.invalidSpec,
+    );
   };
   if (!published) return fail('no earlier publish-version step published one');
   if (published.datasetId !== datasetId)
@@ -212,7 +215,8 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       entry.result = result;
       results.push(result);
       datasetId = result.newDatasetId ?? datasetId;
-      if (step.kind === 'publish-version' && result.versionId) published = { datasetId: step.datasetId, versionId: result.versionId };
+      if (step.kind === 'publish-version' && result.versionId)
+        published = { datasetId: step.datasetId, versionId: result.versionId };
     } catch (err) {
       progress.current = undefined;
       endRun(err, step, entry, { workflowId: info.workflowId, steps: results, failedStep: index + 1, datasetId });

@@ -51,11 +51,7 @@ export interface PublishVersionStepSpec {
 }
 
 export type StepSpec =
-  | ExportStepSpec
-  | IntelligentTaskStepSpec
-  | WaitTaskStepSpec
-  | ImportStepSpec
-  | PublishVersionStepSpec;
+  ExportStepSpec | IntelligentTaskStepSpec | WaitTaskStepSpec | ImportStepSpec | PublishVersionStepSpec;
 
 export interface WaitOptions {
   /** Overall bound on each step's wait, in milliseconds. */
