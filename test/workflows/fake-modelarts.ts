@@ -76,7 +76,8 @@ export class FakeModelArts {
 
   private readonly createsByDataset = new Map<string, number>();
 
-  private started(name: keyof Activities, datasetId: string, input: unknown): StartedTask {
+  /** Exports and intelligent tasks get `task-of-{dataset}`; imports `import-of-…`, versions `version-of-…`. */
+  private started(name: keyof Activities, datasetId: string, input: unknown, prefix = 'task'): StartedTask {
     this.calls.push([name, input]);
     const script = this.scripts.get(datasetId);
     if (script?.startError) throw script.startError;
@@ -90,15 +91,16 @@ export class FakeModelArts {
         nextRetryDelay: 100,
       });
     }
-    return { taskId: `task-of-${datasetId}`, reattached: lost > 0 };
+    return { taskId: `${prefix}-of-${datasetId}`, reattached: lost > 0 };
   }
 
   activities(): Activities {
     return {
       createOrReattachExport: async (input) => this.started('createOrReattachExport', input.datasetId, input),
       startOrReattachTask: async (input) => this.started('startOrReattachTask', input.datasetId, input),
-      createOrReattachImport: async (input) => this.started('createOrReattachImport', input.datasetId, input),
-      publishOrReattachVersion: async (input) => this.started('publishOrReattachVersion', input.datasetId, input),
+      createOrReattachImport: async (input) => this.started('createOrReattachImport', input.datasetId, input, 'import'),
+      publishOrReattachVersion: async (input) =>
+        this.started('publishOrReattachVersion', input.datasetId, input, 'version'),
       readStatus: async (ref: TaskRef) => {
         this.calls.push(['readStatus', ref]);
         const reads = this.scripts.get(ref.datasetId)?.reads ?? [succeeded];
