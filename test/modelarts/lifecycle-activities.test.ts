@@ -1,0 +1,158 @@
+/**
+ * The import and version activities as Temporal runs them (MockActivityEnvironment), over the real client and the
+ * simulator on real HTTP: create-or-reattach (by path and time for imports, by marker for versions) and status reads.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities/index.js';
+import { CLOCK_SKEW_MS } from '../../src/activities/task-time.js';
+import { AkSkAuth } from '../../src/modelarts/auth.js';
+import { ModelArtsClient } from '../../src/modelarts/client.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { descriptionWithMarker } from '../../src/workflows/marker.js';
+import { eventually, labeledDataset } from '../support/harness.js';
+
+const AK = 'LIFECYCLETESTKEY0001';
+const SK = 'lifecycle-test-secret-0001';
+
+let sim: Simulator;
+let activities: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  sim = await startSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], seed: 11 });
+  const client = new ModelArtsClient({
+    endpoint: sim.url,
+    projectId: sim.projectId,
+    auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
+  });
+  activities = createActivities(client);
+});
+afterAll(() => sim.close());
+
+function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, attempt = 1): Promise<R> {
+  return new MockActivityEnvironment({ attempt }).run(fn, ...args) as Promise<R>;
+}
+
+describe('createOrReattachImport', () => {
+  it('a retry reattaches to the import of the same path created since the step began', async () => {
+    const ds = sim.createDataset({ dataset_name: 'import-reattach' });
+    // The service echoes s3:// back as obs://: the path still matches.
+    const input = {
+      datasetId: ds.dataset_id,
+      request: { import_path: 's3://bucket/batch/' },
+      stepStartedAtMs: Date.now(),
+    };
+    const first = await run(activities.createOrReattachImport, [input]);
+    const retry = await run(activities.createOrReattachImport, [input], 2);
+    expect(first.reattached).toBe(false);
+    expect(retry).toEqual({ taskId: first.taskId, reattached: true });
+    expect(sim.counters().byDataset[ds.dataset_id]?.importCreates).toBe(1);
+  });
+
+  it('never adopts an import from before the step began, nor one of another path', async () => {
+    const ds = sim.createDataset({ dataset_name: 'import-older' });
+    sim.setBehavior(ds.dataset_id, { durationMs: 200, progress: 'linear' });
+    const older = await run(activities.createOrReattachImport, [
+      { datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/a/' }, stepStartedAtMs: Date.now() },
+    ]);
+    await eventually(async () => {
+      const read = await run(activities.readStatus, [
+        { kind: 'import', datasetId: ds.dataset_id, taskId: older.taskId },
+      ]);
+      return read.ok && read.terminal ? read : undefined;
+    });
+    // A step that began after that import (beyond the clock-skew allowance), and one importing another path.
+    const later = Date.now() + CLOCK_SKEW_MS + 1000;
+    const a = await run(
+      activities.createOrReattachImport,
+      [{ datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/a/' }, stepStartedAtMs: later }],
+      2,
+    );
+    await eventually(async () => {
+      const read = await run(activities.readStatus, [{ kind: 'import', datasetId: ds.dataset_id, taskId: a.taskId }]);
+      return read.ok && read.terminal ? read : undefined;
+    });
+    const b = await run(
+      activities.createOrReattachImport,
+      [{ datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/b/' }, stepStartedAtMs: Date.now() }],
+      2,
+    );
+    expect([a.reattached, b.reattached]).toEqual([false, false]);
+    expect(new Set([older.taskId, a.taskId, b.taskId]).size).toBe(3);
+    expect(sim.counters().byDataset[ds.dataset_id]?.importCreates).toBe(3);
+  });
+});
+
+describe('publishOrReattachVersion', () => {
+  it('creates once; a retry with the same marker reattaches to that version', async () => {
+    const ds = labeledDataset(sim, 'version-reattach');
+    const marker = 'run-1.s3.abcd1234';
+    const input = {
+      datasetId: ds.dataset_id,
+      request: { version_name: 'v1', description: descriptionWithMarker('nightly', marker) },
+      marker,
+      stepStartedAtMs: Date.now(),
+    };
+    const first = await run(activities.publishOrReattachVersion, [input]);
+    const retry = await run(activities.publishOrReattachVersion, [input], 2);
+    expect(first.reattached).toBe(false);
+    expect(retry).toEqual({ taskId: first.taskId, reattached: true });
+    expect(sim.counters().byDataset[ds.dataset_id]?.versionCreates).toBe(1);
+  });
+});
+
+describe('readStatus of imports and versions', () => {
+  it('reads an import to COMPLETED with its sample counts, and a version to 1 (normal) with its name', async () => {
+    const ds = labeledDataset(sim, 'lifecycle-reads');
+    sim.setBehavior(ds.dataset_id, { durationMs: 300, progress: 'linear', totalSamples: 30 });
+    const imported = await run(activities.createOrReattachImport, [
+      { datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/reads/' }, stepStartedAtMs: Date.now() },
+    ]);
+    const importRead = await eventually(async () => {
+      const read = await run(activities.readStatus, [
+        { kind: 'import', datasetId: ds.dataset_id, taskId: imported.taskId },
+      ]);
+      return read.ok && read.terminal ? read : undefined;
+    });
+    expect(importRead).toMatchObject({
+      status: 'COMPLETED',
+      outcome: 'succeeded',
+      progress: 100,
+      totalSampleCount: 30,
+      finishedSampleCount: 30,
+    });
+
+    const version = await run(activities.publishOrReattachVersion, [
+      {
+        datasetId: ds.dataset_id,
+        request: { version_name: 'reads-v1' },
+        marker: 'x.s1.00000000',
+        stepStartedAtMs: Date.now(),
+      },
+    ]);
+    const versionRead = await eventually(async () => {
+      const read = await run(activities.readStatus, [
+        { kind: 'version', datasetId: ds.dataset_id, taskId: version.taskId },
+      ]);
+      return read.ok && read.terminal ? read : undefined;
+    });
+    expect(versionRead).toMatchObject({ status: '1', outcome: 'succeeded', label: 'normal', versionName: 'reads-v1' });
+  });
+
+  it('reports a version that ends in error as failed, with the service message', async () => {
+    const ds = labeledDataset(sim, 'version-error');
+    sim.setBehavior(ds.dataset_id, {
+      durationMs: 200,
+      progress: 'linear',
+      fail: { error_code: 'ModelArts.4712', error_msg: 'Dataset publish version failed' },
+    });
+    const version = await run(activities.publishOrReattachVersion, [
+      { datasetId: ds.dataset_id, request: {}, marker: 'y.s1.00000000', stepStartedAtMs: Date.now() },
+    ]);
+    const read = await eventually(async () => {
+      const r = await run(activities.readStatus, [
+        { kind: 'version', datasetId: ds.dataset_id, taskId: version.taskId },
+      ]);
+      return r.ok && r.terminal ? r : undefined;
+    });
+    expect(read).toMatchObject({ status: '4', outcome: 'failed', errorMsg: 'Dataset publish version failed' });
+  });
+});
