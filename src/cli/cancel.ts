@@ -1,4 +1,7 @@
-/** `cancel ID`: asks the run to stop (intelligent tasks are stopped; exports, which cannot be, are left running). */
+/**
+ * `cancel ID`: asks the run to stop (intelligent tasks are stopped; exports, imports and version releases, which
+ * cannot be, are left running).
+ */
 import type { Command } from 'commander';
 import { awaitRun, cancelRun } from '../client/runs.js';
 import { withClient, writeLine, type CliContext } from './context.js';
@@ -30,7 +33,7 @@ export function registerCancel(program: Command, ctx: CliContext): void {
   program
     .command('cancel')
     .description(
-      'Cancel a run: stop waiting, stop its intelligent task; export tasks cannot be stopped and are reported',
+      'Cancel a run: stop waiting, stop its intelligent task; exports, imports and version releases cannot be stopped and are reported',
     )
     .argument('<id>', 'workflow id of the run')
     .option('--wait', 'wait until the run has ended and print how it ended')

@@ -86,6 +86,7 @@ Examples:
   $ modelarts-export start --dataset gfghHSokody6AJigS5A --path /my-bucket/in/ \\
       --new-dataset flowers-clean --new-dataset-work-path /my-bucket/flowers-clean/ --id nightly-flowers --wait --json
   $ modelarts-export start --spec chain.json --wait
+  $ modelarts-export start --spec docs/examples/lifecycle.json --wait   # import → auto-label → version → exports
 
 Exit codes: 0 every step succeeded (or started, without --wait), 1 the run failed, was cancelled or timed out,
 2 bad usage or configuration (nothing was started).`,
