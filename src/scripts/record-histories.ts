@@ -2,7 +2,8 @@
  * `npm run histories:record`: runs representative workflows (single export, three-step chain, intelligent task,
  * failed task, cancelled wait, continue-as-new) on a throwaway dev server and simulator, and writes their histories
  * to test/histories/. The replay test runs them through the current workflow code on every `npm test`, so a change
- * that would break running workflows (non-determinism) fails CI. Re-record only on purpose.
+ * that would break running workflows (non-determinism) fails CI. Re-record only on purpose; names given as arguments
+ * (`npm run histories:record -- lifecycle`) record only those, leaving the others as they are.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -43,12 +44,15 @@ const worker = await Worker.create({
   ),
 });
 
+const only = process.argv.slice(2);
+
 /** Runs one spec and writes the history of every run it made: the pipeline, each step, each continued-as-new run. */
 async function record(
   name: string,
   spec: { steps: unknown[] } & Record<string, unknown>,
   act?: (workflowId: string) => Promise<void>,
 ): Promise<void> {
+  if (only.length > 0 && !only.includes(name)) return;
   const workflowId = `history-${name}`;
   await startRun(client, spec, { taskQueue, workflowId });
   if (act) await act(workflowId);
@@ -129,6 +133,30 @@ await worker.runUntil(async () => {
       await client.workflow.getHandle(id).cancel();
     },
   );
+
+  const d6 = sim.createDataset({ dataset_name: 'history-lifecycle', ...labeled });
+  sim.setBehavior(d6.dataset_id, { durationMs: 800, progress: 'linear' });
+  await record('lifecycle', {
+    steps: [
+      { kind: 'import', datasetId: d6.dataset_id, request: { import_path: 'obs://bucket/batch/', import_type: 'dir' } },
+      { kind: 'intelligent-task', request: { task_type: 'auto-label' } },
+      { kind: 'publish-version', request: { version_name: 'v1' } },
+      {
+        kind: 'export',
+        version: 'previous',
+        request: {
+          path: '/bucket/lifecycle/',
+          export_params: {
+            export_dest: 'NEW_DATASET',
+            export_new_dataset_name: 'history-lifecycle-new',
+            export_new_dataset_work_path: '/bucket/lifecycle-new/',
+          },
+        },
+      },
+      { kind: 'export', request: { path: '/bucket/lifecycle-coco/', annotation_format: 'COCO' } },
+    ],
+    wait: { policy },
+  });
 });
 await nativeConnection.close();
 await connection.close();
