@@ -7,18 +7,13 @@ import { readFileSync } from 'node:fs';
 import { awaitRun, startRun } from '../../src/client/runs.js';
 import { AkSkAuth } from '../../src/modelarts/auth.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
-import {
-  CREDENTIALS,
-  createHarness,
-  expectSucceeded,
-  FAST_POLICY,
-  labeledDataset,
-  type Harness,
-} from '../support/harness.js';
+import { DEMO_DATASETS } from '../../src/simulator/index.js';
+import { CREDENTIALS, createHarness, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness();
+  // The simulator `dev` starts, with its demo datasets: the spec runs as written, on demoImgCls000000001.
+  h = await createHarness({ datasets: DEMO_DATASETS });
   await h.startWorker();
 });
 afterAll(() => h?.close());
@@ -26,13 +21,13 @@ afterAll(() => h?.close());
 const keyword = (name: string) => ({ name, type: 'KEYWORD' }) as never;
 
 describe('the dataset lifecycle in one spec', () => {
-  it('runs the demo chain and hands each step what the previous one made', async () => {
+  it('runs the demo spec as written and hands each step what the previous one made', async () => {
     const demo = JSON.parse(readFileSync('docs/examples/lifecycle.json', 'utf8')) as {
       steps: Record<string, unknown>[];
       wait: Record<string, unknown>;
     };
-    const source = labeledDataset(h.sim, 'lifecycle-source');
-    demo.steps[0]!.datasetId = source.dataset_id;
+    const source = { dataset_id: demo.steps[0]!.datasetId as string };
+    expect(DEMO_DATASETS.map((d) => d.dataset_id)).toContain(source.dataset_id);
     demo.wait = { ...demo.wait, policy: FAST_POLICY };
     const { workflowId } = await startRun(h.client, demo, { taskQueue: h.taskQueue });
     const result = expectSucceeded(await awaitRun(h.client, workflowId));
