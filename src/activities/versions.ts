@@ -3,40 +3,65 @@
  * (src/workflows/marker.ts), which the version list echoes, so a version this step already created is found and
  * reused instead of publishing a second one. Every attempt looks (as for exports): the marker names this run's
  * step alone, so a match is never someone else's.
+ *
+ * Should a service not echo the description, a retry with a `version_name` would be refused as a duplicate
+ * (ModelArts.4371); then the version of that name is taken when it was created since the step began and shows no
+ * other description (names are unique per dataset, so it is the one an earlier attempt created).
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
+import { ModelArtsApiError } from '../modelarts/errors.js';
 import type { DatasetVersion } from '../modelarts/types.js';
 import { toFailure } from './failures.js';
+import { CLOCK_SKEW_MS } from './task-time.js';
 import type { PublishVersionInput, StartedTask } from './types.js';
 
 const SCAN_PAGES = 3;
 const PAGE_SIZE = 1000;
 
-export async function findVersionByMarker(
+async function findVersion(
   client: ModelArtsClient,
   datasetId: string,
-  marker: string,
+  match: (v: DatasetVersion) => boolean,
 ): Promise<DatasetVersion | undefined> {
   for (let page = 0; page < SCAN_PAGES; page++) {
     const { versions, total_number: total } = await client.listVersions(datasetId, { limit: PAGE_SIZE, offset: page });
-    const match = versions.find((v) => v.description?.includes(marker));
-    if (match) return match;
+    const found = versions.find(match);
+    if (found) return found;
     if ((page + 1) * PAGE_SIZE >= total || versions.length === 0) return undefined;
   }
   return undefined;
 }
 
+/** The version named in the request, when an earlier attempt of this step can have created it. */
+function ownVersionByName(input: PublishVersionInput) {
+  return (v: DatasetVersion) =>
+    v.version_name === input.request.version_name &&
+    (v.description === undefined || v.description.includes(input.marker)) &&
+    (v.create_time ?? 0) >= input.stepStartedAtMs - CLOCK_SKEW_MS;
+}
+
 export function publishOrReattachVersionActivity(client: ModelArtsClient) {
   return async function publishOrReattachVersion(input: PublishVersionInput): Promise<StartedTask> {
     try {
-      const existing = await findVersionByMarker(client, input.datasetId, input.marker);
+      const existing = await findVersion(client, input.datasetId, (v) => !!v.description?.includes(input.marker));
       if (existing) {
         log.info('reattaching to version created by an earlier attempt', { versionId: existing.version_id });
         return { taskId: existing.version_id, reattached: true };
       }
-      const { version_id } = await client.createVersion(input.datasetId, input.request);
-      return { taskId: version_id, reattached: false };
+      try {
+        const { version_id } = await client.createVersion(input.datasetId, input.request);
+        return { taskId: version_id, reattached: false };
+      } catch (err) {
+        const duplicate = err instanceof ModelArtsApiError && err.errorCode === 'ModelArts.4371';
+        if (!duplicate || !input.request.version_name || Context.current().info.attempt === 1) throw err;
+        const named = await findVersion(client, input.datasetId, ownVersionByName(input));
+        if (!named) throw err;
+        log.info('reattaching to version created by an earlier attempt (found by name)', {
+          versionId: named.version_id,
+        });
+        return { taskId: named.version_id, reattached: true };
+      }
     } catch (err) {
       throw toFailure(err, `publishing a version of dataset ${input.datasetId}`);
     }

@@ -2,9 +2,12 @@
  * The import and version activities as Temporal runs them (MockActivityEnvironment), over the real client and the
  * simulator on real HTTP: create-or-reattach (by path and time for imports, by marker for versions) and status reads.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
 import { CLOCK_SKEW_MS } from '../../src/activities/task-time.js';
+import { publishOrReattachVersionActivity } from '../../src/activities/versions.js';
+import { ModelArtsApiError } from '../../src/modelarts/errors.js';
 import { AkSkAuth } from '../../src/modelarts/auth.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -17,7 +20,12 @@ const SK = 'lifecycle-test-secret-0001';
 let sim: Simulator;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
-  sim = await startSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], seed: 11 });
+  // No one-release-per-minute rule here: one test publishes two versions on a dataset.
+  sim = await startSimulator({
+    credentials: [{ accessKey: AK, secretKey: SK }],
+    seed: 11,
+    versionReleaseIntervalMs: 0,
+  });
   const client = new ModelArtsClient({
     endpoint: sim.url,
     projectId: sim.projectId,
@@ -96,6 +104,62 @@ describe('publishOrReattachVersion', () => {
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.versionCreates).toBe(1);
+  });
+});
+
+describe('publishOrReattachVersion when the name is taken', () => {
+  const duplicate = () =>
+    new ModelArtsApiError({
+      httpStatus: 400,
+      errorCode: 'ModelArts.4371',
+      errorMsg: 'Dataset version already exists',
+      method: 'POST',
+      path: '/v2/p/datasets/ds1/versions',
+    });
+  const input = (datasetId: string) => ({
+    datasetId,
+    request: { version_name: 'v1', description: descriptionWithMarker(undefined, 'run-2.s3.abcd1234') },
+    marker: 'run-2.s3.abcd1234',
+    stepStartedAtMs: Date.now(),
+  });
+
+  it("never adopts someone else's version of that name: the duplicate fails the step", async () => {
+    const ds = labeledDataset(sim, 'version-name-taken');
+    sim.setBehavior(ds.dataset_id, { durationMs: 100, progress: 'linear' });
+    const other = await run(activities.publishOrReattachVersion, [
+      {
+        datasetId: ds.dataset_id,
+        request: { version_name: 'v1', description: 'by hand' },
+        marker: 'other',
+        stepStartedAtMs: 0,
+      },
+    ]);
+    await eventually(async () => {
+      const read = await run(activities.readStatus, [
+        { kind: 'version', datasetId: ds.dataset_id, taskId: other.taskId },
+      ]);
+      return read.ok && read.terminal ? read : undefined;
+    });
+    const err = await run(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).details?.[0]).toMatchObject({ errorCode: 'ModelArts.4371' });
+  });
+
+  it('on a retry, takes the version of that name created since the step began when the list shows no description', async () => {
+    // A service that does not echo descriptions: the marker cannot be seen, the name and the time can.
+    const listed = { version_id: 'ownVersion000000001', version_name: 'v1', create_time: Date.now() };
+    const client = {
+      listVersions: async () => ({ total_number: 1, versions: [listed] }),
+      createVersion: async () => {
+        throw duplicate();
+      },
+    } as unknown as ModelArtsClient;
+    const publish = publishOrReattachVersionActivity(client);
+    expect(await run(publish, [input('ds1')], 2)).toEqual({ taskId: 'ownVersion000000001', reattached: true });
+    // A first attempt cannot have created it; an older one is not this step's.
+    expect(await run(publish, [input('ds1')], 1).catch((e: unknown) => e)).toBeInstanceOf(ApplicationFailure);
+    listed.create_time = Date.now() - CLOCK_SKEW_MS - 60_000;
+    expect(await run(publish, [input('ds1')], 2).catch((e: unknown) => e)).toBeInstanceOf(ApplicationFailure);
   });
 });
 
