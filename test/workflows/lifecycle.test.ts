@@ -2,9 +2,9 @@
  * The import and publish-version steps in the fast tier (stub activities, fake-modelarts.ts): the chain that hands
  * a published version to an export, reattach after a create whose answer was lost, cancel and failure.
  */
-import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
+import { awaitRun, EXPORT_PIPELINE_TYPE, getProgress, startRun } from '../../src/client/runs.js';
 import { eventually, expectSucceeded, FAST_POLICY } from '../support/harness.js';
-import { running, startInProcessWorker, succeeded, type InProcessWorker } from './fake-modelarts.js';
+import { running, startInProcessWorker, succeeded, unknown, type InProcessWorker } from './fake-modelarts.js';
 
 let w: InProcessWorker;
 beforeAll(async () => {
@@ -124,5 +124,36 @@ describe('import and publish-version steps', () => {
     if (run.outcome === 'succeeded') return;
     expect(run.details).toMatchObject({ failedStep: 1, taskId: `version-of-${id}`, errorMsg: 'no labeled samples' });
     expect(run.message).toContain(`version task version-of-${id} on dataset ${id} ended 4`);
+  });
+
+  it('names the import left running when it keeps answering a status no document lists', async () => {
+    const id = dataset();
+    w.fake.script(id, { reads: [unknown('PAUSED')] });
+    const { workflowId } = await startRun(
+      w.client,
+      { steps: [importStep(id)], wait: { policy: FAST_POLICY, deadline: '1h', unknownStatusLimitMs: 1000 } },
+      { taskQueue: w.taskQueue },
+    );
+    const run = await awaitRun(w.client, workflowId);
+    if (run.outcome === 'succeeded') throw new Error('expected a failure');
+    expect(run.details).toMatchObject({ taskId: `import-of-${id}`, leftRunning: `import-of-${id}` });
+  });
+
+  it('fails a spec that skipped validation when version "previous" has no version to take, creating nothing', async () => {
+    const id = dataset();
+    const handle = await w.client.workflow.start(EXPORT_PIPELINE_TYPE, {
+      taskQueue: w.taskQueue,
+      workflowId: `unvalidated-${id}`,
+      args: [{ steps: [{ kind: 'export', datasetId: id, version: 'previous', request: { path: '/bucket/v/' } }] }],
+    });
+    const run = await awaitRun(w.client, handle.workflowId);
+    expect([run.outcome, run.kind]).toEqual(['failed', 'invalid-spec']);
+    if (run.outcome === 'succeeded') return;
+    expect(run.message).toContain(
+      "step 1 exports version 'previous', but no earlier publish-version step published one",
+    );
+    expect(
+      w.fake.callsOf('createOrReattachExport').filter((c) => (c as { datasetId: string }).datasetId === id),
+    ).toEqual([]);
   });
 });
