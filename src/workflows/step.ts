@@ -136,7 +136,7 @@ function failedTask(ref: TaskRef, read: StatusRead, partial: StepResult): never 
       : [read.errorCode, read.errorMsg].filter(Boolean).join(' ') || 'no error details given';
   throw ApplicationFailure.create({
     type: FAILURE.taskFailed,
-    message: `${ref.kind} task ${ref.taskId} on dataset ${ref.datasetId} ended ${read.status}: ${reason}`,
+    message: `${ref.kind === 'version' ? 'version' : `${ref.kind} task`} ${ref.taskId} on dataset ${ref.datasetId} ended ${read.status}: ${reason}`,
     nonRetryable: true,
     details: [partial],
   });

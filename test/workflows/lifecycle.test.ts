@@ -123,7 +123,7 @@ describe('import and publish-version steps', () => {
     expect([run.outcome, run.kind]).toEqual(['failed', 'failed-at-modelarts']);
     if (run.outcome === 'succeeded') return;
     expect(run.details).toMatchObject({ failedStep: 1, taskId: `version-of-${id}`, errorMsg: 'no labeled samples' });
-    expect(run.message).toContain(`version task version-of-${id} on dataset ${id} ended 4`);
+    expect(run.message).toContain(`version version-of-${id} on dataset ${id} ended 4: no labeled samples`);
   });
 
   it('names the import left running when it keeps answering a status no document lists', async () => {
