@@ -26,7 +26,21 @@ export interface WorkerTuning {
   shutdownGraceTimeMs: number;
   metricsBindAddress?: string;
   workflowBundlePath?: string;
+  /** The default request budget (src/budget/classes.ts); a budget set at runtime through the API takes precedence. */
+  budget: BudgetDefaults;
 }
+
+/** Requests per second for each budget class, for the whole fleet; undefined: no limit of the fleet's own. */
+export interface BudgetDefaults {
+  readsPerSecond?: number;
+  writesPerSecond?: number;
+}
+
+/**
+ * Safe defaults: ModelArts publishes no limits, but its gateway enforces per-API limits smoothed per second, so a
+ * fleet starts well below what one project is likely allowed and an operator raises it (README "Request budget").
+ */
+export const DEFAULT_BUDGET: Required<BudgetDefaults> = { readsPerSecond: 10, writesPerSecond: 2 };
 
 export interface WorkerConfig {
   temporal: TemporalConfig;
@@ -41,6 +55,22 @@ const positiveInt = (name: string) =>
     .number({ error: `${name} must be a whole number` })
     .int(`${name} must be a whole number`)
     .positive(`${name} must be greater than 0`);
+
+/** Requests per second (a positive number), or `unlimited` for no limit of the fleet's own. */
+function budgetRate(name: string, fallback: number) {
+  const message = `${name} must be a number of requests per second greater than 0, or "unlimited"`;
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): number | undefined => {
+      if (value === undefined) return fallback;
+      if (value.trim() === 'unlimited') return undefined;
+      const n = Number(value);
+      if (Number.isFinite(n) && n > 0) return n;
+      ctx.addIssue({ code: 'custom', message: `${message}; got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    });
+}
 
 const tuningSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt('WORKER_MAX_CACHED_WORKFLOWS').optional(),
@@ -63,6 +93,8 @@ const tuningSchema = z.object({
     .refine((file) => existsSync(file), { error: 'WORKFLOW_BUNDLE_PATH must name an existing file' })
     .optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1, 'TEMPORAL_TASK_QUEUE must not be empty').default(DEFAULT_TASK_QUEUE),
+  MODELARTS_BUDGET_READS_RPS: budgetRate('MODELARTS_BUDGET_READS_RPS', DEFAULT_BUDGET.readsPerSecond),
+  MODELARTS_BUDGET_WRITES_RPS: budgetRate('MODELARTS_BUDGET_WRITES_RPS', DEFAULT_BUDGET.writesPerSecond),
 });
 
 const emptyToUndefined = (env: Env): Env =>
@@ -152,6 +184,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
       shutdownGraceTimeMs: t.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       metricsBindAddress: t.WORKER_METRICS_ADDRESS,
       workflowBundlePath: t.WORKFLOW_BUNDLE_PATH,
+      budget: { readsPerSecond: t.MODELARTS_BUDGET_READS_RPS, writesPerSecond: t.MODELARTS_BUDGET_WRITES_RPS },
     },
   };
 }

@@ -43,6 +43,24 @@ export {
   type ListSchedulesOptions,
 } from './client/schedules.js';
 export type { ScheduleInfo, ScheduleListEntry, ScheduledRun } from './client/schedule-describe.js';
+export {
+  describeBudget,
+  setBudget,
+  pauseBudget,
+  resumeBudget,
+  BudgetError,
+  type BudgetChange,
+  type BudgetTarget,
+  type ClassBudget,
+} from './client/budget.js';
+export {
+  budgetQueueName,
+  BUDGET_CLASSES,
+  DEFAULT_TENANT,
+  type BudgetClass,
+  type BudgetedClass,
+  type RunOrigin,
+} from './budget/classes.js';
 export { OVERLAP_NAMES, type Overlap, type ScheduleTiming } from './spec/schedule.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';

@@ -12,6 +12,10 @@ import { ConfigError } from './config-error.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { ModelArtsClient } from './modelarts/client.js';
+import { budgetedActivities } from './activities/budgeted.js';
+import { BUDGET_CLASSES, budgetQueueName, type BudgetedClass } from './budget/classes.js';
+import { ACTIVITY_BUDGET } from './workflows/activities-proxy.js';
+import { WorkerGroup } from './worker-group.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -24,13 +28,38 @@ function workflowSource(config: WorkerConfig): Pick<WorkerOptions, 'workflowBund
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  /** The workflows' Worker and one per budgeted ModelArts activity queue, run and stopped together. */
+  worker: WorkerGroup;
   /** Closes the Temporal connection; call after `worker.run()` has returned. */
   close: () => Promise<void>;
 }
 
 /** Activities hosted beside the ModelArts ones, e.g. for your own workflows in a bundle given by WORKFLOW_BUNDLE_PATH. */
 export type ExtraActivities = NonNullable<WorkerOptions['activities']>;
+
+/** Options every Worker of the process shares (the workflows' one and the budgeted activity ones). */
+function sharedWorkerOptions(config: WorkerConfig, connection: NativeConnection) {
+  return {
+    connection,
+    namespace: config.temporal.namespace,
+    maxConcurrentActivityTaskExecutions: config.tuning.maxConcurrentActivityTaskExecutions,
+    shutdownGraceTime: config.tuning.shutdownGraceTimeMs,
+  } satisfies Partial<WorkerOptions>;
+}
+
+/** The ModelArts activities of one budget class (the table in src/workflows/activities-proxy.ts). */
+function activitiesOf<A extends Record<string, unknown>>(activities: A, budgetClass: BudgetedClass): Partial<A> {
+  return Object.fromEntries(
+    Object.entries(activities).filter(
+      ([name]) => ACTIVITY_BUDGET[name as keyof typeof ACTIVITY_BUDGET] === budgetClass,
+    ),
+  ) as Partial<A>;
+}
+
+function defaultRate(config: WorkerConfig, budgetClass: BudgetedClass): number | undefined {
+  const { budget } = config.tuning;
+  return budgetClass === 'reads' ? budget.readsPerSecond : budget.writesPerSecond;
+}
 
 export async function createWorker(
   config: WorkerConfig,
@@ -40,17 +69,31 @@ export async function createWorker(
   installRuntimeLogger(logger, config.tuning.metricsBindAddress);
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+  const activities = budgetedActivities(createActivities(client), logger);
+  const common = sharedWorkerOptions(config, connection);
+  // The workflows' queue hosts the workflows and any extra activities; each budget class gets its own queue.
+  const main = await Worker.create({
+    ...common,
     taskQueue: config.temporal.taskQueue,
-    activities: { ...createActivities(client), ...extraActivities },
+    // Steps started before the budget existed keep calling ModelArts from this queue until they end.
+    activities: { ...activities, ...extraActivities },
     ...workflowSource(config),
     maxCachedWorkflows: config.tuning.maxCachedWorkflows,
-    maxConcurrentActivityTaskExecutions: config.tuning.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: config.tuning.maxConcurrentWorkflowTaskExecutions,
-    shutdownGraceTime: config.tuning.shutdownGraceTimeMs,
   });
+  const budgeted: Worker[] = [];
+  for (const budgetClass of BUDGET_CLASSES) {
+    budgeted.push(
+      await Worker.create({
+        ...common,
+        taskQueue: budgetQueueName(config.temporal.taskQueue, budgetClass),
+        activities: activitiesOf(activities, budgetClass),
+        // The fleet's default budget; one set through the API (`modelarts-export budget set`) takes precedence.
+        maxTaskQueueActivitiesPerSecond: defaultRate(config, budgetClass),
+      }),
+    );
+  }
+  const worker = new WorkerGroup([main, ...budgeted]);
   return { worker, close: () => connection.close() };
 }
 

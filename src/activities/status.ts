@@ -103,6 +103,7 @@ export function readStatusActivity(client: ModelArtsClient) {
           ok: false,
           retryAfterMs,
           errorCode: (err as { errorCode?: string }).errorCode,
+          httpStatus: (err as { httpStatus?: number }).httpStatus,
           message: (err as Error).message,
         };
       }

@@ -87,6 +87,8 @@ export interface TransientReadFailure {
   ok: false;
   retryAfterMs?: number;
   errorCode?: string;
+  /** 429 when ModelArts throttled the read (counted per tenant by src/activities/budgeted.ts). */
+  httpStatus?: number;
   message: string;
 }
 

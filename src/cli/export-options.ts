@@ -278,6 +278,11 @@ const EXPORT_FLAGS: readonly ExportFlag[] = [
     parse: parseDeadline,
   },
   { flag: '--summary <text>', field: 'summary', help: 'summary shown for the run in the Temporal UI' },
+  {
+    flag: '--tenant <name>',
+    field: 'tenant',
+    help: 'whose ModelArts request budget the run counts against (fairness key; default "default")',
+  },
 ];
 
 /** Commander's reading of a flag: its attribute name (exportType), long name and whether it is a `--no-` flag. */

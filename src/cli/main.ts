@@ -11,6 +11,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError } 
 import { ConfigError } from '../config-error.js';
 import { ModelArtsValidationError } from '../modelarts/errors.js';
 import { SpecError } from '../spec/pipeline.js';
+import { registerBudget } from './budget.js';
 import { registerCancel } from './cancel.js';
 import { ConnectError, EXIT, UsageError, waitForSignal, writeLine, type CliContext, type CliIo } from './context.js';
 import { registerDev } from './dev.js';
@@ -63,6 +64,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerSimulator(program, ctx);
   registerDev(program, ctx);
   registerStack(program, ctx);
+  registerBudget(program, ctx);
   return program;
 }
 

@@ -12,6 +12,23 @@ export function parsePort(value: string): number {
   return n;
 }
 
+/** A gateway limit: a positive number of requests. */
+export function parseLimit(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`must be a number of requests greater than 0; got "${value}"`);
+  return n;
+}
+
+interface SimulatorFlags {
+  port: number;
+  host: string;
+  stateFile?: string;
+  apiLimitRps?: number;
+  apiLimitRpm?: number;
+  apiLimitCode?: 'ModelArts.4206' | 'APIG.0308';
+}
+
 export function registerSimulator(program: Command, ctx: CliContext): void {
   program
     .command('simulator')
@@ -22,6 +39,20 @@ export function registerSimulator(program: Command, ctx: CliContext): void {
       '--state-file <path>',
       'keep datasets, tasks and counters in this JSON file and resume from it (default: in memory only)',
     )
+    .addOption(
+      new Option(
+        '--api-limit-rps <n>',
+        'gateway limit per project and API, requests per second (429 over it)',
+      ).argParser(parseLimit),
+    )
+    .addOption(
+      new Option('--api-limit-rpm <n>', 'gateway limit per project and API, requests per minute').argParser(parseLimit),
+    )
+    .addOption(
+      new Option('--api-limit-code <code>', "error code of the limit's 429 answers")
+        .choices(['ModelArts.4206', 'APIG.0308'])
+        .default('ModelArts.4206'),
+    )
     .addHelpText(
       'after',
       `
@@ -31,12 +62,25 @@ clock; the demo datasets are added only when the file does not exist yet.
 
 Examples:
   $ modelarts-export simulator --port 8090
-  $ modelarts-export simulator --port 8090 --state-file .data/simulator.json`,
+  $ modelarts-export simulator --port 8090 --state-file .data/simulator.json
+  $ modelarts-export simulator --api-limit-rps 5 --api-limit-rpm 200     # throttle like the gateway`,
     )
-    .action(async (options: { port: number; host: string; stateFile?: string }) => {
+    .action(async (options: SimulatorFlags) => {
+      const limited = options.apiLimitRps !== undefined || options.apiLimitRpm !== undefined;
       const sim = await runSimulator({
         port: options.port,
         host: options.host,
+        ...(limited
+          ? {
+              faults: {
+                apiLimit: {
+                  perSecond: options.apiLimitRps,
+                  perMinute: options.apiLimitRpm,
+                  code: options.apiLimitCode,
+                },
+              },
+            }
+          : {}),
         ...(options.stateFile !== undefined ? { stateFile: path.resolve(options.stateFile) } : {}),
         handleSignals: false,
         print: (line) => writeLine(ctx.stdout, line),

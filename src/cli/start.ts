@@ -15,7 +15,12 @@ interface StartFlags extends ExportFlags {
 }
 
 async function startAction(ctx: CliContext, flags: StartFlags): Promise<void> {
-  const spec = await specFromExportFlags(flags, 'start');
+  // A run started from the command line is interactive: it goes ahead of scheduled backlogs in the request budget.
+  const flagSpec = await specFromExportFlags(flags, 'start');
+  const spec =
+    typeof flagSpec === 'object' && flagSpec !== null && !Array.isArray(flagSpec)
+      ? { origin: 'interactive', ...flagSpec }
+      : flagSpec;
   if (flags.dryRun) {
     writeLine(ctx.stdout, json(parsePipelineSpec(spec)));
     return;

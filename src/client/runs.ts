@@ -2,6 +2,7 @@
  * Library API for runs: start (idempotently, by workflow id), attach, read progress, list, cancel and await
  * results. The CLI is a thin layer over these.
  */
+import { priorityOf, stepBudget } from '../budget/classes.js';
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
@@ -81,6 +82,8 @@ export async function startRun(client: Client, specInput: unknown, options: Star
       // Running or finished, an existing run with this id is attached to (below), never duplicated.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // The pipeline's own workflow tasks get the run's priority too (its children and activities set it anyway).
+      priority: priorityOf(stepBudget(spec)),
       ...runMetadata(spec),
     });
     return { handle, workflowId, started: true };

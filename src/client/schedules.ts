@@ -77,7 +77,9 @@ function checkSpec(spec: unknown, issues: ValidationIssue[]): PipelineSpec | und
 
 /** The spec's placeholders follow the schedule's time zone unless the spec names its own. */
 function withPlaceholderZone(spec: PipelineSpec, timezone: string | undefined): PipelineSpec {
-  return spec.timezone !== undefined || !timezone ? spec : { ...spec, timezone };
+  // TS 1.24 cannot put a priority on a schedule's start action: the run carries its origin and sets it itself.
+  const scheduled: PipelineSpec = { ...spec, origin: spec.origin ?? 'schedule' };
+  return spec.timezone !== undefined || !timezone ? scheduled : { ...scheduled, timezone };
 }
 
 /** Checks a new schedule, adding an issue per problem; the spec is the one every run gets. */

@@ -22,6 +22,20 @@ export interface DevServerOptions {
   log?: (message: string) => void;
 }
 
+/**
+ * What the request budget needs on server 1.32 (src/budget/classes.ts): the fairness-aware matcher (per-tenant
+ * round robin and per-tenant rate limits), and one partition per task queue so that a queue's rate limit is one
+ * exact limit rather than one per partition (verified with `.tools/temporal` 1.9.1: README "Request budget").
+ */
+export const BUDGET_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
+  // A dev server keeps its history in a file across restarts: move a backlog from before fairness was on.
+  'matching.enableMigration': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
 export interface DevServer {
   address: string;
   namespace: string;
@@ -95,7 +109,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+  for (const [key, value] of Object.entries({ ...BUDGET_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 

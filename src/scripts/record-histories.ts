@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { BUDGET_CLASSES, budgetQueueName } from '../budget/classes.js';
 import { createActivities } from '../activities/index.js';
 import { awaitRun, startRun } from '../client/runs.js';
 import { startDevServer } from '../devserver/dev-server.js';
@@ -31,18 +32,25 @@ const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 const taskQueue = 'record-histories';
 const nativeConnection = await NativeConnection.connect({ address: server.address });
+const activities = createActivities(
+  new ModelArtsClient({
+    endpoint: sim.url,
+    projectId: sim.projectId,
+    auth: new TokenAuth(sim.issueToken(24 * 3600_000)),
+  }),
+);
 const worker = await Worker.create({
   connection: nativeConnection,
   taskQueue,
   workflowBundle: { codePath: path.join(projectRoot, 'dist', 'workflow-bundle.js') },
-  activities: createActivities(
-    new ModelArtsClient({
-      endpoint: sim.url,
-      projectId: sim.projectId,
-      auth: new TokenAuth(sim.issueToken(24 * 3600_000)),
-    }),
-  ),
+  activities,
 });
+// The ModelArts activities run on the budgeted queues (src/budget/classes.ts), as in the real worker.
+const budgetWorkers = await Promise.all(
+  BUDGET_CLASSES.map((c) =>
+    Worker.create({ connection: nativeConnection, taskQueue: budgetQueueName(taskQueue, c), activities }),
+  ),
+);
 
 const only = process.argv.slice(2);
 
@@ -73,7 +81,7 @@ async function record(
 }
 
 await mkdir(outDir, { recursive: true });
-await worker.runUntil(async () => {
+const recording = worker.runUntil(async () => {
   const d1 = sim.createDataset({ dataset_name: 'history-export' });
   sim.setBehavior(d1.dataset_id, { durationMs: 1500, progress: 'linear' });
   await record('export', {
@@ -158,6 +166,7 @@ await worker.runUntil(async () => {
     wait: { policy },
   });
 });
+await Promise.all([recording, ...budgetWorkers.map((w) => w.runUntil(recording))]);
 await nativeConnection.close();
 await connection.close();
 await sim.close();

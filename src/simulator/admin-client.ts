@@ -1,4 +1,5 @@
 /** The simulator's admin API over HTTP, for a simulator in another process (the native stack, chaos runs). */
+import type { LoggedRequest } from './api-limits.js';
 import type { Counters, FaultConfig, SeedDataset, TaskBehavior } from './types.js';
 
 export class SimulatorAdmin {
@@ -30,6 +31,15 @@ export class SimulatorAdmin {
 
   setFaults(faults: FaultConfig): Promise<FaultConfig> {
     return this.call('PUT', '/_sim/faults', faults);
+  }
+
+  /** Every ModelArts request the simulated gateway saw (bounded log), with whether it was throttled. */
+  requests(): Promise<LoggedRequest[]> {
+    return this.call('GET', '/_sim/requests');
+  }
+
+  clearRequests(): Promise<void> {
+    return this.call('DELETE', '/_sim/requests');
   }
 
   counters(): Promise<Counters> {

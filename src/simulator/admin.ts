@@ -5,6 +5,8 @@
  *   GET  /_sim/counters                        → 200 Counters (see types.ts)
  *   GET  /_sim/faults                          → 200 FaultConfig in force
  *   PUT  /_sim/faults                          → body FaultConfig, replaces it; 200 with the new config
+ *   GET  /_sim/requests                        → 200 LoggedRequest[] (every ModelArts request the gateway saw)
+ *   DELETE /_sim/requests                      → 204; the request log starts again
  *   POST /_sim/datasets                        → body SeedDataset (dataset_name required); 201 with the dataset view
  *   PUT  /_sim/datasets/{id}/behavior          → body Partial<TaskBehavior>, default for new tasks on the dataset
  *   POST /_sim/datasets/{id}/next-behavior     → body Partial<TaskBehavior>, for the next task created only
@@ -15,6 +17,7 @@
  */
 import { z } from 'zod';
 import type { Dataset } from '../modelarts/types.js';
+import type { LoggedRequest } from './api-limits.js';
 import type { Counters, FaultConfig, TaskBehavior } from './types.js';
 
 /** What the admin API needs of the simulator (SimulatorCore implements it; admin.ts does not import server.ts). */
@@ -24,6 +27,8 @@ export interface AdminTarget {
   counters(): Counters;
   readonly faults: { get(): FaultConfig };
   setFaults(faults: FaultConfig): void;
+  requests(): LoggedRequest[];
+  clearRequests(): void;
   createDataset(seed: Partial<Dataset> & { dataset_name?: string; behavior?: Partial<TaskBehavior> }): Dataset;
   hasDataset(id: string): boolean;
   setBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void;
@@ -58,6 +63,13 @@ export const faultSchema = z.strictObject({
   slowMs: z.number().int().min(0).optional(),
   rpmLimit: z.number().int().min(1).optional(),
   holdCreateAnswerMs: z.number().int().min(0).optional(),
+  apiLimit: z
+    .strictObject({
+      perSecond: z.number().positive().optional(),
+      perMinute: z.number().positive().optional(),
+      code: z.enum(['ModelArts.4206', 'APIG.0308']).optional(),
+    })
+    .optional(),
   onlyPaths: z.enum(['status', 'all']).optional(),
 });
 
@@ -120,6 +132,11 @@ export function handleAdmin(core: AdminTarget, method: string, path: string, bod
     if (!parsed.ok) return parsed.answer;
     core.setFaults(parsed.value);
     return { status: 200, body: core.faults.get() };
+  }
+  if (route === 'GET /_sim/requests') return { status: 200, body: core.requests() };
+  if (route === 'DELETE /_sim/requests') {
+    core.clearRequests();
+    return { status: 204 };
   }
   if (route === 'POST /_sim/datasets') {
     const parsed = parse(seedSchema, body);

@@ -17,6 +17,8 @@ interface Route {
   statusRead: boolean;
   /** A POST that creates a task or version (what `holdCreateAnswerMs` holds). */
   create: boolean;
+  /** The API, as the gateway limits it: method and path template (`GET export-tasks/{taskId}`). */
+  api: string;
 }
 
 function route(method: string, template: string, handler: Handler, statusRead = false): Route {
@@ -32,6 +34,7 @@ function route(method: string, template: string, handler: Handler, statusRead = 
     handler,
     statusRead,
     create: method === 'POST' && !template.endsWith('/stop'),
+    api: `${method} ${template.replace(`${D}/`, '').replace('/v2/{projectId}/', '')}`,
   };
 }
 
@@ -60,6 +63,7 @@ export interface Match {
   params: Record<string, string>;
   statusRead: boolean;
   create: boolean;
+  api: string;
 }
 
 /** Matches a raw path; undefined when no route (or a malformed %-escape) fits. */
@@ -72,7 +76,7 @@ export function matchRoute(method: string, rawPath: string): Match | undefined {
     if (!m) continue;
     try {
       const params = Object.fromEntries(r.names.map((name, i) => [name, decodeURIComponent(m[i + 1]!)]));
-      return { handler: r.handler, params, statusRead: r.statusRead, create: r.create };
+      return { handler: r.handler, params, statusRead: r.statusRead, create: r.create, api: r.api };
     } catch {
       return undefined;
     }

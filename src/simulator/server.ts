@@ -13,6 +13,7 @@ import type { Context, RouteRequest } from './context.js';
 import { CounterBook } from './counters.js';
 import { addDataset, datasetView, materializeExport } from './datasets.js';
 import { ApiError, Errors } from './errors.js';
+import { ApiLimiter, type LoggedRequest } from './api-limits.js';
 import { Faults } from './faults.js';
 import { readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { type Clock, wallClock } from './clock.js';
@@ -34,6 +35,7 @@ export class SimulatorCore implements AdminTarget {
   readonly counterBook = new CounterBook();
   readonly auth: Auth;
   readonly faults: Faults;
+  readonly apiLimiter: ApiLimiter;
   readonly iam: Iam;
   readonly context: Context;
   /** Present with `stateFile`. */
@@ -62,6 +64,7 @@ export class SimulatorCore implements AdminTarget {
       now,
     );
     this.faults = new Faults(options.faults ?? {}, seed, this.counterBook, now);
+    this.apiLimiter = new ApiLimiter(now);
     this.iam = new Iam(
       this.auth,
       options.users ?? [],
@@ -156,6 +159,14 @@ export class SimulatorCore implements AdminTarget {
     this.faults.set(faults);
   }
 
+  requests(): LoggedRequest[] {
+    return this.apiLimiter.requests();
+  }
+
+  clearRequests(): void {
+    this.apiLimiter.clearLog();
+  }
+
   counters(): Counters {
     return this.counterBook.snapshot();
   }
@@ -227,6 +238,16 @@ export class SimulatorCore implements AdminTarget {
       return answerError(error instanceof ApiError ? error : Errors.badJson());
     }
 
+    // The gateway's per-project, per-API limits come first, as at APIG.
+    const limited = this.apiLimiter.check(this.faults.get().apiLimit, {
+      projectId: match.params.projectId!,
+      api: match.api,
+      datasetId: match.params.datasetId,
+    });
+    if (limited) {
+      this.counterBook.faults.apiLimited = (this.counterBook.faults.apiLimited ?? 0) + 1;
+      return answerError(limited);
+    }
     const plan = this.faults.plan(match.params.projectId!, rawPath, match.statusRead);
     if (plan.delayMs > 0) await this.pause(plan.delayMs);
     if (plan.drop === 'before') return void req.socket.destroy();
@@ -303,6 +324,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     queueBehavior: (id, behavior) => core.queueBehavior(id, behavior),
     setFaults: (faults) => core.setFaults(faults),
     counters: () => core.counters(),
+    requests: () => core.requests(),
+    clearRequests: () => core.clearRequests(),
     issueToken: (expiresInMs) => core.mintToken(expiresInMs).token,
     expireTokens: () => core.expireTokens(),
     now: () => core.now(),

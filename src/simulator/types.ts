@@ -2,6 +2,7 @@
  * The simulator's own programmatic surface (options, knobs, counters). Wire types live in `modelarts/types.ts`;
  * everything here is about driving the emulator, not about ModelArts itself.
  */
+import type { ApiLimitConfig, LoggedRequest } from './api-limits.js';
 import type { Clock } from './clock.js';
 import type { Dataset, Label } from '../modelarts/types.js';
 
@@ -60,6 +61,8 @@ export interface FaultConfig {
   holdCreateAnswerMs?: number;
   /** `status`: only single-resource GETs of tasks/versions are hit; `all` (default): every ModelArts route. */
   onlyPaths?: 'status' | 'all';
+  /** The gateway's limits per project and per API (src/simulator/api-limits.ts); applies to every route. */
+  apiLimit?: ApiLimitConfig;
 }
 
 /** A dataset created at start (or through `createDataset` / `POST /_sim/datasets`). */
@@ -148,6 +151,8 @@ export interface TotalCounters extends DatasetCounters {
 
 export interface FaultCounters {
   throttled: number;
+  /** 429s from `apiLimit` (per project and API). */
+  apiLimited?: number;
   rpmLimited: number;
   serverErrors: number;
   dropped: number;
@@ -176,6 +181,9 @@ export interface Simulator {
   queueBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void;
   setFaults(faults: FaultConfig): void;
   counters(): Counters;
+  /** Every ModelArts request the gateway saw, with whether `apiLimit` throttled it (bounded log). */
+  requests(): LoggedRequest[];
+  clearRequests(): void;
   issueToken(expiresInMs?: number): string;
   expireTokens(): void;
   now(): number;

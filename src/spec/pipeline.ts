@@ -22,6 +22,7 @@ import {
   PLACEHOLDER_FIELDS,
   unknownPlaceholders,
 } from '../workflows/placeholders.js';
+import { RUN_ORIGINS, TENANT_PATTERN } from '../budget/classes.js';
 import { parseDuration } from './duration.js';
 import { timeZoneProblem } from './schedule.js';
 
@@ -118,6 +119,19 @@ export const pipelineSpecSchema = z.strictObject({
   timezone: z
     .string()
     .describe('IANA time zone for {date}, {time}, … placeholders in export paths (default UTC)')
+    .optional(),
+  tenant: z
+    .string()
+    .regex(TENANT_PATTERN, {
+      error: 'must be 1-64 letters, digits or . _ : / - (starting with a letter or digit), e.g. a ModelArts project id',
+    })
+    .describe(
+      'Whose request budget the run counts against (the fairness key): the ModelArts project, or a team in it; default "default"',
+    )
+    .optional(),
+  origin: z
+    .enum(RUN_ORIGINS as [string, ...string[]])
+    .describe('interactive runs go ahead of schedule runs in the request budget; schedules set "schedule"')
     .optional(),
 });
 
@@ -231,7 +245,7 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
       ...withOriginals(toValidationIssues(result.error), placeholders.filled),
     ]);
   }
-  const { steps, wait, summary, timezone } = result.data;
+  const { steps, wait, summary, timezone, tenant, origin } = result.data;
   const issues: ValidationIssue[] = [...placeholders.issues];
   // Back to what the user wrote: placeholders are filled in by the run itself, from its (scheduled) time.
   for (const f of placeholders.filled) {
@@ -277,6 +291,8 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
     },
     ...(summary ? { summary } : {}),
     ...(timezone !== undefined ? { timezone } : {}),
+    ...(tenant !== undefined ? { tenant } : {}),
+    ...(origin !== undefined ? { origin: origin as PipelineSpec['origin'] } : {}),
   };
 }
 

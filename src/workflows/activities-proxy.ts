@@ -14,8 +14,9 @@
  *   reads never fail on ModelArts errors (they report them to the polling policy), so their attempts are spent only
  *   on lost workers and bugs: 10 at most.
  */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { budgetQueueName, priorityOf, type BudgetClass, type StepBudget } from '../budget/classes.js';
 import { NON_RETRYABLE_ACTIVITY_FAILURES } from './failures.js';
 
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -49,6 +50,18 @@ export const ACTIVITY_OPTIONS: Record<keyof Activities, ActivityOptions> = {
   publishOrReattachVersion: { ...attempt, scheduleToCloseTimeout: START_RETRY_BUDGET_MS },
 };
 
+/**
+ * The request budget each activity is counted against (src/budget/classes.ts): its class picks the activity task
+ * queue whose dispatch rate the server limits. An activity added later must say which ModelArts requests it makes.
+ */
+export const ACTIVITY_BUDGET: Record<keyof Activities, BudgetClass> = {
+  createOrReattachExport: 'writes',
+  startOrReattachTask: 'writes',
+  readStatus: 'reads',
+  resolveDatasetByName: 'writes',
+  stopTask: 'writes',
+};
+
 /** The ModelArts activities, called as `modelArts.readStatus.executeWithOptions(optionsFor(...), [...])`. */
 export const modelArts = proxyActivities<Activities>(attempt);
 
@@ -56,11 +69,27 @@ export const modelArts = proxyActivities<Activities>(attempt);
  * The options of `activity` with a summary the Temporal UI shows (which ModelArts API ran). For a create or start,
  * `deadlineAtMs` (the step's deadline) shortens the retry budget to the time left, but never below one attempt.
  */
-export function optionsFor(activity: keyof Activities, summary: string, deadlineAtMs?: number): ActivityOptions {
-  const options = { ...ACTIVITY_OPTIONS[activity], summary };
+export function optionsFor(
+  activity: keyof Activities,
+  summary: string,
+  deadlineAtMs?: number,
+  budget?: StepBudget,
+): ActivityOptions {
+  const options = { ...ACTIVITY_OPTIONS[activity], summary, ...budgetedOptions(activity, budget) };
   if (deadlineAtMs !== undefined && options.scheduleToCloseTimeout !== undefined) {
     const left = Math.max(deadlineAtMs - Date.now(), START_TO_CLOSE_MS);
     options.scheduleToCloseTimeout = Math.min(Number(options.scheduleToCloseTimeout), left);
   }
   return options;
+}
+
+/**
+ * A budgeted activity goes to its class's queue with the run's tenant as fairness key and its origin's priority.
+ * Steps started before the budget existed carry no `budget` and keep the workflow's own queue (their histories
+ * replay unchanged).
+ */
+function budgetedOptions(activity: keyof Activities, budget: StepBudget | undefined): ActivityOptions {
+  const budgetClass = ACTIVITY_BUDGET[activity];
+  if (!budget || budgetClass === 'none') return {};
+  return { taskQueue: budgetQueueName(workflowInfo().taskQueue, budgetClass), priority: priorityOf(budget) };
 }

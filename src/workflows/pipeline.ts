@@ -29,6 +29,7 @@ import {
 import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { DatasetIdKey } from './search-attributes.js';
+import { priorityOf, stepBudget } from '../budget/classes.js';
 import { exportStep, importStep, intelligentTaskStep, mergePolicy, publishVersionStep } from './step.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
 
@@ -187,6 +188,8 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
   };
   const policyPatch = setUpHandlers(progress, spec.wait?.policy ?? {});
 
+  // Set on every child and activity explicitly: a run started by a Schedule has no priority of its own (TS 1.24).
+  const budget = stepBudget(spec);
   let datasetId = spec.steps[0]?.datasetId;
   let published: Published | undefined;
   for (const [index, declared] of spec.steps.entries()) {
@@ -202,6 +205,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
       wait: { ...spec.wait, policy: policyPatch() },
       marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
       tellParent: 'on-cancel' as const,
+      budget,
     };
     try {
       const result = await executeChild(stepWorkflow(step.kind), {
@@ -210,6 +214,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
         // Set at start, so the step needs no upsert (an event and a visibility write) of its own.
         typedSearchAttributes: [{ key: DatasetIdKey, value: datasetId }],
         staticSummary: `Step ${index + 1}/${spec.steps.length}: ${stepSummary(step, datasetId)}`,
+        priority: priorityOf(budget),
       });
       entry.state = 'done';
       entry.result = result;

@@ -178,6 +178,7 @@ async function waitWithCleanup(
       maxReadsPerRun: input.wait.maxReadsPerRun ?? DEFAULT_MAX_READS_PER_RUN,
       unknownStatusLimitMs: input.wait.unknownStatusLimitMs ?? DEFAULT_UNKNOWN_STATUS_LIMIT_MS,
       continueAsNew: (resume) => continueAsNew({ ...input, resume }),
+      budget: input.budget,
     });
   } catch (err) {
     const deadline = err instanceof ApplicationFailure && err.type === FAILURE.deadlineExceeded;
@@ -189,7 +190,12 @@ async function waitWithCleanup(
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
       await uncancellable(() =>
         modelArts.stopTask.executeWithOptions(
-          optionsFor('stopTask', `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`),
+          optionsFor(
+            'stopTask',
+            `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`,
+            undefined,
+            input.budget,
+          ),
           [ref],
         ),
       );
@@ -226,6 +232,7 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
           'createOrReattachExport',
           `POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`,
           state.resume.deadlineAtMs,
+          input.budget,
         ),
         [{ datasetId: spec.datasetId, request }],
       ),
@@ -253,6 +260,8 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
       optionsFor(
         'resolveDatasetByName',
         `GET /v2/{project_id}/datasets?search_content=${params.export_new_dataset_name}`,
+        undefined,
+        input.budget,
       ),
       [{ name: params.export_new_dataset_name }],
     );
@@ -284,6 +293,7 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
             'startOrReattachTask',
             `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,
             state.resume.deadlineAtMs,
+            input.budget,
           ),
           [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
         ),

@@ -9,6 +9,7 @@ import type {
   StartTaskRequest,
 } from '../modelarts/types.js';
 import type { PollPolicy, PollState } from '../polling/policy.js';
+import type { RunOrigin, StepBudget } from '../budget/classes.js';
 
 /** Export a dataset (to OBS, or into a new dataset). `datasetId` defaults to the previous step's output dataset. */
 export interface ExportStepSpec {
@@ -74,6 +75,13 @@ export interface PipelineSpec {
    * src/workflows/placeholders.ts. `createSchedule` sets it to the schedule's time zone when the spec names none.
    */
   timezone?: string;
+  /**
+   * Who the run's ModelArts requests are counted for: the fairness key of the request budget (default `default`).
+   * Use the ModelArts project, or a team within it (src/budget/classes.ts).
+   */
+  tenant?: string;
+  /** `interactive` runs ahead of `schedule` runs in the budgeted queues; schedules set `schedule`. */
+  origin?: RunOrigin;
 }
 
 export type StepOutcome = 'succeeded' | 'failed' | 'stopped' | 'cancelled' | 'timed-out';
@@ -140,6 +148,11 @@ export interface StepInput {
    */
   tellParent?: 'on-cancel';
   resume?: StepResume;
+  /**
+   * Puts the step's ModelArts activities on the budgeted queues with this tenant and priority. Absent in steps
+   * started before the budget existed, which keep their activities on the workflow's queue (replay unchanged).
+   */
+  budget?: StepBudget;
 }
 
 /** Live progress, returned by the `progress` query of step workflows. */

@@ -18,6 +18,7 @@ import { FAILURE, type StepEndDetails } from './failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';
+import type { StepBudget } from '../budget/classes.js';
 
 /** About 10 history events per read: 15 reads keep every run well under 200 events. */
 export const DEFAULT_MAX_READS_PER_RUN = 15;
@@ -33,6 +34,8 @@ export interface WaitContext {
   wake: { pending: boolean };
   /** Continue-as-new with the given resume state (never returns). */
   continueAsNew: (resume: StepResume) => Promise<never>;
+  /** The request budget the reads are counted against (src/budget/classes.ts). */
+  budget?: StepBudget;
 }
 
 function describeDetails(p: StepProgress, read?: StatusRead): string {
@@ -56,10 +59,10 @@ const READ_PATHS: Record<TaskRef['kind'], string> = {
   version: 'versions',
 };
 
-function readStatus(ref: TaskRef): Promise<StatusObservation> {
+function readStatus(ref: TaskRef, budget?: StepBudget): Promise<StatusObservation> {
   const path = READ_PATHS[ref.kind];
   return modelArts.readStatus.executeWithOptions(
-    optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`),
+    optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`, undefined, budget),
     [ref],
   );
 }
@@ -136,7 +139,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
       });
     }
 
-    const observation = await readStatus(ref);
+    const observation = await readStatus(ref, ctx.budget);
     resume.statusReads += 1;
     readsThisRun += 1;
     progress.statusReads = resume.statusReads;

@@ -2,6 +2,8 @@
  * The fast workflow tier's stand-in for the activities: an in-process worker runs the real workflow bundle against
  * these stubs, whose status reads follow a script per dataset. No HTTP, no simulator, no child process.
  */
+import { BUDGET_CLASSES, budgetQueueName } from '../../src/budget/classes.js';
+import { WorkerGroup } from '../../src/worker-group.js';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -141,22 +143,30 @@ export async function startInProcessWorker(): Promise<InProcessWorker> {
   const taskQueue = `wf-${randomUUID()}`;
   const fake = new FakeModelArts();
   const connection = await NativeConnection.connect({ address });
+  const activities = fake.activities();
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue,
     // The bundle `npm run build` makes: no webpack run per test file.
     workflowBundle: { codePath: path.resolve('dist', 'workflow-bundle.js') },
-    activities: fake.activities(),
+    activities,
   });
-  const done = worker.run();
+  // The ModelArts activities run on the budgeted queues (src/budget/classes.ts), as in the real worker.
+  const budgeted = await Promise.all(
+    BUDGET_CLASSES.map((budgetClass) =>
+      Worker.create({ connection, namespace, taskQueue: budgetQueueName(taskQueue, budgetClass), activities }),
+    ),
+  );
+  const group = new WorkerGroup([worker, ...budgeted]);
+  const done = group.run();
   const clientConnection = await Connection.connect({ address });
   return {
     client: new Client({ connection: clientConnection, namespace }),
     taskQueue,
     fake,
     close: async () => {
-      worker.shutdown();
+      group.shutdown();
       await done;
       await connection.close();
       await clientConnection.close();
