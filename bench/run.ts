@@ -2,7 +2,7 @@
  * `npm run bench`: proof in figures. Prints tables and writes JSON under bench/results/.
  *
  *   npm run bench                         polling, overhead and scale, full size
- *   npm run bench -- --only polling       one part (polling | overhead | scale | stack; repeat or comma-separate)
+ *   npm run bench -- --only polling       one part (polling | overhead | scale | stack | budget; repeat or comma-separate)
  *   npm run bench -- --quick              smoke sizes (written to bench/results/quick.tmp.json, not latest.json)
  *
  * Parts: polling (status reads and detection delay: replay table, confirmed live on a dev server), overhead
@@ -14,6 +14,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatBudget, runBudget, type BudgetConfig } from './budget.js';
 import { formatOverhead, runOverhead, type OverheadConfig } from './overhead.js';
 import { formatPolling, runPolling, type PollingConfig } from './polling.js';
 import { formatScale, runScale, type ScaleConfig } from './scale.js';
@@ -27,8 +28,8 @@ import {
   type MachineInfo,
 } from './support.js';
 
-type Part = 'polling' | 'overhead' | 'scale' | 'stack';
-const PARTS: Part[] = ['polling', 'overhead', 'scale', 'stack'];
+type Part = 'polling' | 'overhead' | 'scale' | 'stack' | 'budget';
+const PARTS: Part[] = ['polling', 'overhead', 'scale', 'stack', 'budget'];
 /** What runs without --only: everything that needs no more than the Temporal CLI. */
 const DEFAULT_PARTS: Part[] = ['polling', 'overhead', 'scale'];
 
@@ -120,7 +121,22 @@ function configs(quick: boolean) {
     dynamicConfig: DYNAMIC_CONFIG,
     timeoutMs: 10 * 60_000,
   };
-  return { polling, overhead, scale, stack };
+  // The request budget (bench/budget.ts). Sized for 2 cores: see the README's "Request budget" for what limits it.
+  const budget: BudgetConfig = {
+    runs: quick ? 40 : 200,
+    tenants: quick ? 5 : 20,
+    workers: 4,
+    taskMs: 30_000,
+    gateway: { perSecond: 5, perMinute: 300 },
+    readsRps: 4,
+    writesRps: 4,
+    tenantReadsRps: 0.4,
+    bigTenantWeight: 5,
+    startConcurrency: 20,
+    dynamicConfig: DYNAMIC_CONFIG,
+    timeoutMs: 40 * 60_000,
+  };
+  return { polling, overhead, scale, stack, budget };
 }
 
 interface Results {
@@ -134,6 +150,7 @@ interface Results {
   overhead?: unknown;
   scale?: unknown;
   stack?: unknown;
+  budget?: unknown;
   errors?: Partial<Record<Part, string>>;
 }
 
@@ -147,7 +164,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('npm run bench [-- --only polling|overhead|scale|stack] [--quick] | npm run bench -- --render');
+    console.log('npm run bench [-- --only polling|overhead|scale|stack|budget] [--quick] | npm run bench -- --render');
     return 0;
   }
   if (values.render) {
@@ -204,6 +221,10 @@ async function main(): Promise<number> {
         const r = await withTimeout(runScale(c.scale, log(part)), c.scale.timeoutMs + 120_000, 'scale');
         results.scale = r;
         console.log(`${TITLES.scale}\n\n${formatScale(r)}\n`);
+      } else if (part === 'budget') {
+        const r = await withTimeout(runBudget(c.budget, log(part)), c.budget.timeoutMs, 'budget');
+        results.budget = r;
+        console.log(`${TITLES.budget}\n\n${formatBudget(r)}\n`);
       } else {
         const r = await withTimeout(runStack(c.stack, log(part)), c.stack.timeoutMs * 2, 'stack');
         results.stack = r;
@@ -267,6 +288,7 @@ const TITLES: Record<Part, string> = {
   overhead: '### Overhead against Temporal itself',
   scale: '### Scale: thousands of waiting exports on one worker',
   stack: '### PostgreSQL-backed server (native stack) against the dev server',
+  budget: '### Request budget: fleet-wide and fair between tenants, against no budget',
 };
 
 interface PartMeta {
@@ -293,7 +315,9 @@ export function renderMarkdown(doc: Record<string, unknown>): string {
           ? formatOverhead(r as Parameters<typeof formatOverhead>[0])
           : part === 'scale'
             ? formatScale(r as Parameters<typeof formatScale>[0])
-            : formatStack(r as Parameters<typeof formatStack>[0]);
+            : part === 'budget'
+              ? formatBudget(r as Parameters<typeof formatBudget>[0])
+              : formatStack(r as Parameters<typeof formatStack>[0]);
     out.push(`${TITLES[part]}\n\n_${r.measuredAt ?? ''}, ${where}; \`${r.command ?? 'npm run bench'}\`_\n\n${body}\n`);
   }
   return out.join('\n');
