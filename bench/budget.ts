@@ -253,7 +253,6 @@ export async function runBudget(config: BudgetConfig, log: (m: string) => void):
       MODELARTS_BUDGET_READS_RPS: 'unlimited',
       MODELARTS_BUDGET_WRITES_RPS: 'unlimited',
       WORKER_MAX_CACHED_WORKFLOWS: '1000',
-      LOG_LEVEL: 'warn',
     });
     for (let i = 0; i < config.workers; i++)
       await startBenchWorker(scope, REAL_WORKER_ENTRY, env, { label: `budget worker ${i + 1}` });

@@ -16,6 +16,7 @@ import { budgetedActivities } from './activities/budgeted.js';
 import { BUDGET_CLASSES, budgetQueueName, type BudgetedClass } from './budget/classes.js';
 import { ACTIVITY_BUDGET } from './workflows/activities-proxy.js';
 import { WorkerGroup } from './worker-group.js';
+import { publishBudgetGauges } from './budget/gauges.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -94,7 +95,19 @@ export async function createWorker(
     );
   }
   const worker = new WorkerGroup([main, ...budgeted]);
-  return { worker, close: () => connection.close() };
+  const stopGauges = config.tuning.metricsBindAddress
+    ? publishBudgetGauges(
+        { connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+        logger,
+      )
+    : () => undefined;
+  return {
+    worker,
+    close: () => {
+      stopGauges();
+      return connection.close();
+    },
+  };
 }
 
 /** Runs until SIGINT/SIGTERM (the SDK's default shutdown signals), then drains within the grace time. */
