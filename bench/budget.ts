@@ -59,6 +59,8 @@ interface PhaseResult {
   duplicated: number;
   requests: number;
   throttled: number;
+  /** 429s by API (`GET export-tasks/{taskId}`, `POST export-tasks`, ...). */
+  throttledByApi: Record<string, number>;
   /** The most requests (accepted or not) offered in one second, and its ratio to the fleet's read budget. */
   peakOfferedPerSec: number;
   /** Reads per tenant per 10 s window against the tenant's read budget: the worst ratio over tenants and windows. */
@@ -77,6 +79,9 @@ export interface BudgetResult {
   phases: PhaseResult[];
   /** Time from the budget change until the reads at the simulator keep to the new rate. */
   budgetChangeMs?: number;
+  /** Reads per second at the simulator just before the change (the fleet limit was binding if near readsRps). */
+  readsBeforeChangePerSec?: number;
+  loweredTo?: number;
   /** Time from the pause until the last ModelArts request the simulator saw. */
   killSwitchMs?: number;
   /** Time from resume until the first ModelArts request. */
@@ -220,6 +225,9 @@ async function measurePhase(
     duplicated,
     requests: logged.length,
     throttled: logged.filter((r) => r.throttled).length,
+    throttledByApi: logged
+      .filter((r) => r.throttled)
+      .reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.api]: (acc[r.api] ?? 0) + 1 }), {}),
     peakOfferedPerSec: peak,
     ...(budgetOn && { worstTenantWindowRatio: +worst.toFixed(2), worstTenant }),
     ...(small.length > 0 && { smallestP95Ms: Math.round(quantile(small, 0.95)) }),
@@ -268,18 +276,21 @@ export async function runBudget(config: BudgetConfig, log: (m: string) => void):
     );
     phases.push(await measurePhase('B: budget', stack, client, taskQueue, config, plan, true, log));
 
-    // C: with runs in flight, lower the read budget, then pull the kill switch, then resume.
+    // C: with runs in flight and reads queueing at the fleet limit (tenant limits lifted), lower the read budget,
+    // then pull the kill switch, then resume.
+    await setBudget(target, { budgetClass: 'reads', tenantDefault: true });
     stack.sim.setFaults({ apiLimit: config.gateway });
-    const cPlan = plan.slice(0, 4).map((p) => ({ ...p, count: Math.max(2, Math.ceil(p.count / 5)) }));
-    const cRuns = await startRuns(stack, client, taskQueue, { ...config, taskMs: 60_000 }, cPlan, 'c');
+    const cPlan = plan.slice(0, 4).map((p) => ({ ...p, count: Math.max(5, Math.ceil(p.count / 4)) }));
+    const cRuns = await startRuns(stack, client, taskQueue, { ...config, taskMs: 90_000 }, cPlan, 'c');
     const cIds = new Set(cRuns.map((r) => r.datasetId));
     const cReads = () => stack.sim.requests().filter((r) => r.datasetId && cIds.has(r.datasetId) && r.api === READ);
-    await sleep(15_000);
-    const lowered = Math.max(0.5, config.readsRps / 4);
-    const changedAt = Date.now();
-    await setBudget(target, { budgetClass: 'reads', rps: lowered });
     await sleep(20_000);
-    // The change has taken effect from the first moment after which every 3 s window keeps to the new rate.
+    const lowered = Math.max(0.5, config.readsRps / 5);
+    const changedAt = Date.now();
+    const beforeRate = cReads().filter((r) => r.atMs >= changedAt - 10_000 && r.atMs < changedAt).length / 10;
+    await setBudget(target, { budgetClass: 'reads', rps: lowered });
+    await sleep(25_000);
+    // In force from the first moment after which every 3 s window keeps to the new rate (plus one of burst).
     const after = cReads()
       .filter((r) => r.atMs >= changedAt)
       .map((r) => r.atMs);
@@ -289,6 +300,7 @@ export async function runBudget(config: BudgetConfig, log: (m: string) => void):
       if (tooMany) effectiveAt = t;
     }
     const budgetChangeMs = effectiveAt - changedAt;
+    log(`C: reads ${beforeRate.toFixed(1)}/s before lowering the budget to ${lowered}/s`);
     const pausedAt = Date.now();
     await pauseBudget(target);
     await sleep(15_000);
@@ -312,6 +324,8 @@ export async function runBudget(config: BudgetConfig, log: (m: string) => void):
       tenantSizes: sizes,
       phases,
       budgetChangeMs,
+      readsBeforeChangePerSec: +beforeRate.toFixed(2),
+      loweredTo: lowered,
       killSwitchMs,
       ...(resumedRequest !== undefined && { resumeMs: resumedRequest - resumedAt }),
       killSwitchRunsFailed: cOutcomes.filter((o) => o.outcome !== 'succeeded').length,
