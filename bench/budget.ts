@@ -371,7 +371,7 @@ export function formatBudget(r: BudgetResult): string {
     [
       'peak requests offered in one second',
       `budget ${c.readsRps}+${c.writesRps}/s`,
-      a?.peakOfferedPerSec ?? 'n/a',
+      `${a?.peakOfferedPerSec ?? 'n/a'} (${((a?.peakOfferedPerSec ?? 0) / (c.readsRps + c.writesRps)).toFixed(1)}x the budget)`,
       b?.peakOfferedPerSec ?? 'n/a',
       '',
     ],
@@ -391,20 +391,20 @@ export function formatBudget(r: BudgetResult): string {
       ),
     ],
     [
-      'budget change in force fleet-wide',
+      `budget change in force fleet-wide (reads ${r.readsBeforeChangePerSec ?? '?'}/s, lowered to ${r.loweredTo ?? '?'}/s)`,
       'goal <= 10 s',
       '',
       fmt(r.budgetChangeMs),
       yesNo((r.budgetChangeMs ?? 1e9) <= 10_000),
     ],
     [
-      'kill switch: last request after pause',
+      'kill switch: last request after the pause call (0 = none)',
       'goal <= 5 s',
       '',
       fmt(r.killSwitchMs),
       yesNo((r.killSwitchMs ?? 1e9) <= 5_000),
     ],
-    ['resume: first request after resume', '', '', fmt(r.resumeMs), ''],
+    ['resume: first request after the resume call', '', '', fmt(r.resumeMs), ''],
   ];
   const setup =
     `${c.runs} exports over ${c.tenants} tenants (${r.tenantSizes.join(', ')}), ${c.workers} worker processes, tasks of ` +
