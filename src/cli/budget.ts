@@ -38,7 +38,8 @@ export function formatBudget(budgets: ClassBudget[]): string {
   return budgets
     .map((b) => {
       const lines = [
-        `${b.budgetClass} (activity queue ${b.taskQueue})${b.paused ? ': PAUSED (kill switch on)' : ''}`,
+        `${b.budgetClass} (activity queue ${b.taskQueue})` +
+          (b.paused ? `: PAUSED (kill switch on; resume restores ${rate(b.resumeRps)})` : ''),
         `  fleet limit:    ${b.paused ? '0/s (paused)' : rate(b.rps)} set through the API; in force: ${rate(b.effectiveRps)} (from ${b.source})`,
         `  tenant default: ${rate(b.tenantDefaultRps)}`,
       ];

@@ -36,6 +36,8 @@ export interface ClassBudget {
   /** The limit actually applied by the server (the API's, else the workers'). */
   effectiveRps?: number;
   paused: boolean;
+  /** While paused: the limit `resumeBudget` restores (undefined: none, the workers' default). */
+  resumeRps?: number;
   /** Per-tenant default (requests per second) and weight overrides: a tenant's limit is default × weight. */
   tenantDefaultRps?: number;
   tenantWeights: Record<string, number>;
@@ -80,13 +82,16 @@ async function describe(target: BudgetTarget, budgetClass: BudgetedClass): Promi
   const from = d.effectiveRateLimit?.rateLimitSource;
   const source = from === RATE_LIMIT_SOURCE_API ? 'api' : from === RATE_LIMIT_SOURCE_WORKER ? 'worker' : 'system';
   const tenantDefault = d.config?.fairnessKeysRateLimitDefault?.rateLimit;
+  const paused = rps === 0 && reason.startsWith(PAUSED);
+  const was = paused ? Number(reason.slice(PAUSED.length)) : NaN;
   return {
     budgetClass,
     taskQueue,
     rps,
     source,
     effectiveRps: d.effectiveRateLimit?.requestsPerSecond ?? undefined,
-    paused: rps === 0 && reason.startsWith(PAUSED),
+    paused,
+    ...(Number.isFinite(was) ? { resumeRps: was } : {}),
     tenantDefaultRps: tenantDefault ? (tenantDefault.requestsPerSecond ?? 0) : undefined,
     tenantWeights: { ...(d.config?.fairnessWeightOverrides ?? {}) },
     backlog: d.stats?.approximateBacklogCount !== undefined ? Number(d.stats.approximateBacklogCount) : undefined,
@@ -189,20 +194,7 @@ export async function resumeBudget(target: BudgetTarget, budgetClass?: BudgetedC
   for (const c of classesOf(budgetClass)) {
     const current = await describe(target, c);
     if (!current.paused) continue;
-    const d = await target.connection.workflowService.describeTaskQueue({
-      namespace: target.namespace,
-      taskQueue: { name: current.taskQueue },
-      taskQueueType: ACTIVITY_QUEUE,
-      reportConfig: true,
-    });
-    const was = (d.config?.queueRateLimit?.metadata?.reason ?? '').slice(PAUSED.length);
-    const rps = was === 'none' || was === '' ? undefined : Number(was);
-    await update(target, c, {
-      updateQueueRateLimit: limit(
-        rps !== undefined && Number.isFinite(rps) ? rps : undefined,
-        `resumed by ${IDENTITY}`,
-      ),
-    });
+    await update(target, c, { updateQueueRateLimit: limit(current.resumeRps, `resumed by ${IDENTITY}`) });
   }
   return describeBudget(target, budgetClass);
 }

@@ -90,6 +90,8 @@ it('dispatches a small tenant and an interactive run ahead of a big backlog', as
   const [reads, writes] = await describeBudget(target);
   expect(reads?.paused && writes?.paused).toBe(true);
   expect(writes?.rps).toBe(0);
+  // A change while paused is kept for the resume, not applied.
+  expect(writes?.resumeRps).toBe(1);
   expect(requestsOn(all)).toEqual([]);
 
   const resumed = await resumeBudget(target);
