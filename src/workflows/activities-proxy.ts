@@ -60,6 +60,9 @@ export const ACTIVITY_BUDGET: Record<keyof Activities, BudgetClass> = {
   readStatus: 'reads',
   resolveDatasetByName: 'writes',
   stopTask: 'writes',
+  // A list (to reattach) and a POST, like the export create.
+  createOrReattachImport: 'writes',
+  publishOrReattachVersion: 'writes',
 };
 
 /** The ModelArts activities, called as `modelArts.readStatus.executeWithOptions(optionsFor(...), [...])`. */
