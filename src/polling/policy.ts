@@ -44,7 +44,9 @@ export const DEFAULT_POLICY: Readonly<PollPolicy> = Object.freeze({
   multiplier: 2.5,
   minDelayMs: 1_000,
   jitter: 0.2,
-  maxEtaDelayMs: 2 * 60 * 60_000,
+  // Landing never extrapolates further than progress has been watched (see onRead), so the cap only bounds a
+  // single sleep; at 2 h a 24-hour export took 12+ reads for the cap alone.
+  maxEtaDelayMs: 24 * 60 * 60_000,
   approachFraction: 0.8,
   detectionTolerance: Object.freeze({ fraction: 0.02, minMs: 2_000, maxMs: 60_000 }),
   errorBackoff: Object.freeze({ initialMs: 1_000, maxMs: 60_000, multiplier: 2 }),
@@ -140,6 +142,12 @@ export type Observation =
       nowMs: number;
       /** The task is still waiting to start (see TaskState.queued in status.ts). */
       queued?: boolean;
+      /**
+       * Samples done and in all, when the task reports them (`finished_sample_count`, `total_sample_count`): with
+       * more than MIN_SAMPLE_TOTAL samples they measure progress more finely than the percentage (see progressOf).
+       */
+      finishedSampleCount?: number;
+      totalSampleCount?: number;
     }
   | {
       /** 429, 5xx, network error, expired token: the read failed but the task is unaffected. */
@@ -174,11 +182,77 @@ export interface PollState {
   quantum?: number;
   /** The last successful read: the task was unfinished then. */
   lastReadMs?: number;
+  /** What earlier runs of the same work say about this one (see Prior); set at the start, never changed. */
+  prior?: Prior;
 }
 
-export const initialPollState = (): PollState => ({ reads: 0, errors: 0, segment: 0, baseProgress: 0, values: [] });
+/**
+ * A duration prior: how long earlier runs of the same work took, from task creation to the terminal status (for a
+ * schedule, its recent runs; or a hint given by hand). The policy aims its first read near the expected finish
+ * instead of backing off blind, and trusts a progress estimate sooner when it agrees with the prior.
+ */
+export interface Prior {
+  /** Typical duration (ms), e.g. the median of recent runs. */
+  expectedMs: number;
+  /** Shortest recent duration (ms), when known; the first read aims before it. */
+  shortestMs?: number;
+}
 
-export type DelayReason = 'eta' | 'backoff' | 'retry-after' | 'error-backoff' | 'tolerance';
+/** The first read aims at most this fraction of the expected duration after creation: runs vary night to night. */
+export const PRIOR_AIM_FRACTION = 0.8;
+
+/**
+ * How long after a fresh task's creation its first status read waits, given a prior: up to shortly before the
+ * earliest finish the prior expects (0 without a prior). The read at creation tells little (0 %) and is skipped.
+ */
+export function firstReadDelayMs(prior: Prior | undefined, policy: PollPolicy): number {
+  if (!prior) return 0;
+  const early = Math.min(PRIOR_AIM_FRACTION * prior.expectedMs, prior.shortestMs ?? Infinity);
+  return Math.max(0, Math.round(early - 0.8 * detectionToleranceMs(policy, early)));
+}
+
+/** A usable prior, or undefined: a hint that is not a positive finite number is ignored, never an error here. */
+export function priorOf(expectedMs?: number, shortestMs?: number): Prior | undefined {
+  if (expectedMs === undefined || !Number.isFinite(expectedMs) || expectedMs <= 0) return undefined;
+  const shortest = shortestMs !== undefined && Number.isFinite(shortestMs) && shortestMs > 0 ? shortestMs : undefined;
+  return { expectedMs, ...(shortest !== undefined && { shortestMs: Math.min(shortest, expectedMs) }) };
+}
+
+export const initialPollState = (prior?: Prior): PollState => ({
+  reads: 0,
+  errors: 0,
+  segment: 0,
+  baseProgress: 0,
+  values: [],
+  ...(prior && { prior }),
+});
+
+/** Below this many samples, finished/total is no finer than a whole percent; the percentage is used instead. */
+export const MIN_SAMPLE_TOTAL = 200;
+
+/**
+ * The progress (0..100) the policy models: finished/total when the task reports more than MIN_SAMPLE_TOTAL samples
+ * consistently (a finer quantum than a whole percent, so a 24-hour task shows movement in seconds, not 14 minutes),
+ * else the reported percentage.
+ */
+export function progressOf(obs: { progress: number; finishedSampleCount?: number; totalSampleCount?: number }): number {
+  const percent = Number.isFinite(obs.progress) ? clamp(obs.progress, 0, 100) : 0;
+  const { finishedSampleCount: done, totalSampleCount: total } = obs;
+  if (
+    total === undefined ||
+    done === undefined ||
+    !Number.isFinite(total) ||
+    !Number.isFinite(done) ||
+    total < MIN_SAMPLE_TOTAL ||
+    done < 0 ||
+    done > total ||
+    percent >= 100
+  )
+    return percent;
+  return (100 * done) / total;
+}
+
+export type DelayReason = 'eta' | 'backoff' | 'retry-after' | 'error-backoff' | 'tolerance' | 'prior';
 
 export interface Decision {
   delayMs: number;
@@ -224,6 +298,28 @@ function windowOf(state: PollState): ReturnType<typeof finishWindow> {
 export function etaMs(state: PollState): number | undefined {
   const w = windowOf(state);
   return typeof w === 'object' ? w.latestMs : undefined;
+}
+
+/**
+ * Where the prior puts the first aimed read (epoch ms): before the earlier of PRIOR_AIM_FRACTION × expected and the
+ * shortest recent run, less the detection budget, so a run a bit faster than its history is still seen in time.
+ */
+function priorAimMs(state: PollState, policy: PollPolicy): number | undefined {
+  const { prior, createdMs } = state;
+  if (!prior || createdMs === undefined) return undefined;
+  return createdMs + firstReadDelayMs(prior, policy);
+}
+
+/**
+ * Whether the progress window [lo, hi] agrees with the prior (the finish it implies lies between the aim point and
+ * (2 − PRIOR_AIM_FRACTION) × expected): two independent estimates agreeing is enough to land without first
+ * checking the rate with an approach read.
+ */
+function agreesWithPrior(state: PollState, lo: number, hi: number): boolean {
+  const { prior, createdMs, segment } = state;
+  if (!prior || createdMs === undefined || segment > 0) return false;
+  const early = Math.min(PRIOR_AIM_FRACTION * prior.expectedMs, prior.shortestMs ?? Infinity);
+  return lo >= createdMs + early && hi <= createdMs + (2 - PRIOR_AIM_FRACTION) * prior.expectedMs;
 }
 
 /** clamp(fraction × estimated duration, minMs, maxMs). */
@@ -337,7 +433,7 @@ function onRead(
   random: () => number,
 ): Decision {
   const now = obs.nowMs;
-  const progress = Number.isFinite(obs.progress) ? clamp(obs.progress, 0, 100) : 0;
+  const progress = progressOf(obs);
   let state = record(prev, obs, progress, obs.queued === true && progress === 0);
   const createdMs = state.createdMs ?? now;
   const decide = (delayMs: number, reason: DelayReason, cap: number, eta?: number): Decision => ({
@@ -369,6 +465,13 @@ function onRead(
     if (window === 'inconsistent') window = undefined;
   }
   if (window === undefined) {
+    // No useful progress yet, but earlier runs say when this one should end: sleep until shortly before that
+    // (aiming before the shortest recent run, less the tolerance), rather than read blind. Only before progress
+    // was ever seen (segment 0) and only once: a read at or past the aim falls back to blind reads.
+    const aim = priorAimMs(state, policy);
+    if (state.segment === 0 && aim !== undefined && aim - now >= policy.minDelayMs) {
+      return { delayMs: aim - now, reason: 'prior', state };
+    }
     // No useful progress. Jitter only while growing: at the cap reads stay exactly maxDelayMs apart, never
     // closer, so there are never more reads than a jitter-free exponential schedule with the same cap.
     // After the model broke (a stall), the first reads are tolerance-sized: the finish may be imminent.
@@ -394,7 +497,7 @@ function onRead(
   // How long progress has been seen moving: landing extrapolates at most this far ahead, so a rate measured over
   // seconds is checked by an approach read before a six-hour sleep trusts it.
   const observedMs = now - (moving[0]?.firstMs ?? now);
-  if (hi - lo + margin <= budget && hi - now <= observedMs) {
+  if (hi - lo + margin <= budget && (hi - now <= observedMs || agreesWithPrior(state, lo, hi))) {
     // Land: just after the latest possible finish, which is within the tolerance of the earliest.
     return decide(hi + margin - now, 'eta', policy.maxEtaDelayMs, hi);
   }

@@ -14,11 +14,21 @@ export type ProgressShape =
    */
   | { kind: 'stalled-then-jump'; stallFraction: number; stuckAt?: number }
   /** progress stays 0 until the task finishes. */
-  | { kind: 'none' };
+  | { kind: 'none' }
+  /**
+   * progress moves in `percentSteps` equal jumps as `stepwise`, and the task also reports `finished_sample_count`
+   * of `total` samples, rising one sample at a time (finer than the percentage when total > percentSteps).
+   */
+  | { kind: 'samples'; total: number; percentSteps: number };
 
 export const linear: ProgressShape = { kind: 'linear' };
 export const none: ProgressShape = { kind: 'none' };
 export const stepwise = (steps: number): ProgressShape => ({ kind: 'stepwise', steps });
+export const withSamples = (total: number, percentSteps = 100): ProgressShape => ({
+  kind: 'samples',
+  total,
+  percentSteps,
+});
 export const stalledThenJump = (stallFraction: number, stuckAt = 0): ProgressShape => ({
   kind: 'stalled-then-jump',
   stallFraction,
@@ -33,6 +43,8 @@ export function shapeName(shape: ProgressShape): string {
       return shape.kind;
     case 'stepwise':
       return `stepwise(${shape.steps})`;
+    case 'samples':
+      return `stepwise(${shape.percentSteps})+${shape.total}-samples`;
     case 'stalled-then-jump':
       return shape.stuckAt
         ? `stalled-at-${shape.stuckAt}%-then-jump(${shape.stallFraction})`
@@ -51,9 +63,22 @@ export function progressAt(shape: ProgressShape, tMs: number, durationMs: number
     case 'stepwise':
       // Multiply before dividing so exact step boundaries (e.g. 3/10) do not fall one step short in floating point.
       return (100 * Math.floor((tMs * shape.steps) / durationMs)) / shape.steps;
+    case 'samples':
+      return (100 * Math.floor((tMs * shape.percentSteps) / durationMs)) / shape.percentSteps;
     case 'stalled-then-jump':
       return fraction >= shape.stallFraction ? 100 : Math.min(100 * fraction, shape.stuckAt ?? 0);
     case 'none':
       return 0;
   }
+}
+
+/** Samples finished and in all `tMs` after the task started running, for shapes that report them. */
+export function samplesAt(
+  shape: ProgressShape,
+  tMs: number,
+  durationMs: number,
+): { finishedSampleCount: number; totalSampleCount: number } | undefined {
+  if (shape.kind !== 'samples') return undefined;
+  const finished = tMs <= 0 ? 0 : tMs >= durationMs ? shape.total : Math.floor((tMs * shape.total) / durationMs);
+  return { finishedSampleCount: finished, totalSampleCount: shape.total };
 }

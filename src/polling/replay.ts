@@ -2,8 +2,16 @@
  * Replays a polling policy against a progress curve in virtual time: no timers, no clock, fully deterministic
  * for a given seed. Used by the unit tests (targets) and bench/polling-replay.ts (the comparison table).
  */
-import { initialPollState, nextDelay, type DelayReason, type PollPolicy, type PollState } from './policy.js';
-import { progressAt, type ProgressShape } from './progress-curves.js';
+import {
+  firstReadDelayMs,
+  initialPollState,
+  nextDelay,
+  type DelayReason,
+  type PollPolicy,
+  type PollState,
+  type Prior,
+} from './policy.js';
+import { progressAt, samplesAt, type ProgressShape } from './progress-curves.js';
 
 /** A peer's polling schedule: the delay after the `readIndex`-th read (0-based). */
 export type ReferencePolicy = (readIndex: number) => number;
@@ -67,6 +75,8 @@ export interface ReplayOptions {
   readLatencyMs?: number;
   /** Keep every read in `trace` (for debugging and tests). */
   trace?: boolean;
+  /** A duration prior the policy starts with (earlier runs of the same work), durations from creation. */
+  prior?: Prior;
 }
 
 export interface ReplayRead {
@@ -103,8 +113,9 @@ export function simulatePolling(policy: PollPolicy, options: ReplayOptions): Rep
   const failures = mulberry32(seed ^ 0x9e3779b9);
   const latencies = mulberry32(seed ^ 0x85ebca6b);
   const trace: ReplayRead[] = [];
-  let state = initialPollState();
-  let t = options.firstReadMs ?? 0;
+  let state = initialPollState(options.prior);
+  // A run with a prior skips the read at creation (as src/workflows/wait.ts does for a fresh task).
+  let t = options.firstReadMs ?? firstReadDelayMs(referencePolicy ? undefined : options.prior, policy);
   for (let reads = 1; reads <= MAX_READS; reads++) {
     const failed = errorRate > 0 && failures() < errorRate;
     if (!failed && t >= finishAt) {
@@ -118,6 +129,7 @@ export function simulatePolling(policy: PollPolicy, options: ReplayOptions): Rep
     }
     const queued = t < queuedMs;
     const progress = queued ? 0 : progressAt(shape, t - queuedMs, durationMs);
+    const samples = queued ? undefined : samplesAt(shape, t - queuedMs, durationMs);
     let delayMs: number;
     let reason: DelayReason | undefined;
     if (referencePolicy) {
@@ -127,7 +139,7 @@ export function simulatePolling(policy: PollPolicy, options: ReplayOptions): Rep
         state,
         failed
           ? { transient: true, ...(retryAfterMs !== undefined && { retryAfterMs }) }
-          : { progress, createTimeMs: EPOCH_MS, nowMs: EPOCH_MS + t, queued },
+          : { progress, createTimeMs: EPOCH_MS, nowMs: EPOCH_MS + t, queued, ...samples },
         policy,
         random,
       );
