@@ -106,6 +106,16 @@ export const waitSchema = z.strictObject({
     .positive()
     .describe('How long a task may answer a status no document lists before its step fails (default 30 minutes)')
     .optional(),
+  expectedDuration: z
+    .union([z.string(), z.number().positive(), z.array(z.union([z.string(), z.number().min(0)]))])
+    .describe(
+      'Duration prior: how long each step\'s task takes (e.g. what it took last time), ms or "45m"; one for all ' +
+        'steps or one per step (0: none). The first status read then aims shortly before it',
+    )
+    .optional(),
+  // What parsing writes back (and what a schedule-started run fills in from the schedule's recent runs).
+  expectedDurationMs: z.union([z.number().positive(), z.array(z.number().min(0))]).optional(),
+  shortestDurationMs: z.union([z.number().positive(), z.array(z.number().min(0))]).optional(),
   policy: z
     .partialRecord(z.enum(policyKeys as [string, ...string[]]), z.unknown())
     .describe('Overrides of the polling policy (DEFAULT_POLICY in src/polling/policy.ts)')
@@ -272,6 +282,27 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
       });
     }
   }
+  let expectedDurationMs: number | number[] | undefined = wait?.expectedDurationMs;
+  if (wait?.expectedDuration !== undefined) {
+    const one = (v: string | number, field: string): number => {
+      const ms = typeof v === 'number' ? v : parseDuration(v);
+      if (ms === undefined)
+        issues.push({
+          field,
+          message: `${field}: must be milliseconds or a duration like "45m", "6h"; got "${String(v)}"`,
+        });
+      return ms ?? 0;
+    };
+    const given = wait.expectedDuration;
+    if (Array.isArray(given)) {
+      if (given.length > steps.length)
+        issues.push({
+          field: 'wait.expectedDuration',
+          message: `wait.expectedDuration: lists ${given.length} durations for ${steps.length} step(s)`,
+        });
+      expectedDurationMs = given.map((v, i) => one(v, `wait.expectedDuration[${i}]`));
+    } else expectedDurationMs = one(given, 'wait.expectedDuration');
+  }
   if (timezone !== undefined) {
     const problem = timeZoneProblem(timezone);
     if (problem) issues.push({ field: 'timezone', message: `timezone: ${problem}` });
@@ -288,6 +319,8 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
       policy,
       maxReadsPerRun: wait?.maxReadsPerRun,
       unknownStatusLimitMs: wait?.unknownStatusLimitMs,
+      ...(expectedDurationMs !== undefined && { expectedDurationMs }),
+      ...(wait?.shortestDurationMs !== undefined && { shortestDurationMs: wait.shortestDurationMs }),
     },
     ...(summary ? { summary } : {}),
     ...(timezone !== undefined ? { timezone } : {}),

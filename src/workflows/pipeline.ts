@@ -170,6 +170,20 @@ function endRun(err: unknown, step: StepSpec, entry: PipelineProgress['steps'][n
   });
 }
 
+/** The prior of step `index` (a number for all steps, or one per step), as the step's own wait options. */
+function stepPrior(
+  wait: PipelineSpec['wait'],
+  index: number,
+): Pick<NonNullable<PipelineSpec['wait']>, 'expectedDurationMs' | 'shortestDurationMs'> {
+  const pick = (v: number | number[] | undefined): number | undefined => (Array.isArray(v) ? v[index] : v);
+  const expected = pick(wait?.expectedDurationMs);
+  const shortest = pick(wait?.shortestDurationMs);
+  return {
+    expectedDurationMs: expected !== undefined && expected > 0 ? expected : undefined,
+    shortestDurationMs: shortest !== undefined && shortest > 0 ? shortest : undefined,
+  };
+}
+
 type RunEnd = Pick<RunEndDetails, 'workflowId' | 'steps' | 'failedStep' | 'datasetId'>;
 
 export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
@@ -202,7 +216,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     const input = {
       index,
       spec: step,
-      wait: { ...spec.wait, policy: policyPatch() },
+      wait: { ...spec.wait, policy: policyPatch(), ...stepPrior(spec.wait, index) },
       marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
       tellParent: 'on-cancel' as const,
       budget,

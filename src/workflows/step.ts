@@ -17,7 +17,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_POLICY, initialPollState, validatePolicy, type PollPolicy } from '../polling/policy.js';
+import { DEFAULT_POLICY, initialPollState, priorOf, validatePolicy, type PollPolicy } from '../polling/policy.js';
 import type { StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
@@ -49,6 +49,9 @@ export function mergePolicy(current: PollPolicy, patch: Partial<PollPolicy>): Po
   return next;
 }
 
+/** A step's own prior number (the pipeline passes a number; an array here is taken as not given). */
+const stepNumber = (v: number | number[] | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+
 /** Handlers, progress and resume state every step shares. */
 function setUpStep(input: StepInput) {
   const now = Date.now();
@@ -57,7 +60,9 @@ function setUpStep(input: StepInput) {
       startedAtMs: now,
       deadlineAtMs: input.wait.deadlineMs !== undefined ? now + input.wait.deadlineMs : undefined,
       statusReads: 0,
-      pollState: initialPollState(),
+      pollState: initialPollState(
+        priorOf(stepNumber(input.wait.expectedDurationMs), stepNumber(input.wait.shortestDurationMs)),
+      ),
       policy: mergePolicy(DEFAULT_POLICY, input.wait.policy ?? {}),
     };
   const progress: StepProgress = {

@@ -63,6 +63,14 @@ export interface WaitOptions {
   maxReadsPerRun?: number;
   /** How long a status no document lists is waited out before the step fails (default 30 minutes). */
   unknownStatusLimitMs?: number;
+  /**
+   * A duration prior (task creation to terminal status, ms), e.g. what this export took last time: one number for
+   * every step, or one per step (0: none). A step's first read then aims shortly before it (src/polling/policy.ts).
+   * In a step's own input: that step's number.
+   */
+  expectedDurationMs?: number | number[];
+  /** Shortest recent duration (ms), per step as `expectedDurationMs`; set from a schedule's recent runs. */
+  shortestDurationMs?: number | number[];
 }
 
 export interface PipelineSpec {

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { nextDelay } from '../polling/policy.js';
+import { firstReadDelayMs, nextDelay } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE, type StepEndDetails } from './failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
@@ -129,6 +129,19 @@ function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
 export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
   const { ref, resume, progress } = ctx;
   let readsThisRun = 0;
+
+  // With a duration prior, a task this step just created is first read shortly before the prior's earliest finish:
+  // a read at creation would only say 0 %. A reattached task (created earlier) is read at once.
+  if (resume.statusReads === 0 && !resume.reattached && resume.pollState.prior) {
+    let delayMs = firstReadDelayMs(resume.pollState.prior, resume.policy);
+    if (resume.deadlineAtMs !== undefined) delayMs = Math.min(delayMs, Math.max(0, resume.deadlineAtMs - Date.now()));
+    if (delayMs > 0) {
+      progress.nextReadAtMs = Date.now() + delayMs;
+      setCurrentDetails(describeDetails(progress));
+      await condition(() => ctx.wake.pending, delayMs, { summary: 'first status read (prior)' });
+      ctx.wake.pending = false;
+    }
+  }
 
   for (;;) {
     if (resume.deadlineAtMs !== undefined && Date.now() >= resume.deadlineAtMs) {

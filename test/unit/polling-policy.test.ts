@@ -2,15 +2,18 @@ import { finishWindow, nextQuantum } from '../../src/polling/estimate.js';
 import {
   DEFAULT_POLICY,
   etaMs,
+  firstReadDelayMs,
   initialPollState,
+  priorOf,
+  progressOf,
   nextDelay,
   validatePolicy,
   withDefaults,
   type Observation,
   type PollState,
 } from '../../src/polling/policy.js';
-import { progressAt, stepwise, linear, type ProgressShape } from '../../src/polling/progress-curves.js';
-import { mulberry32 } from '../../src/polling/replay.js';
+import { progressAt, stepwise, linear, withSamples, type ProgressShape } from '../../src/polling/progress-curves.js';
+import { mulberry32, simulatePolling } from '../../src/polling/replay.js';
 
 const T0 = 1_700_000_000_000;
 const never = (): number => 0; // jitter draws at the bottom of their range...
@@ -333,5 +336,94 @@ describe('validatePolicy', () => {
     expect(validatePolicy({ ...DEFAULT_POLICY, errorBackoff: { initialMs: '1s', maxMs: 10, multiplier: 2 } })).toEqual([
       'errorBackoff.initialMs must be a finite number',
     ]);
+  });
+});
+
+describe('a duration prior from earlier runs', () => {
+  const HOUR = 3_600_000;
+
+  it('ignores a prior that is not a positive number, and keeps the shortest run at most the expected one', () => {
+    expect(priorOf(undefined)).toBeUndefined();
+    expect(priorOf(0)).toBeUndefined();
+    expect(priorOf(Number.NaN)).toBeUndefined();
+    expect(priorOf(HOUR, 2 * HOUR)).toEqual({ expectedMs: HOUR, shortestMs: HOUR });
+    expect(firstReadDelayMs(undefined, DEFAULT_POLICY)).toBe(0);
+  });
+
+  it('aims the first read before the earliest expected finish, less the detection budget', () => {
+    // 0.8 × 1 h = 48 min; the shortest run (50 min) is later, so 48 min less 80 % of the 57.6 s tolerance.
+    expect(firstReadDelayMs(priorOf(HOUR, 50 * 60_000), DEFAULT_POLICY)).toBe(48 * 60_000 - Math.round(0.8 * 57_600));
+    expect(firstReadDelayMs(priorOf(HOUR, 30 * 60_000), DEFAULT_POLICY)).toBe(30 * 60_000 - 0.8 * 36_000);
+  });
+
+  it('a read that shows no progress before the aim sleeps until the aim instead of backing off blind', () => {
+    const state = initialPollState(priorOf(HOUR));
+    const d = nextDelay(state, read(0), DEFAULT_POLICY, never);
+    expect(d.reason).toBe('prior');
+    expect(d.delayMs).toBe(firstReadDelayMs(priorOf(HOUR), DEFAULT_POLICY));
+    // Past the aim, with still no progress, the blind cap applies (the no-progress target holds).
+    const late = nextDelay(d.state, read(d.delayMs + 1_000), DEFAULT_POLICY, never);
+    expect(late.reason).toBe('backoff');
+    expect(late.delayMs).toBeLessThanOrEqual(DEFAULT_POLICY.maxDelayMs);
+  });
+
+  it('a recurring 6 h export with linear progress is seen within its target in 3 reads (4+ without the prior)', () => {
+    for (const durationMs of [5.5 * HOUR, 6 * HOUR, 6.5 * HOUR]) {
+      for (const seed of [1, 2, 3]) {
+        const withPrior = simulatePolling(DEFAULT_POLICY, {
+          durationMs,
+          shape: linear,
+          seed,
+          prior: priorOf(6 * HOUR)!,
+        });
+        const without = simulatePolling(DEFAULT_POLICY, { durationMs, shape: linear, seed });
+        expect(withPrior.reads).toBeLessThanOrEqual(3);
+        expect(without.reads).toBeGreaterThan(withPrior.reads);
+        expect(withPrior.detectionDelayMs).toBeLessThanOrEqual(60_000);
+      }
+    }
+  });
+
+  it('a run slower than its prior still ends within the target; one much faster is seen at the first read', () => {
+    const slow = simulatePolling(DEFAULT_POLICY, {
+      durationMs: 2 * HOUR,
+      shape: stepwise(100),
+      seed: 4,
+      prior: priorOf(HOUR)!,
+    });
+    expect(slow.detectionDelayMs).toBeLessThanOrEqual(60_000);
+    const fast = simulatePolling(DEFAULT_POLICY, {
+      durationMs: HOUR / 4,
+      shape: linear,
+      seed: 4,
+      prior: priorOf(HOUR)!,
+    });
+    // The price of a wrong prior: the first read comes at the prior's aim, so the finish is seen late, once.
+    expect(fast.reads).toBe(1);
+  });
+});
+
+describe('sample counts finer than the percentage', () => {
+  it('uses finished/total when there are enough samples and they are consistent, else the percentage', () => {
+    expect(progressOf({ progress: 3, finishedSampleCount: 347, totalSampleCount: 10_000 })).toBeCloseTo(3.47, 10);
+    expect(progressOf({ progress: 3, finishedSampleCount: 3, totalSampleCount: 100 })).toBe(3); // not finer
+    expect(progressOf({ progress: 3, finishedSampleCount: 20_000, totalSampleCount: 10_000 })).toBe(3); // inconsistent
+    expect(progressOf({ progress: 3 })).toBe(3);
+    expect(progressOf({ progress: 100, finishedSampleCount: 9_990, totalSampleCount: 10_000 })).toBe(100);
+  });
+
+  it('a 24 h export with whole-percent progress and 10,000 samples is seen within 60 s in at most 8 reads', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const withSamplesRun = simulatePolling(DEFAULT_POLICY, {
+        durationMs: 24 * 3_600_000,
+        shape: withSamples(10_000, 100),
+        seed,
+      });
+      expect(withSamplesRun.reads).toBeLessThanOrEqual(8);
+      expect(withSamplesRun.detectionDelayMs).toBeLessThanOrEqual(60_000);
+      // The same task without the counts needs many blind reads before its first 1 % step (14.4 min).
+      const percentOnly = simulatePolling(DEFAULT_POLICY, { durationMs: 24 * 3_600_000, shape: stepwise(100), seed });
+      expect(percentOnly.reads).toBeGreaterThan(8);
+    }
   });
 });

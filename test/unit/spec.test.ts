@@ -76,6 +76,24 @@ describe('run spec', () => {
     expect(issuesOf({ steps: [exportStep], wait: { policy: { speed: 3 } } }).join()).toContain('wait.policy');
   });
 
+  it('takes a duration prior for every step or per step, and names a bad one', () => {
+    const one = parsePipelineSpec({ steps: [exportStep], wait: { expectedDuration: '45m' } });
+    expect(one.wait?.expectedDurationMs).toBe(45 * 60_000);
+    expect(parsePipelineSpec(one)).toEqual(one);
+    const each = parsePipelineSpec({ steps: [exportStep, exportStep], wait: { expectedDuration: ['2h', 0] } });
+    expect(each.wait?.expectedDurationMs).toEqual([2 * 3_600_000, 0]);
+    expect(issuesOf({ steps: [exportStep], wait: { expectedDuration: 'soonish' } }).join()).toContain(
+      'wait.expectedDuration',
+    );
+    expect(issuesOf({ steps: [exportStep], wait: { expectedDuration: ['1h', 'x'] } }).join()).toContain(
+      'wait.expectedDuration[1]',
+    );
+    expect(issuesOf({ steps: [exportStep], wait: { expectedDuration: ['1h', '2h'] } }).join()).toContain(
+      '2 durations for 1 step',
+    );
+    expect(issuesOf({ steps: [exportStep], wait: { expectedDuration: -5 } }).join()).toContain('wait.expectedDuration');
+  });
+
   it('publishes a JSON Schema generated from the same rules', () => {
     const schema = pipelineSpecJsonSchema() as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['steps', 'wait', 'summary']));
