@@ -52,7 +52,7 @@ export const failed = (errorCode: string, errorMsg: string): Partial<StatusRead>
 
 interface Script {
   /** What each status read returns, in order; the last one repeats. */
-  reads: Partial<StatusRead>[];
+  reads?: Partial<StatusRead>[];
   /** Thrown by the create (or start) instead of creating. */
   startError?: ApplicationFailure;
   /**
@@ -60,11 +60,14 @@ interface Script {
    * the retry then finds that task and reattaches, as the real activities do.
    */
   lostAnswers?: number;
+  /** Instead of `reads`: the task runs this long from its creation, with linear progress, then succeeds. */
+  durationMs?: number;
 }
 
 export class FakeModelArts {
   private readonly scripts = new Map<string, Script>();
   private readonly readsByTask = new Map<string, number>();
+  private readonly createdAt = new Map<string, number>();
   /** Every activity call, in order: `[name, input]`. */
   readonly calls: [keyof Activities, unknown][] = [];
 
@@ -83,6 +86,7 @@ export class FakeModelArts {
     this.calls.push([name, input]);
     const script = this.scripts.get(datasetId);
     if (script?.startError) throw script.startError;
+    if (!this.createdAt.has(datasetId)) this.createdAt.set(datasetId, Date.now());
     const n = this.createsByDataset.get(datasetId) ?? 0;
     this.createsByDataset.set(datasetId, n + 1);
     const lost = script?.lostAnswers ?? 0;
@@ -109,6 +113,18 @@ export class FakeModelArts {
         const n = this.readsByTask.get(ref.taskId) ?? 0;
         this.readsByTask.set(ref.taskId, n + 1);
         const now = Date.now();
+        const timed = this.scripts.get(ref.datasetId)?.durationMs;
+        const created = this.createdAt.get(ref.datasetId) ?? now;
+        if (timed !== undefined) {
+          const done = now - created >= timed;
+          return {
+            ok: true,
+            queued: false,
+            createTimeMs: created,
+            readAtMs: now,
+            ...(done ? succeeded : running((100 * (now - created)) / timed)),
+          } as StatusRead;
+        }
         return {
           ok: true,
           queued: false,

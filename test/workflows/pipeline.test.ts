@@ -6,6 +6,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
+import { firstReadDelayMs, priorOf, withDefaults } from '../../src/polling/policy.js';
 import { setPollPolicyUpdate } from '../../src/workflows/definitions.js';
 import { eventually, expectSucceeded, FAST_POLICY } from '../support/harness.js';
 import {
@@ -222,6 +223,35 @@ describe('long waits', () => {
     expect(
       w.fake.callsOf('readStatus').filter((r) => (r as { datasetId: string }).datasetId === id).length,
     ).toBeGreaterThan(2);
+  });
+
+  it('a run given a duration prior reads a fresh task first near the expected finish, and few times', async () => {
+    const id = dataset();
+    const durationMs = 4_000;
+    w.fake.script(id, { durationMs });
+    const { workflowId } = await startRun(
+      w.client,
+      { steps: [exportStep(id)], wait: { policy: FAST_POLICY, deadline: '1m', expectedDuration: durationMs } },
+      { taskQueue: w.taskQueue },
+    );
+    const result = expectSucceeded(await awaitRun(w.client, workflowId));
+    // Without the prior the same task is read at 100 ms, then growing blind delays capped at 1 s: 6+ reads.
+    expect(result.steps[0]!.statusReads).toBeLessThanOrEqual(3);
+    // No read at creation: the first came after the prior's aim (timers never fire early; load only delays them).
+    const history = await w.client.workflow.getHandle(`${workflowId}.step-1`).fetchHistory();
+    const timers = (history.events ?? []).flatMap((e) =>
+      e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : [],
+    );
+    const timeout = timers[0]?.startToFireTimeout;
+    const firstTimerMs = Number(timeout?.seconds ?? 0) * 1000 + Math.round((timeout?.nanos ?? 0) / 1e6);
+    const firstRead = (history.events ?? []).findIndex(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readStatus',
+    );
+    const firstTimer = (history.events ?? []).findIndex((e) => e.timerStartedEventAttributes);
+    expect(firstTimer).toBeGreaterThanOrEqual(0);
+    expect(firstTimer).toBeLessThan(firstRead);
+    // 0.8 × 4 s, less 80 % of the 2 s minimum detection tolerance.
+    expect(firstTimerMs).toBe(firstReadDelayMs(priorOf(durationMs), withDefaults(FAST_POLICY)));
   });
 
   it('applies a policy update to a waiting run at once and rejects a bad one naming the field', async () => {
