@@ -7,7 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { Client } from '@temporalio/client';
 import { createActivities } from './activities/index.js';
+import { scheduleHistoryActivities } from './activities/schedule-history.js';
 import { ConfigError } from './config-error.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
@@ -76,8 +78,13 @@ export async function createWorker(
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
-    // Steps started before the budget existed keep calling ModelArts from this queue until they end.
-    activities: { ...activities, ...extraActivities },
+    // Steps started before the budget existed keep calling ModelArts from this queue until they end. The duration
+    // prior of schedule-started runs is not a ModelArts call: it reads Temporal, through this worker's connection.
+    activities: {
+      ...activities,
+      ...scheduleHistoryActivities(new Client({ connection, namespace: config.temporal.namespace })),
+      ...extraActivities,
+    },
     ...workflowSource(config),
     maxCachedWorkflows: config.tuning.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.tuning.maxConcurrentWorkflowTaskExecutions,

@@ -93,3 +93,27 @@ export interface TransientReadFailure {
 }
 
 export type StatusObservation = StatusRead | TransientReadFailure;
+
+/** Input of `recentStepDurations` (src/activities/schedule-history.ts). */
+export interface RecentDurationsInput {
+  scheduleId: string;
+  /** Steps in this run's spec: one prior per step index. */
+  steps: number;
+  /** How many recent successful runs to read (default and maximum 7). */
+  runs?: number;
+}
+
+/** A schedule's recent step durations: the duration prior of its next run. */
+export interface RecentDurations {
+  /** Per step: the median elapsed time (ms) of that step in the runs read; 0 when none of them had it succeed. */
+  expectedDurationMs: number[];
+  /** Per step: the shortest such time (ms); 0 as above. */
+  shortestDurationMs: number[];
+  /** Runs whose results were read. */
+  runs: number;
+}
+
+/** Activities that read Temporal rather than ModelArts (the worker registers them beside the ModelArts ones). */
+export interface ScheduleHistoryActivities {
+  recentStepDurations(input: RecentDurationsInput): Promise<RecentDurations | null>;
+}

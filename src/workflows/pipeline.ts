@@ -28,6 +28,7 @@ import {
 } from './failures.js';
 import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
+import { schedulePrior } from './schedule-prior.js';
 import { DatasetIdKey } from './search-attributes.js';
 import { priorityOf, stepBudget } from '../budget/classes.js';
 import { exportStep, importStep, intelligentTaskStep, mergePolicy, publishVersionStep } from './step.js';
@@ -201,6 +202,8 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     })),
   };
   const policyPatch = setUpHandlers(progress, spec.wait?.policy ?? {});
+  const prior = await schedulePrior(spec, info);
+  const wait = prior ? { ...spec.wait, ...prior } : spec.wait;
 
   // Set on every child and activity explicitly: a run started by a Schedule has no priority of its own (TS 1.24).
   const budget = stepBudget(spec);
@@ -216,7 +219,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     const input = {
       index,
       spec: step,
-      wait: { ...spec.wait, policy: policyPatch(), ...stepPrior(spec.wait, index) },
+      wait: { ...spec.wait, policy: policyPatch(), ...stepPrior(wait, index) },
       marker: runMarker(info.workflowId, index, info.firstExecutionRunId),
       tellParent: 'on-cancel' as const,
       budget,

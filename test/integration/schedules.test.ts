@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
-import { tsToDate } from '@temporalio/common';
+import { defaultPayloadConverter, tsToDate } from '@temporalio/common';
 import { awaitRun, startRun } from '../../src/client/runs.js';
 import {
   backfillSchedule,
@@ -25,6 +25,7 @@ import {
 } from '../../src/client/schedules.js';
 import { placeholderValues, scheduledStartTime } from '../../src/workflows/placeholders.js';
 import { DatasetIdKey } from '../../src/workflows/search-attributes.js';
+import type { StepInput } from '../../src/workflows/types.js';
 import { runCli, type CliResult } from '../support/cli-process.js';
 import { createHarness, eventually, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
 
@@ -434,6 +435,63 @@ describe('modelarts-export schedule (built CLI)', () => {
       expect(table).toMatch(new RegExp(`${id} +paused +every 1m +${ds}`));
 
       expect((await cli('schedule', 'delete', id)).code).toBe(0);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('duration prior', () => {
+  /** The wait options the run's first step was started with (its input, from its history). */
+  async function stepWait(workflowId: string): Promise<StepInput['wait']> {
+    const history = await h.client.workflow.getHandle(`${workflowId}.step-1`).fetchHistory();
+    const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    return defaultPayloadConverter.fromPayload<StepInput>(payload).wait;
+  }
+
+  it(
+    "a schedule-started run takes its duration prior from the schedule's previous successful runs",
+    async () => {
+      const ds = dataset('sched-prior');
+      h.sim.setBehavior(ds, { durationMs: 3_000, progress: 'linear', totalSamples: 5 });
+      const id = scheduleId('prior');
+      await createSchedule(h.client, {
+        scheduleId: id,
+        spec: exportSpec(ds, '/bucket/prior/{datetime}/'),
+        every: '1h',
+        paused: true,
+        taskQueue: h.taskQueue,
+      });
+
+      // The first run has no earlier run to learn from.
+      const firstId = await triggerSchedule(h.client, id);
+      if (!firstId) throw new Error('trigger started no run');
+      const first = expectSucceeded(await awaitRun(h.client, firstId));
+      expect((await stepWait(firstId)).expectedDurationMs).toBeUndefined();
+      await eventually(async () => {
+        for await (const info of h.client.workflow.list({
+          query: `${scheduledRunsQuery(id)} AND ExecutionStatus = 'Completed'`,
+        }))
+          if (info.workflowId === firstId) return true;
+        return undefined;
+      });
+
+      // The second one starts its step with the first one's step time as its prior.
+      const secondId = await triggerSchedule(h.client, id);
+      if (!secondId) throw new Error('trigger started no run');
+      const second = expectSucceeded(await awaitRun(h.client, secondId));
+      const elapsed = first.steps[0]!.elapsedMs;
+      expect(await stepWait(secondId)).toMatchObject({ expectedDurationMs: elapsed, shortestDurationMs: elapsed });
+      // It skipped the read at creation and aimed its first read near the expected finish: no more reads.
+      expect(second.steps[0]!.statusReads).toBeLessThanOrEqual(first.steps[0]!.statusReads);
+
+      // A run given a prior in its spec keeps it: the schedule's history is not asked.
+      await updateSchedule(h.client, id, {
+        spec: { ...exportSpec(ds, '/bucket/prior/{datetime}/'), wait: { ...wait, expectedDuration: 2_500 } },
+      });
+      const thirdId = await triggerSchedule(h.client, id);
+      if (!thirdId) throw new Error('trigger started no run');
+      expectSucceeded(await awaitRun(h.client, thirdId));
+      expect((await stepWait(thirdId)).expectedDurationMs).toBe(2_500);
     },
     TIMEOUT,
   );
