@@ -277,6 +277,12 @@ const EXPORT_FLAGS: readonly ExportFlag[] = [
     help: 'give up waiting on a step after this long: 90m, 6h, 2d',
     parse: parseDeadline,
   },
+  {
+    flag: '--expected-duration <duration>',
+    field: 'wait.expectedDuration',
+    help: 'how long the export usually takes (e.g. last time): the first status read aims shortly before it',
+    parse: parseDeadline,
+  },
   { flag: '--summary <text>', field: 'summary', help: 'summary shown for the run in the Temporal UI' },
   {
     flag: '--tenant <name>',

@@ -17,7 +17,7 @@ async function dryRun(...flags: string[]) {
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as {
     steps: { kind: string; datasetId: string; request: Record<string, unknown> }[];
-    wait?: { deadlineMs?: number };
+    wait?: { deadlineMs?: number; expectedDurationMs?: number };
     summary?: string;
   };
 }
@@ -112,6 +112,11 @@ describe('start: flags → create-export-task request', () => {
     const spec = await dryRun('--deadline', '6h', '--summary', 'nightly flowers');
     expect(spec.wait?.deadlineMs).toBe(6 * 3_600_000);
     expect(spec.summary).toBe('nightly flowers');
+  });
+
+  it('maps --expected-duration onto the run as its duration prior', async () => {
+    const spec = await dryRun('--expected-duration', '45m');
+    expect(spec.wait?.expectedDurationMs).toBe(45 * 60_000);
   });
 
   it('reads a full spec with chained steps from --spec', async () => {
