@@ -16,6 +16,7 @@ import { awaitRun, startRun } from '../src/client/runs.js';
 import { DEFAULT_POLICY, initialPollState, nextDelay, type PollPolicy } from '../src/polling/policy.js';
 import {
   linear,
+  none,
   progressAt,
   shapeName,
   stalledThenJump,
@@ -38,11 +39,15 @@ import {
   MAIN_SHAPES,
   MAX_READS_WITH_PROGRESS,
   NO_PROGRESS_DELAY_CAP_MS,
+  SAMPLE_SHAPES,
   detectionTargetMs,
   fmtMs,
+  formatRecurringTable,
   formatTable,
   reportsProgress,
   runPollingReplay,
+  runRecurringReplay,
+  type RecurringRow,
   type ReplayRow,
 } from './polling-replay.js';
 import {
@@ -164,7 +169,15 @@ export interface LiveCase {
 
 export interface PollingResult {
   seeds: number;
-  replay: { main: ReplayRow[]; more: ReplayRow[]; allMainMet: boolean };
+  replay: {
+    main: ReplayRow[];
+    more: ReplayRow[];
+    allMainMet: boolean;
+    /** Exports reporting finished/total sample counts while running (issue #13: ≤ 8 reads). */
+    samples?: ReplayRow[];
+    /** Recurring exports with a duration prior from earlier runs, against the same runs without (median ≤ 3). */
+    recurring?: RecurringRow[];
+  };
   live: {
     cases: LiveCase[];
     workerEntry: string;
@@ -299,6 +312,8 @@ export async function runPolling(config: PollingConfig, log: (m: string) => void
   );
   const main = runPollingReplay({ seeds });
   const more = runPollingReplay({ seeds, shapes: [...EXTRA_SHAPES, stalledThenJump(1, 30)] });
+  const samples = runPollingReplay({ seeds, shapes: SAMPLE_SHAPES });
+  const recurring = runRecurringReplay({ seeds, shapes: [linear, stepwise(100), stepwise(10), none] });
 
   const scope = benchScope();
   try {
@@ -398,7 +413,7 @@ export async function runPolling(config: PollingConfig, log: (m: string) => void
     }
     return {
       seeds: seeds.length,
-      replay: { main, more, allMainMet: main.every((r) => r.met) },
+      replay: { main, more, allMainMet: main.every((r) => r.met), samples, recurring },
       live: {
         cases,
         workerEntry: path.relative(projectRoot, REAL_WORKER_ENTRY),
@@ -452,6 +467,23 @@ export function formatPolling(r: PollingResult): string {
     '',
     formatTable(r.replay.more),
     '',
+    ...(r.replay.samples
+      ? [
+          'Exports that report finished_sample_count/total_sample_count while running (finer than the percentage):',
+          '',
+          formatTable(r.replay.samples),
+          '',
+        ]
+      : []),
+    ...(r.replay.recurring
+      ? [
+          'Recurring exports: a duration prior (median and shortest of the 7 previous nights, each night ±10 % of ' +
+            'nominal) against the same runs without it; reads median / worst, worst detection delay:',
+          '',
+          formatRecurringTable(r.replay.recurring),
+          '',
+        ]
+      : []),
     `Live confirmation: dev server + the worker process (${r.live.workerEntry}) + simulator over HTTP, time-scaled: ` +
       `the policy's time constants (initialDelayMs, minDelayMs, maxDelayMs, maxEtaDelayMs, detectionTolerance.minMs/maxMs, ` +
       `errorBackoff.initialMs/maxMs) and the task duration divided by the factor (through the spec's wait.policy), ` +
