@@ -200,7 +200,14 @@ export function runRecurringReplay(
         const past = Array.from({ length: history }, vary);
         const durationMs = vary();
         const base = { durationMs, shape, seed };
-        withPrior.push(simulatePolling(DEFAULT_POLICY, { ...base, prior: priorOf(median(past), Math.min(...past))! }));
+        // The progress step the previous nights' waits learned (the coarsest), as a schedule's prior carries it.
+        const steps = past
+          .map((d, i) => simulatePolling(DEFAULT_POLICY, { durationMs: d, shape, seed: seed * 100 + i }).state?.quantum)
+          .filter((q): q is number => q !== undefined);
+        const step = steps.length > 0 ? Math.max(...steps) : undefined;
+        withPrior.push(
+          simulatePolling(DEFAULT_POLICY, { ...base, prior: priorOf(median(past), Math.min(...past), step)! }),
+        );
         without.push(simulatePolling(DEFAULT_POLICY, base));
         fixed.push(simulatePolling(DEFAULT_POLICY, { ...base, referencePolicy: FIXED_30S }));
         exp.push(simulatePolling(DEFAULT_POLICY, { ...base, referencePolicy: EXPONENTIAL_1S_125 }));

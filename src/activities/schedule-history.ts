@@ -22,16 +22,20 @@ const median = (xs: number[]): number => {
 export function durationsFromResults(results: Pick<PipelineResult, 'steps'>[], steps: number): RecentDurations | null {
   const expected: number[] = [];
   const shortest: number[] = [];
+  const progressStep: (number | null)[] = [];
   for (let i = 0; i < steps; i++) {
-    const times = results
+    const done = results
       .map((r) => r.steps[i])
-      .filter((s) => s?.outcome === 'succeeded' && Number.isFinite(s.elapsedMs) && s.elapsedMs > 0)
-      .map((s) => s!.elapsedMs);
+      .filter((s) => s?.outcome === 'succeeded' && Number.isFinite(s.elapsedMs) && s.elapsedMs > 0);
+    const times = done.map((s) => s!.elapsedMs);
     expected.push(times.length > 0 ? median(times) : 0);
     shortest.push(times.length > 0 ? Math.min(...times) : 0);
+    // The coarsest step any of them saw: assuming a finer step than the task reports could land reads too late.
+    const quanta = done.map((s) => s!.progressStep).filter((q): q is number => typeof q === 'number' && q >= 0);
+    progressStep.push(quanta.length > 0 ? Math.max(...quanta) : null);
   }
   return expected.some((ms) => ms > 0)
-    ? { expectedDurationMs: expected, shortestDurationMs: shortest, runs: results.length }
+    ? { expectedDurationMs: expected, shortestDurationMs: shortest, progressStep, runs: results.length }
     : null;
 }
 

@@ -109,6 +109,8 @@ export interface RecentDurations {
   expectedDurationMs: number[];
   /** Per step: the shortest such time (ms); 0 as above. */
   shortestDurationMs: number[];
+  /** Per step: the coarsest progress step (percent, 0: smooth) those runs saw; null when none said. */
+  progressStep: (number | null)[];
   /** Runs whose results were read. */
   runs: number;
 }

@@ -196,6 +196,11 @@ export interface Prior {
   expectedMs: number;
   /** Shortest recent duration (ms), when known; the first read aims before it. */
   shortestMs?: number;
+  /**
+   * The progress step (percent; 0: smooth) earlier runs reported (PollState.quantum at their end). Without it the
+   * first value seen could be a step of any size dividing it, and the policy has to see a second step first.
+   */
+  quantum?: number;
 }
 
 /** The first read aims at most this fraction of the expected duration after creation: runs vary night to night. */
@@ -212,10 +217,15 @@ export function firstReadDelayMs(prior: Prior | undefined, policy: PollPolicy): 
 }
 
 /** A usable prior, or undefined: a hint that is not a positive finite number is ignored, never an error here. */
-export function priorOf(expectedMs?: number, shortestMs?: number): Prior | undefined {
+export function priorOf(expectedMs?: number, shortestMs?: number, quantum?: number | null): Prior | undefined {
   if (expectedMs === undefined || !Number.isFinite(expectedMs) || expectedMs <= 0) return undefined;
   const shortest = shortestMs !== undefined && Number.isFinite(shortestMs) && shortestMs > 0 ? shortestMs : undefined;
-  return { expectedMs, ...(shortest !== undefined && { shortestMs: Math.min(shortest, expectedMs) }) };
+  const step = typeof quantum === 'number' && Number.isFinite(quantum) && quantum >= 0 && quantum < 100;
+  return {
+    expectedMs,
+    ...(shortest !== undefined && { shortestMs: Math.min(shortest, expectedMs) }),
+    ...(step && { quantum }),
+  };
 }
 
 export const initialPollState = (prior?: Prior): PollState => ({
@@ -225,6 +235,7 @@ export const initialPollState = (prior?: Prior): PollState => ({
   baseProgress: 0,
   values: [],
   ...(prior && { prior }),
+  ...(prior?.quantum !== undefined && { quantum: prior.quantum }),
 });
 
 /** Below this many samples, finished/total is no finer than a whole percent; the percentage is used instead. */

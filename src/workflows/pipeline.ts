@@ -175,13 +175,15 @@ function endRun(err: unknown, step: StepSpec, entry: PipelineProgress['steps'][n
 function stepPrior(
   wait: PipelineSpec['wait'],
   index: number,
-): Pick<NonNullable<PipelineSpec['wait']>, 'expectedDurationMs' | 'shortestDurationMs'> {
+): Pick<NonNullable<PipelineSpec['wait']>, 'expectedDurationMs' | 'shortestDurationMs' | 'progressStep'> {
   const pick = (v: number | number[] | undefined): number | undefined => (Array.isArray(v) ? v[index] : v);
   const expected = pick(wait?.expectedDurationMs);
   const shortest = pick(wait?.shortestDurationMs);
+  const step = Array.isArray(wait?.progressStep) ? wait.progressStep[index] : wait?.progressStep;
   return {
     expectedDurationMs: expected !== undefined && expected > 0 ? expected : undefined,
     shortestDurationMs: shortest !== undefined && shortest > 0 ? shortest : undefined,
+    progressStep: typeof step === 'number' ? step : undefined,
   };
 }
 

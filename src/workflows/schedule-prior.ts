@@ -31,7 +31,7 @@ export function scheduledById(info: Pick<WorkflowInfo, 'typedSearchAttributes' |
 export async function schedulePrior(
   spec: PipelineSpec,
   info: Pick<WorkflowInfo, 'typedSearchAttributes' | 'searchAttributes'>,
-): Promise<Pick<WaitOptions, 'expectedDurationMs' | 'shortestDurationMs'> | undefined> {
+): Promise<Pick<WaitOptions, 'expectedDurationMs' | 'shortestDurationMs' | 'progressStep'> | undefined> {
   if (spec.wait?.expectedDurationMs !== undefined) return undefined;
   const scheduleId = scheduledById(info);
   if (!scheduleId || !patched(SCHEDULE_PRIOR_PATCH)) return undefined;
@@ -42,7 +42,11 @@ export async function schedulePrior(
     );
     if (!recent) return undefined;
     log.info('duration prior from recent scheduled runs', { scheduleId, ...recent });
-    return { expectedDurationMs: recent.expectedDurationMs, shortestDurationMs: recent.shortestDurationMs };
+    return {
+      expectedDurationMs: recent.expectedDurationMs,
+      shortestDurationMs: recent.shortestDurationMs,
+      progressStep: recent.progressStep,
+    };
   } catch (err) {
     log.warn('no duration prior: the schedule history activity failed', { scheduleId, error: String(err) });
     return undefined;

@@ -61,7 +61,11 @@ function setUpStep(input: StepInput) {
       deadlineAtMs: input.wait.deadlineMs !== undefined ? now + input.wait.deadlineMs : undefined,
       statusReads: 0,
       pollState: initialPollState(
-        priorOf(stepNumber(input.wait.expectedDurationMs), stepNumber(input.wait.shortestDurationMs)),
+        priorOf(
+          stepNumber(input.wait.expectedDurationMs),
+          stepNumber(input.wait.shortestDurationMs),
+          typeof input.wait.progressStep === 'number' ? input.wait.progressStep : undefined,
+        ),
       ),
       policy: mergePolicy(DEFAULT_POLICY, input.wait.policy ?? {}),
     };
@@ -162,6 +166,7 @@ function resultOf(input: StepInput, ref: TaskRef, resume: StepResume, read: Stat
     reattached: resume.reattached,
     statusReads: resume.statusReads,
     elapsedMs: Date.now() - resume.startedAtMs,
+    progressStep: resume.pollState.quantum,
     errorCode: read.errorCode,
     errorMsg: read.errorMsg,
   };

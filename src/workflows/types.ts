@@ -71,6 +71,8 @@ export interface WaitOptions {
   expectedDurationMs?: number | number[];
   /** Shortest recent duration (ms), per step as `expectedDurationMs`; set from a schedule's recent runs. */
   shortestDurationMs?: number | number[];
+  /** Progress step (percent, 0: smooth) recent runs saw, per step (null: unknown); from a schedule's recent runs. */
+  progressStep?: number | (number | null)[];
 }
 
 export interface PipelineSpec {
@@ -118,6 +120,8 @@ export interface StepResult {
   reattached: boolean;
   statusReads: number;
   elapsedMs: number;
+  /** The progress step (percent, 0: smooth) the wait saw; the next scheduled run's prior uses it. */
+  progressStep?: number;
   errorCode?: string;
   errorMsg?: string;
 }

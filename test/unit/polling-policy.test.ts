@@ -350,6 +350,28 @@ describe('a duration prior from earlier runs', () => {
     expect(firstReadDelayMs(undefined, DEFAULT_POLICY)).toBe(0);
   });
 
+  it('starts from the progress step earlier runs saw, so a first value of 72 % is not taken for a 72 % step', () => {
+    expect(initialPollState(priorOf(HOUR, undefined, 1)).quantum).toBe(1);
+    expect(initialPollState(priorOf(HOUR, undefined, 0)).quantum).toBe(0);
+    expect(initialPollState(priorOf(HOUR, undefined, null)).quantum).toBeUndefined();
+    expect(initialPollState(priorOf(HOUR, undefined, 150)).quantum).toBeUndefined();
+    // 24 h of whole-percent steps, runs of 21.8 to 26 h against a 24 h prior: a first value of 80 followed by 82
+    // looks like 2 % steps unless the step is known, and wider windows cost reads.
+    const run = (seed: number, step?: number) =>
+      simulatePolling(DEFAULT_POLICY, {
+        durationMs: 24 * HOUR * (0.9 + 0.01 * seed),
+        shape: stepwise(100),
+        seed,
+        prior: priorOf(24 * HOUR, 22 * HOUR, step)!,
+      });
+    const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+    const known = seeds.map((seed) => run(seed, 1));
+    const unknown = seeds.map((seed) => run(seed));
+    const total = (runs: typeof known) => runs.reduce((sum, r) => sum + r.reads, 0);
+    expect(total(known)).toBeLessThan(total(unknown));
+    for (const r of known) expect(r.detectionDelayMs).toBeLessThanOrEqual(60_000);
+  });
+
   it('aims the first read before the earliest expected finish, less the detection budget', () => {
     // 0.8 × 1 h = 48 min; the shortest run (50 min) is later, so 48 min less 80 % of the 57.6 s tolerance.
     expect(firstReadDelayMs(priorOf(HOUR, 50 * 60_000), DEFAULT_POLICY)).toBe(48 * 60_000 - Math.round(0.8 * 57_600));
