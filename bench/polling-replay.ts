@@ -39,6 +39,8 @@ export const EXTRA_SHAPES: ProgressShape[] = [
  * 10 %-step percentage: the policy models finished/total when it is finer (src/polling/policy.ts progressOf).
  */
 export const SAMPLE_SHAPES: ProgressShape[] = [withSamples(10_000, 100), withSamples(1_000, 10), withSamples(500, 100)];
+/** Recurring exports: smooth, whole-percent, 10 % steps, whole percents with 10,000 sample counts, no progress. */
+export const RECURRING_SHAPES: ProgressShape[] = [linear, stepwise(100), stepwise(10), withSamples(10_000, 100), none];
 export const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 
 /** Shapes whose progress lets the policy estimate the finish; the others must not out-read the exponential reference. */
@@ -315,7 +317,7 @@ function main(): void {
   console.log('\nExports reporting sample counts while running:\n');
   console.log(formatTable(runPollingReplay({ shapes: SAMPLE_SHAPES })));
   console.log('\nRecurring exports (prior = median and shortest of the 7 previous nights, durations ±10 %):\n');
-  console.log(formatRecurringTable(runRecurringReplay({ shapes: [linear, stepwise(100), stepwise(10), none] })));
+  console.log(formatRecurringTable(runRecurringReplay({ shapes: RECURRING_SHAPES })));
   console.log('\nQueued 2 min (status INIT) before running:\n');
   console.log(formatTable(runPollingReplay({ replay: { queuedMs: 120_000 } })));
   console.log('\n20 % of reads fail (429 with Retry-After 5 s):\n');

@@ -39,6 +39,7 @@ import {
   MAIN_SHAPES,
   MAX_READS_WITH_PROGRESS,
   NO_PROGRESS_DELAY_CAP_MS,
+  RECURRING_SHAPES,
   SAMPLE_SHAPES,
   detectionTargetMs,
   fmtMs,
@@ -313,7 +314,7 @@ export async function runPolling(config: PollingConfig, log: (m: string) => void
   const main = runPollingReplay({ seeds });
   const more = runPollingReplay({ seeds, shapes: [...EXTRA_SHAPES, stalledThenJump(1, 30)] });
   const samples = runPollingReplay({ seeds, shapes: SAMPLE_SHAPES });
-  const recurring = runRecurringReplay({ seeds, shapes: [linear, stepwise(100), stepwise(10), none] });
+  const recurring = runRecurringReplay({ seeds, shapes: RECURRING_SHAPES });
 
   const scope = benchScope();
   try {
