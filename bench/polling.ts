@@ -16,7 +16,6 @@ import { awaitRun, startRun } from '../src/client/runs.js';
 import { DEFAULT_POLICY, initialPollState, nextDelay, type PollPolicy } from '../src/polling/policy.js';
 import {
   linear,
-  none,
   progressAt,
   shapeName,
   stalledThenJump,
