@@ -178,6 +178,9 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
             createTimeMs: observation.createTimeMs,
             nowMs: observation.readAtMs,
             queued: observation.queued,
+            // Finer than the percentage when there are enough samples (src/polling/policy.ts progressOf).
+            finishedSampleCount: observation.finishedSampleCount,
+            totalSampleCount: observation.totalSampleCount,
           }
         : { transient: true, retryAfterMs: observation.retryAfterMs },
       resume.policy,

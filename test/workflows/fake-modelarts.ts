@@ -62,6 +62,8 @@ interface Script {
   lostAnswers?: number;
   /** Instead of `reads`: the task runs this long from its creation, with linear progress, then succeeds. */
   durationMs?: number;
+  /** With `durationMs`: report 0 % and count this many samples instead (finished_sample_count rises linearly). */
+  samples?: number;
 }
 
 export class FakeModelArts {
@@ -117,12 +119,16 @@ export class FakeModelArts {
         const created = this.createdAt.get(ref.datasetId) ?? now;
         if (timed !== undefined) {
           const done = now - created >= timed;
+          const samples = this.scripts.get(ref.datasetId)?.samples;
+          const fraction = Math.min(1, (now - created) / timed);
           return {
             ok: true,
             queued: false,
             createTimeMs: created,
             readAtMs: now,
-            ...(done ? succeeded : running((100 * (now - created)) / timed)),
+            ...(done ? succeeded : running(samples === undefined ? 100 * fraction : 0)),
+            ...(samples !== undefined &&
+              !done && { totalSampleCount: samples, finishedSampleCount: Math.floor(samples * fraction) }),
           } as StatusRead;
         }
         return {

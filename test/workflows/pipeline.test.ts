@@ -254,6 +254,19 @@ describe('long waits', () => {
     expect(firstTimerMs).toBe(firstReadDelayMs(priorOf(durationMs), withDefaults(FAST_POLICY)));
   });
 
+  it('a task whose percentage stays 0 but whose sample counts move is read by its counts, not blind', async () => {
+    const id = dataset();
+    w.fake.script(id, { durationMs: 4_000, samples: 10_000 });
+    const { workflowId } = await start({ steps: [exportStep(id)] });
+    expectSucceeded(await awaitRun(w.client, workflowId));
+    const history = await w.client.workflow.getHandle(`${workflowId}.step-1`).fetchHistory();
+    const reasons = (history.events ?? []).flatMap((e) =>
+      e.timerStartedEventAttributes ? [Buffer.from(e.userMetadata?.summary?.data ?? []).toString()] : [],
+    );
+    // Blind reads say "backoff"; a read planned from progress says "eta" (or "tolerance" near the finish).
+    expect(reasons.some((r) => r.includes('(eta)'))).toBe(true);
+  });
+
   it('applies a policy update to a waiting run at once and rejects a bad one naming the field', async () => {
     const id = dataset();
     w.fake.script(id, { reads: [running(1), succeeded] });
