@@ -73,7 +73,8 @@ export function shapeProgress(shape: ResolvedBehavior['progress'], fraction: num
       p = f * 100;
       break;
     case 'stepwise':
-      p = (Math.floor(f * steps) / steps) * 100;
+      // Multiply before dividing: (29 / 100) × 100 is 28.999…, which the two-decimal floor below made 28.99.
+      p = (Math.floor(f * steps) * 100) / steps;
       break;
     case 'stalled-then-jump':
       p = Math.min(f, STALL_AT) * 100;

@@ -248,6 +248,10 @@ describe('building blocks', () => {
     expect(shapeProgress('linear', 0.5, 4)).toBe(50);
     expect(shapeProgress('linear', 0.99999, 4)).toBeLessThan(100);
     expect([0.1, 0.3, 0.6, 0.9].map((f) => shapeProgress('stepwise', f, 4))).toEqual([0, 25, 50, 75]);
+    // Whole-percent steps are whole: 29 %, 57 % and 58 % once read 28.99, 56.99 and 57.99 (float rounding), which
+    // told the polling policy that progress moves in 0.01 % steps.
+    const steps = Array.from({ length: 99 }, (_, i) => shapeProgress('stepwise', (i + 1 + 1e-9) / 100, 100));
+    expect(steps).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
     expect([0.1, 0.5, 0.99].map((f) => shapeProgress('stalled-then-jump', f, 4))).toEqual([10, 30, 30]);
     expect(shapeProgress('none', 0.9, 4)).toBe(0);
   });
