@@ -316,30 +316,18 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
       throw ApplicationFailure.nonRetryable(`intelligentTaskStep cannot run a ${spec.kind} step`, FAILURE.invalidSpec);
     }
   }
-  const resume = state.resume as StepResume;
   const ref: TaskRef = {
     kind: 'intelligent',
     datasetId: spec.datasetId,
-    taskId: resume.taskId,
+    taskId: state.resume.taskId!,
     // A task this step started was created after the step began: that fixes create_time's unknown zone.
-    ...(spec.kind === 'intelligent-task' ? { createdAfterMs: resume.startedAtMs } : {}),
+    ...(spec.kind === 'intelligent-task' ? { createdAfterMs: state.resume.startedAtMs } : {}),
   };
-  state.progress.taskId = ref.taskId;
-  state.progress.phase = 'waiting';
-
-  const read = await waitWithCleanup(
-    input,
-    ref,
-    { ...state, resume },
-    makeContinueAsNewFunc<typeof intelligentTaskStep>(),
-  );
-  const result = resultOf(input, ref, resume, read);
-  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
-  state.progress.phase = 'done';
+  const { result } = await waitToEnd(input, ref, state, makeContinueAsNewFunc<typeof intelligentTaskStep>());
   return result;
 }
 
-/** Runs a started task's wait to its end: the shared tail of the import and publish-version steps. */
+/** Runs a started task's wait to its end: the shared tail of the intelligent-task, import and publish-version steps. */
 async function waitToEnd(
   input: StepInput,
   ref: TaskRef,
