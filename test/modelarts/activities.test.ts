@@ -4,32 +4,19 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities/index.js';
-import { AkSkAuth } from '../../src/modelarts/auth.js';
-import { ModelArtsClient } from '../../src/modelarts/client.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { runActivity, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
 import { labeledDataset } from '../support/harness.js';
 
 const AK = 'ACTIVITYTESTKEY00001';
 const SK = 'activity-test-secret-0001';
 
 let sim: Simulator;
-let activities: ReturnType<typeof createActivities>;
+let activities: ActivityEnv['activities'];
 beforeAll(async () => {
-  sim = await startSimulator({ credentials: [{ accessKey: AK, secretKey: SK }], seed: 7 });
-  const client = new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
-  });
-  activities = createActivities(client);
+  ({ sim, activities } = await startActivityEnv({ accessKey: AK, secretKey: SK }, { seed: 7 }));
 });
 afterAll(() => sim.close());
-
-/** Runs an activity in a fresh activity context (attempt 1 unless told otherwise). */
-function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, attempt = 1): Promise<R> {
-  return new MockActivityEnvironment({ attempt }).run(fn, ...args) as Promise<R>;
-}
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(
@@ -44,8 +31,8 @@ describe('createOrReattachExport', () => {
   it('creates once; a retry of the same request (same marker folder) reattaches to that task', async () => {
     const ds = sim.createDataset({ dataset_name: 'reattach' });
     const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-1.s1.abcd1234/' } };
-    const first = await run(activities.createOrReattachExport, [input]);
-    const retry = await run(activities.createOrReattachExport, [input], 2);
+    const first = await runActivity(activities.createOrReattachExport, [input]);
+    const retry = await runActivity(activities.createOrReattachExport, [input], 2);
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.exportCreates).toBe(1);
@@ -53,7 +40,9 @@ describe('createOrReattachExport', () => {
 
   it('fails non-retryably with ModelArts error_code and error_msg in the details for an unknown dataset', async () => {
     const failure = await failureOf(
-      run(activities.createOrReattachExport, [{ datasetId: 'doesNotExist0000000', request: { path: '/bucket/x/' } }]),
+      runActivity(activities.createOrReattachExport, [
+        { datasetId: 'doesNotExist0000000', request: { path: '/bucket/x/' } },
+      ]),
     );
     expect([failure.type, failure.nonRetryable]).toEqual(['ModelArtsClientError', true]);
     expect(failure.details?.[0]).toMatchObject({ httpStatus: 400, errorCode: 'ModelArts.4352' });
@@ -63,12 +52,12 @@ describe('createOrReattachExport', () => {
 describe('readStatus', () => {
   it('reports a transient failure to the policy instead of throwing, with Retry-After', async () => {
     const ds = sim.createDataset({ dataset_name: 'throttled' });
-    const { taskId } = await run(activities.createOrReattachExport, [
+    const { taskId } = await runActivity(activities.createOrReattachExport, [
       { datasetId: ds.dataset_id, request: { path: '/bucket/t/' } },
     ]);
     sim.setFaults({ throttleRate: 1, retryAfterSeconds: 7, onlyPaths: 'status' });
     try {
-      const read = await run(activities.readStatus, [{ kind: 'export', datasetId: ds.dataset_id, taskId }]);
+      const read = await runActivity(activities.readStatus, [{ kind: 'export', datasetId: ds.dataset_id, taskId }]);
       expect(read).toMatchObject({ ok: false, retryAfterMs: 7000, errorCode: 'ModelArts.4206' });
     } finally {
       sim.setFaults({});
@@ -78,7 +67,7 @@ describe('readStatus', () => {
   it('throws a non-retryable client error for a task that does not exist', async () => {
     const ds = sim.createDataset({ dataset_name: 'no-task' });
     const failure = await failureOf(
-      run(activities.readStatus, [{ kind: 'export', datasetId: ds.dataset_id, taskId: 'noSuchTask000000000' }]),
+      runActivity(activities.readStatus, [{ kind: 'export', datasetId: ds.dataset_id, taskId: 'noSuchTask000000000' }]),
     );
     expect([failure.type, failure.nonRetryable]).toEqual(['ModelArtsClientError', true]);
     expect(failure.details?.[0]).toMatchObject({ errorCode: 'ModelArts.4359' });
@@ -106,14 +95,14 @@ describe('stopTask', () => {
   it('treats a stop that races the task’s own end as done (the service refuses to stop a finished task)', async () => {
     const ds = labeledDataset(sim, 'finishing');
     sim.setBehavior(ds.dataset_id, { durationMs: 50, progress: 'linear' });
-    const { taskId } = await run(activities.startOrReattachTask, [
+    const { taskId } = await runActivity(activities.startOrReattachTask, [
       { datasetId: ds.dataset_id, request: { task_type: 'auto-label' }, marker: 'run-x.s1' },
     ]);
     await new Promise((r) => setTimeout(r, 200));
     const ref = { kind: 'intelligent' as const, datasetId: ds.dataset_id, taskId };
-    await expect(run(activities.stopTask, [ref])).resolves.toBeUndefined();
+    await expect(runActivity(activities.stopTask, [ref])).resolves.toBeUndefined();
     // A stop the service refuses for any other reason still fails, naming the error.
-    const missing = await failureOf(run(activities.stopTask, [{ ...ref, taskId: 'noSuchTask000000000' }]));
+    const missing = await failureOf(runActivity(activities.stopTask, [{ ...ref, taskId: 'noSuchTask000000000' }]));
     expect(missing.type).toBe('ModelArtsClientError');
   });
 });
@@ -122,17 +111,12 @@ describe('startOrReattachTask', () => {
   it('on a retry without its marker in the list, reattaches to the one running task of its type started since the step began', async () => {
     // A service on UTC+3 that (unlike the simulator) would not echo config.description: the earlier attempt's task
     // is here but carries another description, so only the second way can find it.
-    const zoned = await startSimulator({
-      credentials: [{ accessKey: AK, secretKey: SK }],
-      taskTimeZoneOffsetMinutes: 180,
-    });
+    const {
+      sim: zoned,
+      client,
+      activities: zonedActivities,
+    } = await startActivityEnv({ accessKey: AK, secretKey: SK }, { taskTimeZoneOffsetMinutes: 180 });
     try {
-      const client = new ModelArtsClient({
-        endpoint: zoned.url,
-        projectId: zoned.projectId,
-        auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
-      });
-      const zonedActivities = createActivities(client);
       const ds = labeledDataset(zoned, 'second-way');
       zoned.setBehavior(ds.dataset_id, { durationMs: 60_000, progress: 'linear' });
       const stepStartedAtMs = Date.now() - 5000;
@@ -146,21 +130,26 @@ describe('startOrReattachTask', () => {
         marker: 'run-y.s1',
         stepStartedAtMs,
       };
-      expect(await run(zonedActivities.startOrReattachTask, [input], 2)).toEqual({ taskId: earlier, reattached: true });
+      expect(await runActivity(zonedActivities.startOrReattachTask, [input], 2)).toEqual({
+        taskId: earlier,
+        reattached: true,
+      });
       // Its create_time, printed on UTC+3, is read back as the real time once the step's start bounds it.
       const ref = { kind: 'intelligent' as const, datasetId: ds.dataset_id, taskId: earlier };
-      const corrected = await run(zonedActivities.readStatus, [{ ...ref, createdAfterMs: stepStartedAtMs }]);
-      const asUtc = await run(zonedActivities.readStatus, [ref]);
+      const corrected = await runActivity(zonedActivities.readStatus, [{ ...ref, createdAfterMs: stepStartedAtMs }]);
+      const asUtc = await runActivity(zonedActivities.readStatus, [ref]);
       if (!corrected.ok || !asUtc.ok) throw new Error('status read failed');
       expect(Math.abs(corrected.createTimeMs - Date.now())).toBeLessThan(10_000);
       expect(Math.round((asUtc.createTimeMs - corrected.createTimeMs) / 3_600_000)).toBe(3);
       // A first attempt cannot have created anything before, so it never adopts a task by time: it starts one,
       // which the service refuses while another auto labeling task runs on the dataset.
-      const refused = await failureOf(run(zonedActivities.startOrReattachTask, [input], 1));
+      const refused = await failureOf(runActivity(zonedActivities.startOrReattachTask, [input], 1));
       expect(refused.message).toMatch(/ModelArts\.4386/);
       // A task started before the step began is not this run's.
       const late = { ...input, stepStartedAtMs: Date.now() + 10 * 60_000 };
-      expect((await failureOf(run(zonedActivities.startOrReattachTask, [late], 2))).message).toMatch(/ModelArts\.4386/);
+      expect((await failureOf(runActivity(zonedActivities.startOrReattachTask, [late], 2))).message).toMatch(
+        /ModelArts\.4386/,
+      );
     } finally {
       await zoned.close();
     }

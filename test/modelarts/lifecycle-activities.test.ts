@@ -3,14 +3,12 @@
  * simulator on real HTTP: create-or-reattach (by path and time for imports, by marker for versions) and status reads.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities/index.js';
 import { CLOCK_SKEW_MS } from '../../src/activities/task-time.js';
 import { publishOrReattachVersionActivity } from '../../src/activities/versions.js';
+import type { ModelArtsClient } from '../../src/modelarts/client.js';
 import { ModelArtsApiError } from '../../src/modelarts/errors.js';
-import { AkSkAuth } from '../../src/modelarts/auth.js';
-import { ModelArtsClient } from '../../src/modelarts/client.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { runActivity, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
 import { descriptionWithMarker } from '../../src/workflows/marker.js';
 import { eventually, labeledDataset } from '../support/harness.js';
 
@@ -18,26 +16,18 @@ const AK = 'LIFECYCLETESTKEY0001';
 const SK = 'lifecycle-test-secret-0001';
 
 let sim: Simulator;
-let activities: ReturnType<typeof createActivities>;
+let activities: ActivityEnv['activities'];
 beforeAll(async () => {
-  // No one-release-per-minute rule here: one test publishes two versions on a dataset.
-  sim = await startSimulator({
-    credentials: [{ accessKey: AK, secretKey: SK }],
-    seed: 11,
-    versionReleaseIntervalMs: 0,
-  });
-  const client = new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: new AkSkAuth({ accessKey: AK, secretKey: SK }),
-  });
-  activities = createActivities(client);
+  ({ sim, activities } = await startActivityEnv(
+    { accessKey: AK, secretKey: SK },
+    {
+      seed: 11,
+      // No one-release-per-minute rule here: one test publishes two versions on a dataset.
+      versionReleaseIntervalMs: 0,
+    },
+  ));
 });
 afterAll(() => sim.close());
-
-function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, attempt = 1): Promise<R> {
-  return new MockActivityEnvironment({ attempt }).run(fn, ...args) as Promise<R>;
-}
 
 describe('createOrReattachImport', () => {
   it('a retry reattaches to the import of the same path created since the step began', async () => {
@@ -48,8 +38,8 @@ describe('createOrReattachImport', () => {
       request: { import_path: 's3://bucket/batch/' },
       stepStartedAtMs: Date.now(),
     };
-    const first = await run(activities.createOrReattachImport, [input]);
-    const retry = await run(activities.createOrReattachImport, [input], 2);
+    const first = await runActivity(activities.createOrReattachImport, [input]);
+    const retry = await runActivity(activities.createOrReattachImport, [input], 2);
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.importCreates).toBe(1);
@@ -58,27 +48,29 @@ describe('createOrReattachImport', () => {
   it('never adopts an import from before the step began, nor one of another path', async () => {
     const ds = sim.createDataset({ dataset_name: 'import-older' });
     sim.setBehavior(ds.dataset_id, { durationMs: 200, progress: 'linear' });
-    const older = await run(activities.createOrReattachImport, [
+    const older = await runActivity(activities.createOrReattachImport, [
       { datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/a/' }, stepStartedAtMs: Date.now() },
     ]);
     await eventually(async () => {
-      const read = await run(activities.readStatus, [
+      const read = await runActivity(activities.readStatus, [
         { kind: 'import', datasetId: ds.dataset_id, taskId: older.taskId },
       ]);
       return read.ok && read.terminal ? read : undefined;
     });
     // A step that began after that import (beyond the clock-skew allowance), and one importing another path.
     const later = Date.now() + CLOCK_SKEW_MS + 1000;
-    const a = await run(
+    const a = await runActivity(
       activities.createOrReattachImport,
       [{ datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/a/' }, stepStartedAtMs: later }],
       2,
     );
     await eventually(async () => {
-      const read = await run(activities.readStatus, [{ kind: 'import', datasetId: ds.dataset_id, taskId: a.taskId }]);
+      const read = await runActivity(activities.readStatus, [
+        { kind: 'import', datasetId: ds.dataset_id, taskId: a.taskId },
+      ]);
       return read.ok && read.terminal ? read : undefined;
     });
-    const b = await run(
+    const b = await runActivity(
       activities.createOrReattachImport,
       [{ datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/b/' }, stepStartedAtMs: Date.now() }],
       2,
@@ -99,8 +91,8 @@ describe('publishOrReattachVersion', () => {
       marker,
       stepStartedAtMs: Date.now(),
     };
-    const first = await run(activities.publishOrReattachVersion, [input]);
-    const retry = await run(activities.publishOrReattachVersion, [input], 2);
+    const first = await runActivity(activities.publishOrReattachVersion, [input]);
+    const retry = await runActivity(activities.publishOrReattachVersion, [input], 2);
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.versionCreates).toBe(1);
@@ -126,7 +118,7 @@ describe('publishOrReattachVersion when the name is taken', () => {
   it("never adopts someone else's version of that name: the duplicate fails the step", async () => {
     const ds = labeledDataset(sim, 'version-name-taken');
     sim.setBehavior(ds.dataset_id, { durationMs: 100, progress: 'linear' });
-    const other = await run(activities.publishOrReattachVersion, [
+    const other = await runActivity(activities.publishOrReattachVersion, [
       {
         datasetId: ds.dataset_id,
         request: { version_name: 'v1', description: 'by hand' },
@@ -135,12 +127,14 @@ describe('publishOrReattachVersion when the name is taken', () => {
       },
     ]);
     await eventually(async () => {
-      const read = await run(activities.readStatus, [
+      const read = await runActivity(activities.readStatus, [
         { kind: 'version', datasetId: ds.dataset_id, taskId: other.taskId },
       ]);
       return read.ok && read.terminal ? read : undefined;
     });
-    const err = await run(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch((e: unknown) => e);
+    const err = await runActivity(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).details?.[0]).toMatchObject({ errorCode: 'ModelArts.4371' });
   });
@@ -155,11 +149,11 @@ describe('publishOrReattachVersion when the name is taken', () => {
       },
     } as unknown as ModelArtsClient;
     const publish = publishOrReattachVersionActivity(client);
-    expect(await run(publish, [input('ds1')], 2)).toEqual({ taskId: 'ownVersion000000001', reattached: true });
+    expect(await runActivity(publish, [input('ds1')], 2)).toEqual({ taskId: 'ownVersion000000001', reattached: true });
     // A first attempt cannot have created it; an older one is not this step's.
-    expect(await run(publish, [input('ds1')], 1).catch((e: unknown) => e)).toBeInstanceOf(ApplicationFailure);
+    expect(await runActivity(publish, [input('ds1')], 1).catch((e: unknown) => e)).toBeInstanceOf(ApplicationFailure);
     listed.create_time = Date.now() - CLOCK_SKEW_MS - 60_000;
-    expect(await run(publish, [input('ds1')], 2).catch((e: unknown) => e)).toBeInstanceOf(ApplicationFailure);
+    expect(await runActivity(publish, [input('ds1')], 2).catch((e: unknown) => e)).toBeInstanceOf(ApplicationFailure);
   });
 });
 
@@ -167,11 +161,11 @@ describe('readStatus of imports and versions', () => {
   it('reads an import to COMPLETED with its sample counts, and a version to 1 (normal) with its name', async () => {
     const ds = labeledDataset(sim, 'lifecycle-reads');
     sim.setBehavior(ds.dataset_id, { durationMs: 300, progress: 'linear', totalSamples: 30 });
-    const imported = await run(activities.createOrReattachImport, [
+    const imported = await runActivity(activities.createOrReattachImport, [
       { datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/reads/' }, stepStartedAtMs: Date.now() },
     ]);
     const importRead = await eventually(async () => {
-      const read = await run(activities.readStatus, [
+      const read = await runActivity(activities.readStatus, [
         { kind: 'import', datasetId: ds.dataset_id, taskId: imported.taskId },
       ]);
       return read.ok && read.terminal ? read : undefined;
@@ -184,7 +178,7 @@ describe('readStatus of imports and versions', () => {
       finishedSampleCount: 30,
     });
 
-    const version = await run(activities.publishOrReattachVersion, [
+    const version = await runActivity(activities.publishOrReattachVersion, [
       {
         datasetId: ds.dataset_id,
         request: { version_name: 'reads-v1' },
@@ -193,7 +187,7 @@ describe('readStatus of imports and versions', () => {
       },
     ]);
     const versionRead = await eventually(async () => {
-      const read = await run(activities.readStatus, [
+      const read = await runActivity(activities.readStatus, [
         { kind: 'version', datasetId: ds.dataset_id, taskId: version.taskId },
       ]);
       return read.ok && read.terminal ? read : undefined;
@@ -208,11 +202,11 @@ describe('readStatus of imports and versions', () => {
       progress: 'linear',
       fail: { error_code: 'ModelArts.4712', error_msg: 'Dataset publish version failed' },
     });
-    const version = await run(activities.publishOrReattachVersion, [
+    const version = await runActivity(activities.publishOrReattachVersion, [
       { datasetId: ds.dataset_id, request: {}, marker: 'y.s1.00000000', stepStartedAtMs: Date.now() },
     ]);
     const read = await eventually(async () => {
-      const r = await run(activities.readStatus, [
+      const r = await runActivity(activities.readStatus, [
         { kind: 'version', datasetId: ds.dataset_id, taskId: version.taskId },
       ]);
       return r.ok && r.terminal ? r : undefined;
