@@ -16,6 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The commit in the default build id of a versioned worker (no .git in the build context):
+#   docker build --build-arg MODELARTS_BUILD_COMMIT=$(git rev-parse --short=10 HEAD) -t modelarts-temporal .
+ARG MODELARTS_BUILD_COMMIT=
 # tsc -p tsconfig.build.json, then dist/workflow-bundle.js (so workers skip webpack at start).
 RUN npm run build \
  && test -f dist/workflow-bundle.js

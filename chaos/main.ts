@@ -3,8 +3,8 @@
  * duplicate tasks, that malformed input is refused before anything is created, and that secrets stay out of
  * histories, search attributes, memos and logs.
  *
- *   node dist/chaos/main.js [--only 1,3|kills,restarts,malformed,secrets,stack] [--stack] [--quick] [--seed N]
- *                           [--serial]
+ *   node dist/chaos/main.js [--only 1,3|kills,restarts,malformed,secrets,stack,upgrade] [--stack] [--upgrade]
+ *                           [--quick] [--seed N] [--serial]
  *
  * Scenario 5 (`--stack`) runs scenario 1's workload on the native production stack (PostgreSQL-backed
  * temporal-server, 3 workers; src/stack/) with a server and a PostgreSQL restart on top. It needs PostgreSQL and
@@ -19,6 +19,7 @@ import { nativeStackScenario, serverRestartsScenario, workerKillsScenario } from
 import { malformedScenario } from './malformed.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { secretsScenario } from './secrets.js';
+import { upgradeScenario } from './upgrade.js';
 import { killChildrenSync } from '../local/children.js';
 import { Scope } from '../local/scope.js';
 import { AbortedError } from '../local/time.js';
@@ -30,15 +31,18 @@ const SCENARIOS: (Scenario & { alias: string })[] = [
   { ...malformedScenario, alias: 'malformed' },
   { ...secretsScenario, alias: 'secrets' },
   { ...nativeStackScenario, alias: 'stack' },
+  { ...upgradeScenario, alias: 'upgrade' },
 ];
-/** What runs without --only or --stack: everything that needs no more than the Temporal CLI. */
-const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s.alias !== 'stack');
+/** What runs without --only or --stack: everything that needs no more than the Temporal CLI (and is not --upgrade). */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s.alias !== 'stack' && s.alias !== 'upgrade');
 
-const USAGE = `usage: node dist/chaos/main.js [--only <ids>] [--stack] [--quick] [--seed N] [--serial]
+const USAGE = `usage: node dist/chaos/main.js [--only <ids>] [--stack] [--upgrade] [--quick] [--seed N] [--serial]
   --only <ids>  comma-separated scenarios: ${SCENARIOS.map((s) => `${s.id}|${s.alias}`).join(', ')}
                 (default: ${DEFAULT_SCENARIOS.map((s) => s.id).join(', ')})
   --stack       scenario 5: scenario 1 on the native stack (PostgreSQL, 3 workers) with server and PostgreSQL
                 restarts; same as --only stack, and added to --only when both are given
+  --upgrade     scenario 6: 1,000 waits on worker version A, rollout to an incompatible B, drain, rollback
+                (same as --only upgrade)
   --quick       smaller runs (a couple of minutes in all)
   --seed N      seed of every random choice (default 20251122)
   --serial      one scenario at a time (default: 1, 2 then 5, and next to them 3 then 4)`;
@@ -61,6 +65,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (arg === '--quick') args.quick = true;
     else if (arg === '--stack') args.only.push(SCENARIOS.find((s) => s.alias === 'stack')!);
+    else if (arg === '--upgrade') args.only.push(SCENARIOS.find((s) => s.alias === 'upgrade')!);
     else if (arg === '--serial') args.serial = true;
     else if (arg === '--seed') {
       const v = value();
@@ -152,7 +157,7 @@ async function main(): Promise<number> {
   const lanes = args.serial
     ? [args.only]
     : [
-        ['1', '2', '5'],
+        ['1', '2', '5', '6'],
         ['3', '4'],
       ]
         .map((ids) => args.only.filter((s) => ids.includes(s.id)))

@@ -8,6 +8,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { workerVersionFromEnv, type WorkerVersion } from './deployment/worker-version.js';
 import { modelArtsOptionsFromEnv } from './modelarts/env.js';
 import type { ModelArtsClientOptions } from './modelarts/client.js';
 
@@ -46,6 +47,8 @@ export interface WorkerConfig {
   temporal: TemporalConfig;
   modelarts: Omit<ModelArtsClientOptions, 'logger'>;
   tuning: WorkerTuning;
+  /** The Worker Deployment Version served (MODELARTS_DEPLOYMENT_NAME, MODELARTS_BUILD_ID); unversioned when absent. */
+  deployment?: WorkerVersion;
 }
 
 type Env = Record<string, string | undefined>;
@@ -170,6 +173,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
   };
   const temporal = collect(() => temporalConfigFromEnv(env));
   const modelarts = collect(() => modelArtsOptionsFromEnv(env));
+  const deployment = collect(() => workerVersionFromEnv(env));
   const parsed = tuningSchema.safeParse(emptyToUndefined(env));
   if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => issue.message));
   if (problems.length > 0 || !temporal || !modelarts || !parsed.success) throw new ConfigError(problems);
@@ -186,5 +190,6 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
       workflowBundlePath: t.WORKFLOW_BUNDLE_PATH,
       budget: { readsPerSecond: t.MODELARTS_BUDGET_READS_RPS, writesPerSecond: t.MODELARTS_BUDGET_WRITES_RPS },
     },
+    ...(deployment && { deployment }),
   };
 }

@@ -12,6 +12,7 @@ import { createActivities } from './activities/index.js';
 import { scheduleHistoryActivities } from './activities/schedule-history.js';
 import { ConfigError } from './config-error.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
+import { deploymentOptions } from './deployment/worker-version.js';
 import { createLogger, installRuntimeLogger } from './logger.js';
 import { ModelArtsClient } from './modelarts/client.js';
 import { budgetedActivities } from './activities/budgeted.js';
@@ -24,10 +25,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Where the workflow code comes from: the prebuilt bundle in production, the sources otherwise. */
 function workflowSource(config: WorkerConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = config.tuning.workflowBundlePath ?? path.join(here, 'workflow-bundle.js');
+  // A versioned worker loads the entry that declares each workflow's versioning behaviour (workflows/versioned.ts).
+  const versioned = config.deployment !== undefined;
+  const bundle =
+    config.tuning.workflowBundlePath ??
+    path.join(here, versioned ? 'workflow-bundle-versioned.js' : 'workflow-bundle.js');
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
   const ext = path.extname(fileURLToPath(import.meta.url));
-  return { workflowsPath: path.join(here, 'workflows', `index${ext}`) };
+  return { workflowsPath: path.join(here, 'workflows', `${versioned ? 'versioned' : 'index'}${ext}`) };
 }
 
 export interface RunningWorker {
@@ -47,6 +52,8 @@ function sharedWorkerOptions(config: WorkerConfig, connection: NativeConnection)
     namespace: config.temporal.namespace,
     maxConcurrentActivityTaskExecutions: config.tuning.maxConcurrentActivityTaskExecutions,
     shutdownGraceTime: config.tuning.shutdownGraceTimeMs,
+    // Every Worker of the process serves the same deployment version (or none), budget queues included.
+    ...deploymentOptions(config.deployment),
   } satisfies Partial<WorkerOptions>;
 }
 
@@ -129,6 +136,7 @@ export async function runWorker(
       taskQueue: config.temporal.taskQueue,
       namespace: config.temporal.namespace,
       address: config.temporal.connectionOptions.address,
+      deployment: config.deployment ?? null,
     },
     'worker started',
   );

@@ -14,6 +14,7 @@ import { SpecError } from '../spec/pipeline.js';
 import { registerBudget } from './budget.js';
 import { registerCancel } from './cancel.js';
 import { ConnectError, EXIT, UsageError, waitForSignal, writeLine, type CliContext, type CliIo } from './context.js';
+import { registerDeploy } from './deploy.js';
 import { registerDev } from './dev.js';
 import { registerList } from './list.js';
 import { registerSchedule } from './schedule.js';
@@ -65,6 +66,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerDev(program, ctx);
   registerStack(program, ctx);
   registerBudget(program, ctx);
+  registerDeploy(program, ctx);
   return program;
 }
 

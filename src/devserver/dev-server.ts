@@ -36,6 +36,16 @@ export const BUDGET_DYNAMIC_CONFIG: Readonly<Record<string, string | number | bo
   'matching.numTaskqueueWritePartitions': 1,
 };
 
+/**
+ * Upgrade-on-continue-as-new (Worker Versioning): the server tells a pinned run that its deployment's target
+ * version has moved (workflowInfo().targetWorkerDeploymentVersionChanged, the signal for a step to continue-as-new
+ * onto it). Off by default on server 1.32; deploy/dynamicconfig/development-sql.yaml sets the same two keys.
+ */
+export const VERSIONING_DYNAMIC_CONFIG = {
+  'system.enableSendTargetVersionChanged': true,
+  'system.enableSuggestCaNOnNewTargetVersion': true,
+} as const;
+
 export interface DevServer {
   address: string;
   namespace: string;
@@ -109,7 +119,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
-  for (const [key, value] of Object.entries({ ...BUDGET_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
+  const dynamicConfig = { ...BUDGET_DYNAMIC_CONFIG, ...VERSIONING_DYNAMIC_CONFIG, ...options.dynamicConfig };
+  for (const [key, value] of Object.entries(dynamicConfig)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 

@@ -172,6 +172,13 @@ function resultOf(input: StepInput, ref: TaskRef, resume: StepResume, read: Stat
   };
 }
 
+/** Continues this step on the deployment's current version (the workflow type stays the same). */
+function upgradeByContinueAsNew(next: StepInput): Promise<never> {
+  return makeContinueAsNewFunc<(input: StepInput) => Promise<StepResult>>({
+    initialVersioningBehavior: 'AUTO_UPGRADE',
+  })(next);
+}
+
 /** Waits, and turns cancellation and deadlines into honest reports about the task left behind. */
 async function waitWithCleanup(
   input: StepInput,
@@ -189,6 +196,7 @@ async function waitWithCleanup(
       unknownStatusLimitMs: input.wait.unknownStatusLimitMs ?? DEFAULT_UNKNOWN_STATUS_LIMIT_MS,
       continueAsNew: (resume) => continueAsNew({ ...input, resume }),
       budget: input.budget,
+      upgrade: (resume) => upgradeByContinueAsNew({ ...input, resume }),
     });
   } catch (err) {
     const deadline = err instanceof ApplicationFailure && err.type === FAILURE.deadlineExceeded;

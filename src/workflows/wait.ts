@@ -36,6 +36,12 @@ export interface WaitContext {
   continueAsNew: (resume: StepResume) => Promise<never>;
   /** The request budget the reads are counted against (src/budget/classes.ts). */
   budget?: StepBudget;
+  /**
+   * Continue-as-new onto the deployment's current version (Worker Versioning): called when the server says this
+   * pinned run's target version changed, so a long wait reaches new code at its next wake without replaying old
+   * history on it. Optional: without it such a run stays on its version.
+   */
+  upgrade?: (resume: StepResume) => Promise<never>;
 }
 
 function describeDetails(p: StepProgress, read?: StatusRead): string {
@@ -125,6 +131,14 @@ function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
   });
 }
 
+/** Continues-as-new onto the deployment's target version when the server says it is no longer this run's. */
+async function upgradeIfTargetMoved(ctx: WaitContext): Promise<void> {
+  if (!ctx.upgrade || !workflowInfo().targetWorkerDeploymentVersionChanged) return;
+  log.info('continuing as new on the target worker version', { statusReads: ctx.resume.statusReads });
+  await condition(allHandlersFinished);
+  await ctx.upgrade(ctx.resume);
+}
+
 /** Waits until the task is terminal and returns the final read. Throws DeadlineExceeded past the deadline. */
 export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
   const { ref, resume, progress } = ctx;
@@ -192,9 +206,14 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     progress.etaAtMs = decision.etaMs;
     setCurrentDetails(describeDetails(progress, observation.ok ? observation : undefined));
 
+    // The server may tell of a new target version on any task (on a wake's, or the read's after it): moving
+    // before the sleep keeps a woken wait from sleeping on the old version for another planned delay.
+    await upgradeIfTargetMoved(ctx);
     await condition(() => ctx.wake.pending, decision.delayMs, { summary: `next status read (${decision.reason})` });
     ctx.wake.pending = false;
 
+    // Before the size check: a plain continue-as-new would keep the run pinned to the version it leaves.
+    await upgradeIfTargetMoved(ctx);
     if (readsThisRun >= ctx.maxReadsPerRun || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await ctx.continueAsNew(resume);

@@ -15,14 +15,17 @@ it('replays every committed history without non-determinism', async () => {
   const failures: string[] = [];
   for (const file of files) {
     const history = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
-    try {
-      await Worker.runReplayHistory(
-        { workflowBundle: { codePath: path.resolve('dist', 'workflow-bundle.js') } },
-        history,
-        path.basename(file, '.json'),
-      );
-    } catch (err) {
-      failures.push(`${file}: ${(err as Error).message}`);
+    // Unversioned workers serve the first bundle, versioned ones (Worker Deployment Versioning) the second.
+    for (const bundle of ['workflow-bundle.js', 'workflow-bundle-versioned.js']) {
+      try {
+        await Worker.runReplayHistory(
+          { workflowBundle: { codePath: path.resolve('dist', bundle) } },
+          history,
+          path.basename(file, '.json'),
+        );
+      } catch (err) {
+        failures.push(`${file} on ${bundle}: ${(err as Error).message}`);
+      }
     }
   }
   expect(failures).toEqual([]);
