@@ -5,7 +5,7 @@
  * The deployment API is marked experimental in the 1.24 client, so this goes through the raw workflow service.
  */
 import type { Client } from '@temporalio/client';
-import { pollPolicySignal } from '../workflows/definitions.js';
+import { moveToCurrentVersionSignal } from '../workflows/definitions.js';
 import { queryString } from './runs.js';
 
 export interface VersionSummary {
@@ -212,8 +212,8 @@ export async function countPinned(client: Client, deploymentName: string, buildI
 }
 
 /**
- * Wakes every wait pinned to the version (an empty policy change on the `pollPolicy` signal: the step re-plans
- * and, if its version is no longer the target, continues-as-new onto the current one). Returns how many it woke.
+ * Wakes every wait pinned to the version with the `moveToCurrentVersion` signal: the step continues-as-new onto
+ * the deployment's current version at once, without a (budgeted) status read first. Returns how many it woke.
  */
 export async function wakePinned(
   client: Client,
@@ -230,7 +230,7 @@ export async function wakePinned(
     while (next < ids.length) {
       const { workflowId, runId } = ids[next++]!;
       try {
-        await client.workflow.getHandle(workflowId, runId).signal(pollPolicySignal, {});
+        await client.workflow.getHandle(workflowId, runId).signal(moveToCurrentVersionSignal);
         woken += 1;
       } catch (err) {
         // A run that ended (or continued-as-new) since the listing needs no wake.
@@ -247,6 +247,12 @@ export interface DrainOptions {
   timeoutMs?: number;
   /** Wake what is still pinned again after this long (default 10 s): a wake that raced the routing change is lost. */
   rewakeMs?: number;
+  /**
+   * How long to wait for the routing change to reach the task queues before waking anyway (default 15 s). The
+   * server can leave the propagation state in progress for good (temporalio/temporal#11842) while routing works;
+   * a wake that lands before the change only puts the run back on this version, and the re-wake moves it.
+   */
+  propagationWaitMs?: number;
   /** Called with the number still pinned after each count (progress output). */
   onProgress?: (pinned: number, elapsedMs: number) => void;
 }
@@ -258,27 +264,32 @@ export interface DrainResult {
   elapsedMs: number;
   /** Wake signals sent in all. */
   woken: number;
+  /** Whether the server reported the routing change propagated before the first wake. */
+  routingPropagated: boolean;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Moves every wait off a version that is no longer current: waits until the routing change has propagated, then
- * wakes what is pinned there, again every `rewakeMs`, until nothing running is pinned to it (its workers can then
- * stop) or the timeout passes. Visibility lags by a moment, so "drained" is a count of 0 seen twice in a row.
+ * Moves every wait off a version that is no longer current: waits (a bounded time) until the routing change has
+ * propagated, then wakes what is pinned there, again every `rewakeMs`, until nothing running is pinned to it (its
+ * workers can then stop) or the timeout passes. Visibility lags by a moment, so "drained" is a count of 0 seen
+ * twice in a row.
  */
 export async function drainVersion(
   client: Client,
   deploymentName: string,
   buildId: string,
-  { timeoutMs = 10 * 60_000, rewakeMs = 10_000, onProgress }: DrainOptions = {},
+  { timeoutMs = 10 * 60_000, rewakeMs = 10_000, propagationWaitMs = 15_000, onProgress }: DrainOptions = {},
 ): Promise<DrainResult> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
+  let routingPropagated = false;
   for (;;) {
     const state = await describeDeployment(client, deploymentName);
     if (state.current === buildId) throw new Error(`version ${buildId} is current; promote another version first`);
-    if (state.routingPropagated || elapsed() > timeoutMs) break;
+    routingPropagated = state.routingPropagated;
+    if (routingPropagated || elapsed() > Math.min(propagationWaitMs, timeoutMs)) break;
     await pause(500);
   }
   let woken = 0;
@@ -288,8 +299,9 @@ export async function drainVersion(
     const pinned = await countPinned(client, deploymentName, buildId);
     onProgress?.(pinned, elapsed());
     zeros = pinned === 0 ? zeros + 1 : 0;
-    if (zeros >= 2) return { drained: true, pinned: 0, elapsedMs: elapsed(), woken };
-    if (elapsed() > timeoutMs) return { drained: false, pinned, elapsedMs: elapsed(), woken };
+    const result = { pinned, elapsedMs: elapsed(), woken, routingPropagated };
+    if (zeros >= 2) return { ...result, drained: true };
+    if (elapsed() > timeoutMs) return { ...result, drained: false };
     if (pinned > 0 && elapsed() - lastWake >= rewakeMs) {
       lastWake = elapsed();
       woken += await wakePinned(client, deploymentName, buildId);

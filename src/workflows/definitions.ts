@@ -13,3 +13,10 @@ export const stepTaskSignal = defineSignal<[{ index: number; taskId: string; rea
 
 /** How the pipeline forwards a policy change to the step that is waiting. */
 export const pollPolicySignal = defineSignal<[Partial<PollPolicy>]>('pollPolicy');
+
+/**
+ * A drain's wake (src/client/deployment.ts): a pinned step on a versioned worker continues-as-new onto the
+ * deployment's current version at once, without the status read an ordinary wake makes first (reads are budgeted,
+ * so a drain of many waits would otherwise queue behind the budget). Unversioned workers just re-plan.
+ */
+export const moveToCurrentVersionSignal = defineSignal('moveToCurrentVersion');

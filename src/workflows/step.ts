@@ -21,7 +21,13 @@ import { DEFAULT_POLICY, initialPollState, priorOf, validatePolicy, type PollPol
 import type { StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
-import { pollPolicySignal, setPollPolicyUpdate, stepProgressQuery, stepTaskSignal } from './definitions.js';
+import {
+  moveToCurrentVersionSignal,
+  pollPolicySignal,
+  setPollPolicyUpdate,
+  stepProgressQuery,
+  stepTaskSignal,
+} from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
 import type {
@@ -80,7 +86,7 @@ function setUpStep(input: StepInput) {
     statusReads: resume.statusReads,
     startedAtMs: resume.startedAtMs,
   };
-  const wake = { pending: false };
+  const wake = { pending: false, move: false };
   const applyPolicy = (patch: Partial<PollPolicy>) => {
     resume.policy = mergePolicy(resume.policy, patch);
     wake.pending = true;
@@ -96,6 +102,11 @@ function setUpStep(input: StepInput) {
     } catch (err) {
       log.warn('ignored invalid poll policy', { error: (err as Error).message });
     }
+  });
+  // A signal handler adds no commands: histories recorded before it existed replay unchanged.
+  setHandler(moveToCurrentVersionSignal, () => {
+    wake.move = true;
+    wake.pending = true;
   });
   // The pipeline sets the dataset id when it starts the step; a step started on its own sets it here.
   if (!input.resume && workflowInfo().typedSearchAttributes.get(DatasetIdKey) === undefined) {

@@ -31,7 +31,7 @@ export interface WaitContext {
   /** How long a status no document lists is waited out. */
   unknownStatusLimitMs: number;
   /** Set by the policy update handler: the wait wakes up early and re-plans the next read. */
-  wake: { pending: boolean };
+  wake: { pending: boolean; move?: boolean };
   /** Continue-as-new with the given resume state (never returns). */
   continueAsNew: (resume: StepResume) => Promise<never>;
   /** The request budget the reads are counted against (src/budget/classes.ts). */
@@ -131,10 +131,19 @@ function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
   });
 }
 
-/** Continues-as-new onto the deployment's target version when the server says it is no longer this run's. */
+/**
+ * Continues-as-new onto the deployment's target version when the server says it is no longer this run's, or when a
+ * drain asked (moveToCurrentVersion): a wake served from the sticky queue may lack the server's mark, and a read
+ * first would wait on the request budget. With no new target, the continued run just lands on the current version.
+ * An unversioned worker has no version to move to: the drain's wake only re-plans there.
+ */
 async function upgradeIfTargetMoved(ctx: WaitContext): Promise<void> {
-  if (!ctx.upgrade || !workflowInfo().targetWorkerDeploymentVersionChanged) return;
-  log.info('continuing as new on the target worker version', { statusReads: ctx.resume.statusReads });
+  if (!ctx.upgrade) return;
+  // An unversioned worker still reports a build id, but no deployment name.
+  const asked = ctx.wake.move === true && Boolean(workflowInfo().currentDeploymentVersion?.deploymentName);
+  ctx.wake.move = false;
+  if (!asked && !workflowInfo().targetWorkerDeploymentVersionChanged) return;
+  log.info('continuing as new on the target worker version', { statusReads: ctx.resume.statusReads, asked });
   await condition(allHandlersFinished);
   await ctx.upgrade(ctx.resume);
 }
@@ -154,6 +163,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
       setCurrentDetails(describeDetails(progress));
       await condition(() => ctx.wake.pending, delayMs, { summary: 'first status read (prior)' });
       ctx.wake.pending = false;
+      await upgradeIfTargetMoved(ctx);
     }
   }
 

@@ -37,6 +37,13 @@ const SLOW = { initialDelayMs: 600_000, minDelayMs: 600_000, maxDelayMs: 600_000
 
 const NDE = /nondetermin|TMPRL1100/i;
 
+/** A step's runs, oldest first. */
+async function stepRuns(workflowId: string) {
+  const listed = [];
+  for await (const e of h.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) listed.push(e);
+  return listed.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+}
+
 it('moves waits from A to an incompatible B and back, with no lost, duplicated or non-deterministic run', async () => {
   const deployment = `upgrade-${randomUUID().slice(0, 8)}`;
   const versioned = (buildId: string, extra: Record<string, string> = {}) =>
@@ -93,6 +100,17 @@ it('moves waits from A to an incompatible B and back, with no lost, duplicated o
   expect(drainA.woken).toBeGreaterThanOrEqual(3);
   await eventually(async () => ((await countPinned(h.client, deployment, 'b')) === 3 ? true : undefined), 60_000);
   await workers[0]!.stop(); // A has drained
+  // The drain's signal moved each wait at once: no status read (which waits on the request budget) came first.
+  for (const r of runs) {
+    const [onA] = await stepRuns(`${r.workflowId}.step-1`);
+    const events = (await h.client.workflow.getHandle(onA!.workflowId, onA!.runId).fetchHistory()).events ?? [];
+    const signalled = events.findIndex(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'moveToCurrentVersion',
+    );
+    expect(signalled).toBeGreaterThan(0);
+    expect(events.slice(signalled).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+    expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+  }
 
   // Roll back to A with the waits on B: A's workers come back, B's stay until B has drained.
   workers.push(await versioned('a'));

@@ -7,7 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
 import { firstReadDelayMs, priorOf, withDefaults } from '../../src/polling/policy.js';
-import { setPollPolicyUpdate } from '../../src/workflows/definitions.js';
+import { moveToCurrentVersionSignal, setPollPolicyUpdate } from '../../src/workflows/definitions.js';
 import { eventually, expectSucceeded, FAST_POLICY } from '../support/harness.js';
 import {
   failed,
@@ -265,6 +265,27 @@ describe('long waits', () => {
     );
     // Blind reads say "backoff"; a read planned from progress says "eta" (or "tolerance" near the finish).
     expect(reasons.some((r) => r.includes('(eta)'))).toBe(true);
+  });
+
+  it("a drain's move signal on an unversioned worker only wakes the wait: it reads at once and stays one run", async () => {
+    const id = dataset();
+    w.fake.script(id, { reads: [running(1), succeeded] });
+    const { workflowId } = await startRun(
+      w.client,
+      {
+        steps: [exportStep(id)],
+        wait: { policy: { initialDelayMs: 3_600_000, minDelayMs: 3_600_000, maxDelayMs: 3_600_000 }, deadline: '2h' },
+      },
+      { taskQueue: w.taskQueue },
+    );
+    await eventually(async () => ((await getProgress(w.client, workflowId)).step?.statusReads ?? 0) >= 1 || undefined);
+    await w.client.workflow.getHandle(`${workflowId}.step-1`).signal(moveToCurrentVersionSignal);
+    const result = expectSucceeded(await awaitRun(w.client, workflowId));
+    expect(result.steps[0]!.statusReads).toBe(2);
+    // No version to move to: no continue-as-new.
+    const history = await w.client.workflow.getHandle(`${workflowId}.step-1`).fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(false);
+    expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeFalsy();
   });
 
   it('applies a policy update to a waiting run at once and rejects a bad one naming the field', async () => {
