@@ -15,7 +15,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { countPinned, describeDeployment, drainVersion, promote, rollback } from '../client/deployment.js';
+import {
+  countPinned,
+  describeDeployment,
+  drainVersion,
+  promote,
+  rollback,
+  type DrainResult,
+} from '../client/deployment.js';
 import { awaitRun, startRun, type RunOutcome } from '../client/runs.js';
 import { startLocalStack } from '../local/stack.js';
 import { pollUntil } from '../local/time.js';
@@ -32,6 +39,11 @@ const SLOW = { initialDelayMs: 600_000, minDelayMs: 600_000, maxDelayMs: 600_000
 const FAST = { minDelayMs: 500, initialDelayMs: 500, maxDelayMs: 3000, maxEtaDelayMs: 3000 };
 const NDE = /nondetermin|TMPRL1100/i;
 const GOAL_MS = 70_000;
+
+function describeDrain(d: DrainResult): string {
+  const routing = d.routingPropagated ? 'routing propagated' : 'routing still "in progress" at the server';
+  return `${d.woken} wakes, first at ${seconds(d.firstWakeMs ?? 0)}, ${routing}`;
+}
 
 /** Runs `fn` over `items`, `lanes` at a time. */
 async function inLanes<T>(items: T[], lanes: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -129,7 +141,7 @@ async function runUpgrade(ctx: ScenarioContext): Promise<ScenarioResult> {
     timeoutMs: 10 * 60_000,
     onProgress: (pinned, ms) => note(`draining A: ${pinned} pinned after ${seconds(ms)}`),
   });
-  log(`A drained: ${drainA.drained} in ${seconds(drainA.elapsedMs)} (${drainA.woken} wakes)`);
+  log(`A drained: ${drainA.drained} in ${seconds(drainA.elapsedMs)} (${describeDrain(drainA)})`);
   const pinnedB = await countPinned(client, DEPLOYMENT, 'B');
   await workerA.stop();
 
@@ -140,7 +152,7 @@ async function runUpgrade(ctx: ScenarioContext): Promise<ScenarioResult> {
     timeoutMs: 10 * 60_000,
     onProgress: (pinned, ms) => note(`draining B: ${pinned} pinned after ${seconds(ms)}`),
   });
-  log(`B drained: ${drainB.drained} in ${seconds(drainB.elapsedMs)} (${drainB.woken} wakes)`);
+  log(`B drained: ${drainB.drained} in ${seconds(drainB.elapsedMs)} (${describeDrain(drainB)})`);
 
   note('finishing');
   await inLanes(handles, 16, async ({ workflowId }) => {

@@ -266,6 +266,8 @@ export interface DrainResult {
   woken: number;
   /** Whether the server reported the routing change propagated before the first wake. */
   routingPropagated: boolean;
+  /** When the first wake was sent (after the wait for propagation), from the start of the drain. */
+  firstWakeMs?: number;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -293,17 +295,19 @@ export async function drainVersion(
     await pause(500);
   }
   let woken = 0;
+  let firstWakeMs: number | undefined;
   let lastWake = -Infinity;
   let zeros = 0;
   for (;;) {
     const pinned = await countPinned(client, deploymentName, buildId);
     onProgress?.(pinned, elapsed());
     zeros = pinned === 0 ? zeros + 1 : 0;
-    const result = { pinned, elapsedMs: elapsed(), woken, routingPropagated };
+    const result = { pinned, elapsedMs: elapsed(), woken, routingPropagated, firstWakeMs };
     if (zeros >= 2) return { ...result, drained: true };
     if (elapsed() > timeoutMs) return { ...result, drained: false };
     if (pinned > 0 && elapsed() - lastWake >= rewakeMs) {
       lastWake = elapsed();
+      firstWakeMs ??= lastWake;
       woken += await wakePinned(client, deploymentName, buildId);
     }
     await pause(1000);

@@ -5,6 +5,7 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   log,
@@ -132,20 +133,56 @@ function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
 }
 
 /**
- * Continues-as-new onto the deployment's target version when the server says it is no longer this run's, or when a
- * drain asked (moveToCurrentVersion): a wake served from the sticky queue may lack the server's mark, and a read
- * first would wait on the request budget. With no new target, the continued run just lands on the current version.
- * An unversioned worker has no version to move to: the drain's wake only re-plans there.
+ * Whether a drain asked this run to move (the moveToCurrentVersion signal). An unversioned worker has no version to
+ * move to (it still reports a build id, but no deployment name): there the signal is only a wake.
+ */
+function moveAsked(ctx: WaitContext): boolean {
+  return ctx.wake.move === true && Boolean(workflowInfo().currentDeploymentVersion?.deploymentName);
+}
+
+/** Continues-as-new onto the deployment's target version (never returns). */
+async function move(ctx: WaitContext, upgrade: NonNullable<WaitContext['upgrade']>, asked: boolean): Promise<never> {
+  log.info('continuing as new on the target worker version', { statusReads: ctx.resume.statusReads, asked });
+  await condition(allHandlersFinished);
+  return upgrade(ctx.resume);
+}
+
+/**
+ * Moves to the deployment's target version when the server says it is no longer this run's, or when a drain
+ * asked: a wake served from the sticky queue may lack the server's mark. With no new target, the continued run
+ * just lands on the current version.
  */
 async function upgradeIfTargetMoved(ctx: WaitContext): Promise<void> {
   if (!ctx.upgrade) return;
-  // An unversioned worker still reports a build id, but no deployment name.
-  const asked = ctx.wake.move === true && Boolean(workflowInfo().currentDeploymentVersion?.deploymentName);
+  const asked = moveAsked(ctx);
   ctx.wake.move = false;
-  if (!asked && !workflowInfo().targetWorkerDeploymentVersionChanged) return;
-  log.info('continuing as new on the target worker version', { statusReads: ctx.resume.statusReads, asked });
-  await condition(allHandlersFinished);
-  await ctx.upgrade(ctx.resume);
+  if (asked || workflowInfo().targetWorkerDeploymentVersionChanged) await move(ctx, ctx.upgrade, asked);
+}
+
+/**
+ * The status read, given up when a drain asks the run to move meanwhile: a read can queue behind the request budget
+ * for minutes, and the run would stay on the old version until it is served. The new version reads instead.
+ * Adds no command unless the signal comes, so older histories replay unchanged.
+ */
+async function readOrMove(ctx: WaitContext): Promise<StatusObservation> {
+  const { upgrade } = ctx;
+  if (!upgrade) return readStatus(ctx.ref, ctx.budget);
+  const readScope = new CancellationScope();
+  const watchScope = new CancellationScope();
+  const reading = readScope.run(() => readStatus(ctx.ref, ctx.budget));
+  const asked = watchScope.run(() => condition(() => moveAsked(ctx)));
+  asked.catch(() => undefined); // cancelled below once the read is in
+  let first: StatusObservation | undefined;
+  try {
+    first = await Promise.race([reading, asked.then(() => undefined)]);
+  } finally {
+    watchScope.cancel();
+  }
+  if (first) return first;
+  reading.catch(() => undefined); // the read is not needed any more
+  readScope.cancel();
+  ctx.wake.move = false;
+  return move(ctx, upgrade, true);
 }
 
 /** Waits until the task is terminal and returns the final read. Throws DeadlineExceeded past the deadline. */
@@ -176,7 +213,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
       });
     }
 
-    const observation = await readStatus(ref, ctx.budget);
+    const observation = await readOrMove(ctx);
     resume.statusReads += 1;
     readsThisRun += 1;
     progress.statusReads = resume.statusReads;

@@ -13,7 +13,8 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { run } from '../../src/cli/main.js';
 import { countPinned, describeDeployment, promote } from '../../src/client/deployment.js';
 import { awaitRun, startRun } from '../../src/client/runs.js';
-import { setPollPolicyUpdate } from '../../src/workflows/definitions.js';
+import { pauseBudget, resumeBudget, type BudgetTarget } from '../../src/client/budget.js';
+import { pollPolicySignal, setPollPolicyUpdate } from '../../src/workflows/definitions.js';
 import type { WorkerProcess } from '../../src/local/worker-process.js';
 import { createHarness, eventually, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
 
@@ -90,7 +91,26 @@ it('moves waits from A to an incompatible B and back, with no lost, duplicated o
   // Each step has created its task and sleeps on A.
   await eventually(async () => ((await countPinned(h.client, deployment, 'a')) === 3 ? true : undefined));
 
-  // B (incompatible steps) becomes current; A's waits sleep on until woken, then move.
+  // Reads stop being served (the budget's kill switch), and every wait is woken by a policy change: each now has
+  // a status read queued behind the budget, as waits do when the budget is saturated.
+  const budget: BudgetTarget = {
+    connection: h.client.connection,
+    namespace: h.client.options.namespace,
+    taskQueue: h.taskQueue,
+  };
+  await pauseBudget(budget, 'reads');
+  for (const r of runs) await h.client.workflow.getHandle(`${r.workflowId}.step-1`).signal(pollPolicySignal, {});
+  await eventually(async () => {
+    const pending = await Promise.all(
+      runs.map(
+        async (r) =>
+          (await h.client.workflow.getHandle(`${r.workflowId}.step-1`).describe()).raw.pendingActivities?.length ?? 0,
+      ),
+    );
+    return pending.every((n) => n === 1) || undefined;
+  });
+
+  // B (incompatible steps) becomes current; A's waits stay on A until the drain moves them.
   workers.push(await versioned('b', { WORKFLOW_BUNDLE_PATH: variantBundle }));
   await known('b');
   expect(await promote(h.client, deployment)).toEqual({ deploymentName: deployment, from: 'a', to: 'b' });
@@ -100,7 +120,7 @@ it('moves waits from A to an incompatible B and back, with no lost, duplicated o
   expect(drainA.woken).toBeGreaterThanOrEqual(3);
   await eventually(async () => ((await countPinned(h.client, deployment, 'b')) === 3 ? true : undefined), 60_000);
   await workers[0]!.stop(); // A has drained
-  // The drain's signal moved each wait at once: no status read (which waits on the request budget) came first.
+  // The drain's signal moved each wait at once: the queued read was given up, never served on A.
   for (const r of runs) {
     const [onA] = await stepRuns(`${r.workflowId}.step-1`);
     const events = (await h.client.workflow.getHandle(onA!.workflowId, onA!.runId).fetchHistory()).events ?? [];
@@ -109,6 +129,8 @@ it('moves waits from A to an incompatible B and back, with no lost, duplicated o
     );
     expect(signalled).toBeGreaterThan(0);
     expect(events.slice(signalled).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(3); // create, read, queued read
+    expect(events.filter((e) => e.activityTaskStartedEventAttributes)).toHaveLength(2);
     expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   }
 
@@ -123,7 +145,8 @@ it('moves waits from A to an incompatible B and back, with no lost, duplicated o
   await eventually(async () => ((await countPinned(h.client, deployment, 'a')) === 3 ? true : undefined), 60_000);
   await workers[1]!.stop(); // B has drained
 
-  // Fast reads from here, so the runs end soon after their tasks.
+  // Reads are served again, fast from here, so the runs end soon after their tasks.
+  await resumeBudget(budget, 'reads');
   for (const r of runs) await r.handle.executeUpdate(setPollPolicyUpdate, { args: [FAST_POLICY] });
   const outcomes = await Promise.all(runs.map((r) => awaitRun(h.client, r.workflowId)));
   for (const o of outcomes) expectSucceeded(o);
