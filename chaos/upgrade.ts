@@ -38,6 +38,11 @@ const DEPLOYMENT = 'modelarts-chaos';
 const SLOW = { initialDelayMs: 600_000, minDelayMs: 600_000, maxDelayMs: 600_000, maxEtaDelayMs: 600_000 };
 const FAST = { minDelayMs: 500, initialDelayMs: 500, maxDelayMs: 3000, maxEtaDelayMs: 3000 };
 const NDE = /nondetermin|TMPRL1100/i;
+/**
+ * The write budget for the mass start (1,000 creates at the default 2/s would take 8 minutes). Reads keep the
+ * default 10/s, so the first reads are still queued behind the budget when the rollout begins.
+ */
+const WRITES_RPS = 50;
 const GOAL_MS = 70_000;
 
 function describeDrain(d: DrainResult): string {
@@ -86,7 +91,12 @@ async function runUpgrade(ctx: ScenarioContext): Promise<ScenarioResult> {
   scope.defer('stop workers', () => Promise.all(workers.map((w) => w.kill())).then(() => undefined));
   const startVersion = async (buildId: string, extra: Record<string, string> = {}) => {
     const worker = await startWorkerProcess(
-      stack.workerEnv({ MODELARTS_DEPLOYMENT_NAME: DEPLOYMENT, MODELARTS_BUILD_ID: buildId, ...extra }),
+      stack.workerEnv({
+        MODELARTS_DEPLOYMENT_NAME: DEPLOYMENT,
+        MODELARTS_BUILD_ID: buildId,
+        MODELARTS_BUDGET_WRITES_RPS: WRITES_RPS,
+        ...extra,
+      }),
       { keepAll: true },
     );
     workers.push(worker);
@@ -127,12 +137,15 @@ async function runUpgrade(ctx: ScenarioContext): Promise<ScenarioResult> {
     );
     handles.push({ workflowId, datasetId: d.dataset_id });
   });
-  await pollUntil(async () => ((await countPinned(client, DEPLOYMENT, 'A')) >= runsWanted ? true : undefined), {
+  // Waiting means the export exists: a step whose create is still queued behind the write budget moves only once
+  // the create is served (a create is never abandoned half-way, which could duplicate the task).
+  const created = () => Object.values(stack.sim.counters().byDataset).reduce((n, c) => n + (c.exportCreates ?? 0), 0);
+  await pollUntil(async () => (created() >= runsWanted ? true : undefined), {
     timeoutMs: 20 * 60_000,
-    intervalMs: 2000,
+    intervalMs: 1000,
     signal: ctx.signal,
   });
-  log(`${runsWanted} waits pinned to A after ${seconds(Date.now() - began)}`);
+  log(`${runsWanted} exports created and waiting on A after ${seconds(Date.now() - began)}`);
 
   note('rollout to B');
   await startVersion('B', { WORKFLOW_BUNDLE_PATH: bundleB });

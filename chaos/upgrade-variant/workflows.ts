@@ -24,6 +24,16 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
   return product.intelligentTaskStep(input);
 }
 
+export async function importStep(input: StepInput): Promise<StepResult> {
+  await sleep(1);
+  return product.importStep(input);
+}
+
+export async function publishVersionStep(input: StepInput): Promise<StepResult> {
+  await sleep(1);
+  return product.publishVersionStep(input);
+}
+
 // Pinned, as the product's steps are (src/workflows/versioning.ts).
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, exportStep);
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, intelligentTaskStep);
+for (const step of [exportStep, intelligentTaskStep, importStep, publishVersionStep])
+  setWorkflowOptions({ versioningBehavior: 'PINNED' }, step);

@@ -171,15 +171,13 @@ async function readOrMove(ctx: WaitContext): Promise<StatusObservation> {
   const watchScope = new CancellationScope();
   const reading = readScope.run(() => readStatus(ctx.ref, ctx.budget));
   const asked = watchScope.run(() => condition(() => moveAsked(ctx)));
-  asked.catch(() => undefined); // cancelled below once the read is in
-  let first: StatusObservation | undefined;
+  let first: StatusObservation | undefined; // the race handles both promises' rejections (cancellations)
   try {
     first = await Promise.race([reading, asked.then(() => undefined)]);
   } finally {
     watchScope.cancel();
   }
   if (first) return first;
-  reading.catch(() => undefined); // the read is not needed any more
   readScope.cancel();
   ctx.wake.move = false;
   return move(ctx, upgrade, true);
