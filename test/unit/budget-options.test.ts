@@ -1,36 +1,20 @@
 /** Validation of everything that sets the request budget: worker configuration, the CLI, and the run spec. */
-import { ConfigError } from '../../src/config-error.js';
 import { DEFAULT_BUDGET, workerConfigFromEnv } from '../../src/config.js';
 import { priorityOf, stepBudget } from '../../src/budget/classes.js';
 import { parsePipelineSpec, SpecError } from '../../src/spec/pipeline.js';
 import { scheduledSpec } from '../../src/client/schedules.js';
 import { ACTIVITY_BUDGET } from '../../src/workflows/activities-proxy.js';
 import { rejected } from '../support/cli-in-process.js';
-
-const modelarts = {
-  MODELARTS_ENDPOINT: 'https://modelarts.eu-de.otc.t-systems.com',
-  MODELARTS_PROJECT_ID: 'p1',
-  MODELARTS_AUTH_TOKEN: 'token-value',
-};
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    workerConfigFromEnv({ ...modelarts, ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { configProblems, MODELARTS_ENV } from '../support/worker-config.js';
 
 describe('worker budget defaults', () => {
   it('starts from a safe default budget', () => {
-    expect(workerConfigFromEnv(modelarts).tuning.budget).toEqual(DEFAULT_BUDGET);
+    expect(workerConfigFromEnv(MODELARTS_ENV).tuning.budget).toEqual(DEFAULT_BUDGET);
   });
 
   it('reads requests per second, or unlimited', () => {
     const config = workerConfigFromEnv({
-      ...modelarts,
+      ...MODELARTS_ENV,
       MODELARTS_BUDGET_READS_RPS: '2.5',
       MODELARTS_BUDGET_WRITES_RPS: 'unlimited',
     });
@@ -38,7 +22,7 @@ describe('worker budget defaults', () => {
   });
 
   it.each([['0'], ['-1'], ['fast'], ['Infinity']])('rejects %s, naming the variable', (value) => {
-    expect(problemsOf({ MODELARTS_BUDGET_READS_RPS: value })).toEqual([
+    expect(configProblems({ ...MODELARTS_ENV, MODELARTS_BUDGET_READS_RPS: value })).toEqual([
       `MODELARTS_BUDGET_READS_RPS must be a number of requests per second greater than 0, or "unlimited"; got "${value}"`,
     ]);
   });

@@ -1,25 +1,9 @@
-import { ConfigError } from '../../src/config-error.js';
 import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../../src/config.js';
-
-const modelarts = {
-  MODELARTS_ENDPOINT: 'https://modelarts.eu-de.otc.t-systems.com',
-  MODELARTS_PROJECT_ID: 'p1',
-  MODELARTS_AUTH_TOKEN: 'token-value',
-};
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    workerConfigFromEnv(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { configProblems, MODELARTS_ENV } from '../support/worker-config.js';
 
 describe('worker configuration from the environment', () => {
   it('has sane defaults', () => {
-    const config = workerConfigFromEnv(modelarts);
+    const config = workerConfigFromEnv(MODELARTS_ENV);
     expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE });
     expect(config.temporal.connectionOptions.address).toBe('localhost:7233');
     expect(config.tuning).toMatchObject({
@@ -31,7 +15,7 @@ describe('worker configuration from the environment', () => {
 
   it('reads the Temporal variables and tuning overrides', () => {
     const config = workerConfigFromEnv({
-      ...modelarts,
+      ...MODELARTS_ENV,
       TEMPORAL_ADDRESS: 'temporal:7233',
       TEMPORAL_NAMESPACE: 'exports',
       TEMPORAL_TASK_QUEUE: 'q1',
@@ -49,13 +33,13 @@ describe('worker configuration from the environment', () => {
   });
 
   it('treats empty Temporal variables as unset (no TLS from an empty API key)', () => {
-    const config = workerConfigFromEnv({ ...modelarts, TEMPORAL_API_KEY: '', TEMPORAL_TLS_CLIENT_CERT_PATH: '' });
+    const config = workerConfigFromEnv({ ...MODELARTS_ENV, TEMPORAL_API_KEY: '', TEMPORAL_TLS_CLIENT_CERT_PATH: '' });
     expect(config.temporal.connectionOptions.apiKey).toBeUndefined();
     expect(config.temporal.connectionOptions.tls).toBeFalsy();
   });
 
   it('lists every problem at once, each naming its variable', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       MODELARTS_PROJECT_ID: 'p1',
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1',
       WORKER_MAX_CONCURRENT_ACTIVITIES: 'many',

@@ -4,37 +4,20 @@
  */
 import { newestCandidate, previousVersion, type DeploymentState } from '../../src/client/deployment.js';
 import { workerConfigFromEnv } from '../../src/config.js';
-import { ConfigError } from '../../src/config-error.js';
 import { defaultBuildId, deploymentOptions } from '../../src/deployment/worker-version.js';
 import { cli, rejected } from '../support/cli-in-process.js';
-
-const modelarts = {
-  MODELARTS_ENDPOINT: 'https://modelarts.eu-de.otc.t-systems.com',
-  MODELARTS_PROJECT_ID: 'p1',
-  MODELARTS_ACCESS_KEY: 'AK',
-  MODELARTS_SECRET_KEY: 'SK',
-};
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    workerConfigFromEnv({ ...modelarts, ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { configProblems, MODELARTS_ENV } from '../support/worker-config.js';
 
 describe('versioned workers from the environment', () => {
   it('is unversioned without MODELARTS_DEPLOYMENT_NAME, so a worker needs no deployment set up', () => {
-    const config = workerConfigFromEnv(modelarts);
+    const config = workerConfigFromEnv(MODELARTS_ENV);
     expect(config.deployment).toBeUndefined();
     expect(deploymentOptions(config.deployment)).toEqual({});
   });
 
   it('serves name + MODELARTS_BUILD_ID, pinned by default for workflows that declare nothing', () => {
     const config = workerConfigFromEnv({
-      ...modelarts,
+      ...MODELARTS_ENV,
       MODELARTS_DEPLOYMENT_NAME: 'exports',
       MODELARTS_BUILD_ID: '1.2.0-abc',
     });
@@ -51,7 +34,7 @@ describe('versioned workers from the environment', () => {
   it('defaults the build id to the package version and the commit recorded at build time', () => {
     expect(defaultBuildId({ version: '0.3.0', commit: 'deadbeef01' })).toBe('0.3.0-deadbeef01');
     expect(defaultBuildId({ version: '0.3.0' })).toBe('0.3.0');
-    const config = workerConfigFromEnv({ ...modelarts, MODELARTS_DEPLOYMENT_NAME: 'exports' });
+    const config = workerConfigFromEnv({ ...MODELARTS_ENV, MODELARTS_DEPLOYMENT_NAME: 'exports' });
     expect(config.deployment?.buildId).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -61,7 +44,7 @@ describe('versioned workers from the environment', () => {
     [{ MODELARTS_DEPLOYMENT_NAME: 'ok', MODELARTS_BUILD_ID: 'v1/2' }, /^MODELARTS_BUILD_ID must be 1-100 letters/],
     [{ MODELARTS_BUILD_ID: 'v1' }, /^MODELARTS_BUILD_ID is set but MODELARTS_DEPLOYMENT_NAME is not/],
   ])('rejects %j', (env, message) => {
-    expect(problems(env)).toEqual([expect.stringMatching(message)]);
+    expect(configProblems({ ...MODELARTS_ENV, ...env })).toEqual([expect.stringMatching(message)]);
   });
 });
 
