@@ -31,7 +31,10 @@ export interface WaitContext {
   maxReadsPerRun: number;
   /** How long a status no document lists is waited out. */
   unknownStatusLimitMs: number;
-  /** Set by the policy update handler: the wait wakes up early and re-plans the next read. */
+  /**
+   * Set by the policy update handler (pending: the wait wakes up early and re-plans the next read) and by a drain's
+   * moveToCurrentVersion signal (move as well: see moveAsked).
+   */
   wake: { pending: boolean; move?: boolean };
   /** Continue-as-new with the given resume state (never returns). */
   continueAsNew: (resume: StepResume) => Promise<never>;
