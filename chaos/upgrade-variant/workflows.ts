@@ -14,26 +14,17 @@ import type { StepInput, StepResult } from '../../workflows/types.js';
 // Everything else as the product has it; the steps below replace theirs (local exports win over `export *`).
 export * from '../../workflows/index.js';
 
-export async function exportStep(input: StepInput): Promise<StepResult> {
-  await sleep(1);
-  return product.exportStep(input);
+/** The product's step behind a 1 ms timer its histories do not have; pinned, as the product's steps are. */
+function incompatible(step: (input: StepInput) => Promise<StepResult>) {
+  const variant = async (input: StepInput): Promise<StepResult> => {
+    await sleep(1);
+    return step(input);
+  };
+  setWorkflowOptions({ versioningBehavior: 'PINNED' }, variant);
+  return variant;
 }
 
-export async function intelligentTaskStep(input: StepInput): Promise<StepResult> {
-  await sleep(1);
-  return product.intelligentTaskStep(input);
-}
-
-export async function importStep(input: StepInput): Promise<StepResult> {
-  await sleep(1);
-  return product.importStep(input);
-}
-
-export async function publishVersionStep(input: StepInput): Promise<StepResult> {
-  await sleep(1);
-  return product.publishVersionStep(input);
-}
-
-// Pinned, as the product's steps are (src/workflows/versioning.ts).
-for (const step of [exportStep, intelligentTaskStep, importStep, publishVersionStep])
-  setWorkflowOptions({ versioningBehavior: 'PINNED' }, step);
+export const exportStep = incompatible(product.exportStep);
+export const intelligentTaskStep = incompatible(product.intelligentTaskStep);
+export const importStep = incompatible(product.importStep);
+export const publishVersionStep = incompatible(product.publishVersionStep);
