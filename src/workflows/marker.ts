@@ -1,19 +1,28 @@
 /**
- * The reattach marker. ModelArts has no idempotency key, so each export step writes into a folder of its own
- * under the user's path, named for the run and the step:
+ * The reattach marker. ModelArts has no idempotency key, so each step marks what it creates with a name of its own
+ * run and step, and every create attempt first looks for a task carrying it:
  *
- *   {path}{workflowId}.s{step}.{first 8 characters of the run chain's first run id}/
+ *   {readable part of the workflow id}-s{step}-{the whole first run id, hex}
  *
- * The task list echoes `path`, so before creating a task the start activity lists the dataset's export tasks and
- * reattaches to the one whose path ends with this folder. The name is deterministic across activity retries,
- * worker restarts and continue-as-new (the first run id survives them), and differs for a new run that reuses
- * the workflow id. Intelligent tasks carry the same marker in `config.description`.
+ * Export tasks carry it as a folder under the user's path (the task list echoes `path`); intelligent tasks and
+ * versions carry it in their description.
+ *
+ * - **Different runs never share it.** The first run id is unique per run chain (Temporal's run ids are UUIDs; all
+ *   128 bits are kept, so the random part is in, not only the time-ordered prefix of a UUIDv7), so runs that reuse a
+ *   workflow id, or whose ids differ only past the readable part, get different markers.
+ * - **One run always finds its own.** Activity retries, worker crashes and continue-as-new keep the first run id,
+ *   and a step carries its marker in its input, so a step started on an older form keeps finding its task.
+ * - **Only documented path characters** (the appendix's ModelArts.4313 lists digits, letters, "-", "_" and "/"):
+ *   the workflow id part keeps those and turns any other run of characters into one "_".
  */
-const UNSAFE = /[^A-Za-z0-9._-]+/g;
+const READABLE_LENGTH = 48;
+const NOT_PATH_SAFE = /[^A-Za-z0-9_-]+/g;
 
 export function runMarker(workflowId: string, stepIndex: number, firstExecutionRunId: string): string {
-  const id = workflowId.replace(UNSAFE, '_').slice(0, 80);
-  return `${id}.s${stepIndex + 1}.${firstExecutionRunId.replace(/-/g, '').slice(0, 8)}`;
+  const readable = workflowId.replace(NOT_PATH_SAFE, '_').slice(0, READABLE_LENGTH);
+  const run = firstExecutionRunId.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+  // The step before the fixed-length run id: no marker is then a substring of another (`-s1-` is not in `-s11-`).
+  return `${readable}-s${stepIndex + 1}-${run}`;
 }
 
 /** `/bucket/out/` + marker → `/bucket/out/{marker}/`. Idempotent. */

@@ -14,6 +14,7 @@ import {
   labeledDataset,
   type Harness,
 } from '../support/harness.js';
+import { runMarker } from '../../src/workflows/marker.js';
 
 let h: Harness;
 let worker: WorkerProcess;
@@ -48,7 +49,8 @@ describe('export workflows', () => {
       finishedSampleCount: 42,
       reattached: false,
     });
-    expect(step!.outputPath).toMatch(/^\/bucket\/out\/.+\.s1\.[0-9a-f]{8}\/$/);
+    const { runId } = await h.client.workflow.getHandle(workflowId).describe();
+    expect(step!.outputPath).toBe(`/bucket/out/${runMarker(workflowId, 0, runId)}/`);
     expect(step!.statusReads).toBeGreaterThanOrEqual(1);
 
     // One log line per status transition, not one per read (workflow logs reach the worker's output shortly after).

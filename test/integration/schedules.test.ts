@@ -28,6 +28,7 @@ import { DatasetIdKey } from '../../src/workflows/search-attributes.js';
 import type { StepInput } from '../../src/workflows/types.js';
 import { runCli, type CliResult } from '../support/cli-process.js';
 import { createHarness, eventually, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
+import { runMarker } from '../../src/workflows/marker.js';
 
 // Per test: the integration project's testTimeout is not applied to projects by this Jest version.
 const TIMEOUT = 120_000;
@@ -81,8 +82,9 @@ describe('placeholders without a schedule', () => {
       const result = expectSucceeded(await awaitRun(h.client, workflowId));
       const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
       const startedAt = tsToDate(history.events![0]!.eventTime!);
-      expect(result.steps[0]!.outputPath).toMatch(
-        new RegExp(`^/bucket/adhoc/${placeholderValues(startedAt).datetime}/${workflowId}\\.s1\\.`),
+      const { runId } = await h.client.workflow.getHandle(workflowId).describe();
+      expect(result.steps[0]!.outputPath).toBe(
+        `/bucket/adhoc/${placeholderValues(startedAt).datetime}/${runMarker(workflowId, 0, runId)}/`,
       );
     },
     TIMEOUT,

@@ -5,6 +5,7 @@
 import { awaitRun, EXPORT_PIPELINE_TYPE, getProgress, startRun } from '../../src/client/runs.js';
 import { eventually, expectSucceeded, FAST_POLICY } from '../support/harness.js';
 import { running, startInProcessWorker, succeeded, unknown, type InProcessWorker } from './fake-modelarts.js';
+import { runMarker } from '../../src/workflows/marker.js';
 
 let w: InProcessWorker;
 beforeAll(async () => {
@@ -49,7 +50,8 @@ describe('import and publish-version steps', () => {
       request: { description: string };
     }[];
     const version = versions.find((c) => c.datasetId === id)!;
-    expect(version.marker).toMatch(new RegExp(`^${workflowId}\\.s2\\.\\w{8}$`));
+    const { runId } = await w.client.workflow.getHandle(workflowId).describe();
+    expect(version.marker).toBe(runMarker(workflowId, 1, runId));
     expect(version.request.description).toBe(`nightly [modelarts-temporal:${version.marker}]`);
     const exportsOf = w.fake.callsOf('createOrReattachExport') as {
       datasetId: string;

@@ -18,6 +18,7 @@ import {
   unknown,
   type InProcessWorker,
 } from './fake-modelarts.js';
+import { runMarker } from '../../src/workflows/marker.js';
 
 let w: InProcessWorker;
 beforeAll(async () => {
@@ -60,7 +61,8 @@ describe('how a run ends', () => {
     expect(result.steps[0]!.newDatasetId).toBe(`id-of-copy-of-${source}`);
     // Each step writes into a folder of its own run under the path (the marker that makes reattach possible).
     const creates = w.fake.callsOf('createOrReattachExport') as { request: { path: string } }[];
-    expect(creates.at(-1)!.request.path).toMatch(new RegExp(`^/bucket/coco/${workflowId}\\.s2\\.\\w{8}/$`));
+    const { runId } = await w.client.workflow.getHandle(workflowId).describe();
+    expect(creates.at(-1)!.request.path).toBe(`/bucket/coco/${runMarker(workflowId, 1, runId)}/`);
   });
 
   it('fails at ModelArts with its error_code and error_msg, as a typed kind with details', async () => {
