@@ -8,7 +8,9 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { withSecretFiles } from './secret-files.js';
 import { workerVersionFromEnv, type WorkerVersion } from './deployment/worker-version.js';
+import { ALLOW_CLEARTEXT_VARIABLE, cleartextAllowed, hostOf, isLoopbackHost } from './loopback.js';
 import { modelArtsOptionsFromEnv } from './modelarts/env.js';
 import type { ModelArtsClientOptions } from './modelarts/client.js';
 
@@ -114,8 +116,8 @@ const TEMPORAL_FILE_VARIABLES = [
 ];
 
 /** Temporal connection settings as the Temporal CLI and SDKs read them (TEMPORAL_ADDRESS, profiles, TLS, API key). */
-export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
-  const problems: string[] = [];
+export function temporalConfigFromEnv(rawEnv: Env = process.env): TemporalConfig {
+  const { env, problems } = withSecretFiles(rawEnv, ['TEMPORAL_API_KEY']);
   // "TEMPORAL_TLS=yes" (or TRUE) would silently mean no TLS, and an API key would then go out unencrypted.
   for (const name of TEMPORAL_BOOLEAN_VARIABLES) {
     const value = env[name];
@@ -150,6 +152,13 @@ export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
       );
     }
   }
+  // An API key sent without TLS to another machine is readable by anyone on the way.
+  const options = connect?.connectionOptions;
+  if (options?.apiKey && !options.tls && address && !isLoopbackHost(hostOf(address)) && !cleartextAllowed(env))
+    problems.push(
+      `TEMPORAL_API_KEY: would be sent without TLS to ${hostOf(address)}; remove TEMPORAL_TLS=false (or set it ` +
+        `true), or set ${ALLOW_CLEARTEXT_VARIABLE}=true to accept it`,
+    );
   const queue = env.TEMPORAL_TASK_QUEUE === undefined ? DEFAULT_TASK_QUEUE : env.TEMPORAL_TASK_QUEUE.trim();
   if (!queue) problems.push('TEMPORAL_TASK_QUEUE must not be empty');
   if (problems.length > 0 || !connect) throw new ConfigError(problems);

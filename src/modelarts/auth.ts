@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { ModelArtsApiError, ModelArtsResponseError, parseErrorBody, TOKEN_EXPIRED_CODES } from './errors.js';
 import { header, send } from './http.js';
+import { forgetSecret, registerSecret } from './redact.js';
 import { signRequest } from './signing.js';
 import type { IamPasswordTokenRequest, IamTokenResponse } from './types.js';
 
@@ -68,6 +69,7 @@ export class AkSkAuth implements AuthProvider {
     this.#secretKey = options.secretKey;
     this.#securityToken = options.securityToken;
     this.#now = options.now ?? (() => new Date());
+    [options.accessKey, options.secretKey, options.securityToken].forEach(registerSecret);
   }
 
   /** Signs content-type;host;x-sdk-date, plus x-project-id and x-security-token (the set the reference recommends). */
@@ -110,6 +112,7 @@ export class TokenAuth implements AuthProvider {
 
   constructor(token: string) {
     this.#token = token;
+    registerSecret(token);
   }
 
   async authenticate(): Promise<Record<string, string>> {
@@ -163,12 +166,14 @@ export class IamPasswordAuth implements AuthProvider {
   readonly mode = 'iam' as const;
   readonly #options: IamPasswordAuthOptions;
   #cached: CachedToken | undefined;
+  #lastToken: string | undefined;
   /** The token request in flight; concurrent callers share it instead of each asking IAM. */
   #pending: Promise<CachedToken> | undefined;
   #fetches = 0;
 
   constructor(options: IamPasswordAuthOptions) {
     this.#options = { ...options, iamEndpoint: iamBaseUrl(options.iamEndpoint) };
+    registerSecret(options.password);
   }
 
   /** How many token requests went to IAM (for tests and metrics). */
@@ -269,6 +274,10 @@ export class IamPasswordAuth implements AuthProvider {
       // Keep the fallback lifetime: the token header is what matters.
     }
     const margin = o.refreshMarginMs ?? Math.min(5 * 60_000, Math.max(0, expiresAt - fetchedAt) / 10);
+    // The replaced token is dropped from the exact-value redaction list (the cache may already have been cleared).
+    forgetSecret(this.#lastToken);
+    registerSecret(token);
+    this.#lastToken = token;
     this.#cached = { token, expiresAt, refreshAt: expiresAt - margin };
     return this.#cached;
   }

@@ -15,6 +15,8 @@
 import { AkSkAuth, IamPasswordAuth, TokenAuth, type AuthProvider } from './auth.js';
 import { MAX_TIMEOUT_MS, type ModelArtsClientOptions } from './client.js';
 import { ConfigError } from '../config-error.js';
+import { ALLOW_CLEARTEXT_VARIABLE, cleartextAllowed, isLoopbackHost } from '../loopback.js';
+import { withSecretFiles } from '../secret-files.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -34,6 +36,11 @@ export const ENV_VARIABLES = {
   timeoutMs: ['MODELARTS_TIMEOUT_MS'],
 } as const;
 type Setting = keyof typeof ENV_VARIABLES;
+
+/** Variables that hold secrets: each may instead be read from a file named by `NAME_FILE` (src/secret-files.ts). */
+export const SECRET_VARIABLES: readonly string[] = (
+  ['accessKey', 'secretKey', 'securityToken', 'password', 'authToken'] as const
+).flatMap((setting) => ENV_VARIABLES[setting]);
 
 /** Markdown table of the variables, for the README and `--help`. */
 export const MODELARTS_ENV_TABLE = [
@@ -103,7 +110,7 @@ const names = (setting: Setting) => {
   return others.length ? `${first} (or ${others.join(' / ')})` : first;
 };
 
-function checkUrl(problems: string[], r: Resolved | undefined, kind: string): void {
+function checkUrl(problems: string[], r: Resolved | undefined, kind: string, allowCleartext: boolean): void {
   if (!r) return;
   let url: URL;
   try {
@@ -116,6 +123,12 @@ function checkUrl(problems: string[], r: Resolved | undefined, kind: string): vo
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     problems.push(`${r.variable}: must use https:// (or http:// for a local simulator); got ${url.protocol}//`);
+  // Signed requests, passwords and tokens would cross the network in clear.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !allowCleartext)
+    problems.push(
+      `${r.variable}: must use https:// for a host that is not this machine (${url.hostname}); http:// is only ` +
+        `accepted for loopback, or with ${ALLOW_CLEARTEXT_VARIABLE}=true`,
+    );
   // The URL would otherwise be echoed with its password in messages and logs.
   if (url.username || url.password) problems.push(`${r.variable}: must not contain user:password@`);
   if (url.search || url.hash) problems.push(`${r.variable}: must not contain a query or fragment`);
@@ -125,13 +138,14 @@ function checkUrl(problems: string[], r: Resolved | undefined, kind: string): vo
 }
 
 /** Reads and validates the ModelArts settings; throws ConfigError listing every problem. */
-export function modelArtsOptionsFromEnv(env: Env = process.env): Omit<ModelArtsClientOptions, 'logger'> {
-  const problems: string[] = [];
+export function modelArtsOptionsFromEnv(rawEnv: Env = process.env): Omit<ModelArtsClientOptions, 'logger'> {
+  const { env, problems } = withSecretFiles(rawEnv, SECRET_VARIABLES);
   const get = (setting: Setting) => resolve(env, setting);
+  const allowCleartext = cleartextAllowed(env);
 
   const endpoint = get('endpoint');
   if (!endpoint) problems.push(`${names('endpoint')}: is required, e.g. https://modelarts.eu-de.otc.t-systems.com`);
-  checkUrl(problems, endpoint, 'ModelArts');
+  checkUrl(problems, endpoint, 'ModelArts', allowCleartext);
 
   const projectId = get('projectId');
   if (!projectId)
@@ -155,7 +169,7 @@ export function modelArtsOptionsFromEnv(env: Env = process.env): Omit<ModelArtsC
   }
 
   const mode = chooseMode(env, problems);
-  if (mode?.name === 'iam') checkUrl(problems, get('iamEndpoint'), 'IAM');
+  if (mode?.name === 'iam') checkUrl(problems, get('iamEndpoint'), 'IAM', allowCleartext);
 
   if (problems.length > 0 || !mode || !endpoint || !projectId) throw new ConfigError(problems);
 

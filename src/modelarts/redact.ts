@@ -1,6 +1,10 @@
 /**
  * One place that knows what a secret looks like, so logs and error messages never carry tokens, keys, passwords or
  * signatures. Use `REDACT_PATHS` with pino (`pino({ redact: REDACT_PATHS })`) and `redactSecrets` for free text.
+ *
+ * Patterns alone miss a secret that a server or proxy echoes in prose (`password 'X' rejected`), so the process's
+ * configured secrets are also blanked out by exact value: the auth providers register theirs when they are made
+ * (`registerSecret`), and every error built from a ModelArts or IAM answer goes through `redactSecrets`.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -44,6 +48,11 @@ export const REDACT_PATHS: string[] = [
   'auth.identity.password.user.password',
 ];
 
+const SECRET_NAMES =
+  '(?:password|secret_?key|secretKey|security_?token|securityToken|auth_?token|authToken|access_?key|accessKey|' +
+  'MODELARTS_[A-Z_]*(?:KEY|TOKEN|PASSWORD)|OS_(?:PASSWORD|TOKEN|AUTH_TOKEN|SECRET_KEY|ACCESS_KEY)|' +
+  'HUAWEICLOUD_SDK_(?:AK|SK|SECURITY_TOKEN)|TEMPORAL_API_KEY)';
+
 const PATTERNS: [RegExp, string][] = [
   // Authorization: SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...
   [/(Signature=)[0-9a-fA-F]+/g, `$1${REDACTED}`],
@@ -55,22 +64,39 @@ const PATTERNS: [RegExp, string][] = [
     /((?:x-auth-token|x-subject-token|x-security-token|authorization)["']?\s*[:=]\s*["']?)[^"',\s}]+/gi,
     `$1${REDACTED}`,
   ],
-  // JSON or key=value secrets.
-  [
-    /((?:password|secret_?key|secretKey|security_?token|securityToken|auth_?token|authToken|access_?key|accessKey|MODELARTS_[A-Z_]*(?:KEY|TOKEN|PASSWORD)|OS_(?:PASSWORD|TOKEN|AUTH_TOKEN|SECRET_KEY|ACCESS_KEY)|HUAWEICLOUD_SDK_(?:AK|SK|SECURITY_TOKEN))["']?\s*[:=]\s*["']?)[^"',\s}&]+/gi,
-    `$1${REDACTED}`,
-  ],
+  // JSON or key=value secrets; a quoted value is blanked whole, spaces, commas and all.
+  [new RegExp(`(${SECRET_NAMES}["']?\\s*[:=]\\s*)("[^"]*"|'[^']*')`, 'gi'), `$1"${REDACTED}"`],
+  [new RegExp(`(${SECRET_NAMES}["']?\\s*[:=]\\s*)[^"',\\s}&]+`, 'gi'), `$1${REDACTED}`],
+  // Prose: "password 'X' rejected", "token \"X\" expired".
+  [/\b((?:password|passwd|secret|token)\s+)("[^"]*"|'[^']*')/gi, `$1"${REDACTED}"`],
   // Bare Keystone tokens: Huawei/OTC PKI tokens start with MII, Fernet tokens with gAAAAA.
   [/\b(?:MII|gAAAAA)[A-Za-z0-9+/=_-]{40,}/g, REDACTED],
 ];
 
-/** Replaces secrets in free text; `known` adds exact values (e.g. the configured secret key) to blank out. */
+/** Very short values would blank out ordinary words; real secrets are long. */
+const MIN_SECRET_LENGTH = 6;
+
+/** The configured secrets of this process (keys, passwords, tokens), blanked out by exact value. */
+const registered = new Set<string>();
+
+/** Adds a configured secret to those `redactSecrets` blanks out everywhere in this process. */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
+}
+
+/** Drops a secret that is no longer used (a replaced IAM token), so a long-lived worker's list stays short. */
+export function forgetSecret(value: string | undefined): void {
+  if (value) registered.delete(value);
+}
+
+/**
+ * Replaces secrets in free text: the registered secrets and `known` (exact values), then the patterns. Longer
+ * values first, so a secret that contains another is blanked whole.
+ */
 export function redactSecrets(text: string, known: readonly (string | undefined)[] = []): string {
   let out = text;
-  for (const value of known) {
-    // Very short values would blank out ordinary words; real secrets are long.
-    if (value && value.length >= 6) out = out.split(value).join(REDACTED);
-  }
+  const values = [...registered, ...known.filter((v): v is string => !!v && v.length >= MIN_SECRET_LENGTH)];
+  for (const value of values.sort((a, b) => b.length - a.length)) out = out.split(value).join(REDACTED);
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
