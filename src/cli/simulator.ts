@@ -3,7 +3,9 @@ import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { simulatorEnv } from '../local/worker-env.js';
 import { DEMO_CREDENTIALS, DEMO_DATASETS, runSimulator } from '../simulator/index.js';
-import { writeLine, type CliContext } from './context.js';
+import { isLoopbackHost } from '../loopback.js';
+import { ADMIN_TOKEN_VARIABLE } from '../simulator/admin-gate.js';
+import { UsageError, writeLine, type CliContext } from './context.js';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -57,6 +59,8 @@ export function registerSimulator(program: Command, ctx: CliContext): void {
       'after',
       `
 Prints one JSON line on stdout (endpoint, project id, demo credentials, datasets), then how to point a worker at it.
+The admin API (/_sim/) answers only requests addressed to this machine; with ${ADMIN_TOKEN_VARIABLE} set (required
+for a --host other than loopback) only requests with "Authorization: Bearer <token>".
 With --state-file, tasks started before a restart are still there after it, with their progress following the
 clock; the demo datasets are added only when the file does not exist yet.
 
@@ -66,10 +70,18 @@ Examples:
   $ modelarts-export simulator --api-limit-rps 5 --api-limit-rpm 200     # throttle like the gateway`,
     )
     .action(async (options: SimulatorFlags) => {
+      const adminToken = ctx.env[ADMIN_TOKEN_VARIABLE]?.trim() || undefined;
+      if (!isLoopbackHost(options.host) && !adminToken)
+        throw new UsageError(
+          `--host ${options.host}: listening beyond this machine needs an admin token for the admin API (/_sim/ mints ` +
+            `tokens and sets faults): set ${ADMIN_TOKEN_VARIABLE}`,
+          'simulator',
+        );
       const limited = options.apiLimitRps !== undefined || options.apiLimitRpm !== undefined;
       const sim = await runSimulator({
         port: options.port,
         host: options.host,
+        ...(adminToken ? { adminToken } : {}),
         ...(limited
           ? {
               faults: {

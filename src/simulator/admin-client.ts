@@ -3,12 +3,19 @@ import type { LoggedRequest } from './api-limits.js';
 import type { Counters, FaultConfig, SeedDataset, TaskBehavior } from './types.js';
 
 export class SimulatorAdmin {
-  constructor(readonly url: string) {}
+  /** `adminToken`: the simulator's admin token, when it was started with one. */
+  constructor(
+    readonly url: string,
+    private readonly adminToken?: string,
+  ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers: {
+        ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
+        ...(this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dataset } from '../modelarts/types.js';
 import { handleAdmin, type AdminTarget } from './admin.js';
+import { ADMIN_TOKEN_VARIABLE, adminRefusal } from './admin-gate.js';
+import { isLoopbackHost } from '../loopback.js';
 import { Auth } from './auth.js';
 import type { Context, RouteRequest } from './context.js';
 import { CounterBook } from './counters.js';
@@ -44,9 +46,12 @@ export class SimulatorCore implements AdminTarget {
   /** Aborted on close, so held or slowed answers do not keep the process alive. */
   private readonly closing = new AbortController();
   private readonly clock: Clock;
+  /** Required of admin requests when set (src/simulator/admin-gate.ts). */
+  private readonly adminToken: string | undefined;
 
   constructor(options: SimulatorOptions) {
     this.clock = options.clock ?? wallClock;
+    this.adminToken = options.adminToken;
     const seed = options.seed ?? randomSeed();
     this.projectId = options.projectId ?? DEMO_PROJECT_ID;
     this.ids = new Ids(seed);
@@ -196,7 +201,8 @@ export class SimulatorCore implements AdminTarget {
     const method = req.method ?? 'GET';
     try {
       if (rawPath.startsWith('/_sim/')) {
-        const answer = handleAdmin(this, method, rawPath, await readBody(req));
+        const answer =
+          adminRefusal(method, req.headers, this.adminToken) ?? handleAdmin(this, method, rawPath, await readBody(req));
         if (answer.body === undefined) sendEmpty(res, answer.status, requestId);
         else sendJson(res, answer.status, answer.body, requestId);
         return;
@@ -294,9 +300,15 @@ export class SimulatorCore implements AdminTarget {
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const host = options.host ?? '127.0.0.1';
+  // Another address is reachable from other machines, where the Host check of the admin API proves nothing.
+  if (!isLoopbackHost(host) && !options.adminToken)
+    throw new Error(
+      `the simulator listens on ${host}, which is not this machine only: give it an admin token (${ADMIN_TOKEN_VARIABLE}), ` +
+        'which its admin API (/_sim/) then requires',
+    );
   const core = new SimulatorCore(options);
   const server: Server = createServer((req, res) => void core.handle(req, res));
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

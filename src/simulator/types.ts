@@ -89,8 +89,10 @@ export interface SimulatorOptions {
   clock?: Clock;
   /** 0 = free port (default). */
   port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Any other address needs `adminToken`. */
   host?: string;
+  /** When set, the admin API (`/_sim/`) serves only requests with `Authorization: Bearer <adminToken>`. */
+  adminToken?: string;
   projectId?: string;
   /** Project name tokens are scoped to (OTC uses the region name). Default `eu-de`. */
   projectName?: string;

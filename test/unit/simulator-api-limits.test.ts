@@ -90,7 +90,11 @@ describe('gateway limits over HTTP', () => {
 
   it('takes limits through the admin API and rejects bad ones', async () => {
     const put = (body: unknown) =>
-      fetch(`${sim.url}/_sim/faults`, { method: 'PUT', body: JSON.stringify(body) }).then(async (r) => ({
+      fetch(`${sim.url}/_sim/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({
         status: r.status,
         body: (await r.json()) as Record<string, unknown>,
       }));

@@ -162,6 +162,7 @@ describe('admin API', () => {
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${sim.url}/_sim/${path}`, {
       method,
+      headers: { 'content-type': 'application/json' },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await response.text();
