@@ -4,7 +4,7 @@
  * a run waiting on a task before a restart finds it after), and the worker in this process.
  * `--demo` also runs a chained export and follows it.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
@@ -34,6 +34,17 @@ const TEMPORAL_DB = 'temporal.db';
 const SIMULATOR_STATE = 'simulator.json';
 /** Short simulated tasks, so local runs and the demo finish in seconds rather than minutes. */
 const DEV_TASK_MS = 10_000;
+
+/** Narrows files an earlier version left readable by everyone (a missing file is fine: it is created private). */
+async function chmodExisting(files: string[], mode: number): Promise<void> {
+  await Promise.all(
+    files.map((file) =>
+      chmod(file, mode).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      }),
+    ),
+  );
+}
 
 function portIsFree(port: number): Promise<boolean> {
   if (port === 0) return Promise.resolve(true);
@@ -118,7 +129,13 @@ async function runDemo(ctx: CliContext, r: { client: Connected; server: DevServe
 async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
   await checkPorts(flags);
   const dataDir = path.resolve(flags.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  // The whole dev history (specs, dataset ids, paths) lives here: readable by this user only.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  await chmodExisting(
+    [TEMPORAL_DB, SIMULATOR_STATE].map((name) => path.join(dataDir, name)),
+    0o600,
+  );
   const log = (m: string) => writeLine(ctx.stderr, m);
   const stopRequested = ctx.waitForStop();
   const r: Running = {};

@@ -55,6 +55,27 @@ export interface DevServer {
   stop(): Promise<void>;
   /** Stops and starts the server again on the same ports and database file. */
   restart(): Promise<void>;
+  /** The server process's id (changes on restart). */
+  pid(): number | undefined;
+}
+
+/**
+ * The dev server's own environment: only what a process needs to run. It takes every setting as a flag, and the
+ * caller's MODELARTS_* / OS_* credentials have no business in another program's environment.
+ */
+export function devServerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'SYSTEMROOT'];
+  return Object.fromEntries(keep.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
+}
+
+/** Spawns with a umask of 077, so the database files it creates (temporal.db and its journals) are the user's alone. */
+function spawnPrivate(file: string, args: string[]): ChildProcess {
+  const previous = process.umask(0o077);
+  try {
+    return spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: devServerEnv() });
+  } finally {
+    process.umask(previous);
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -126,7 +147,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawnPrivate(cli.path, args);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -150,5 +171,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       await stopProcess(child);
       await launch();
     },
+    pid: () => child.pid,
   };
 }

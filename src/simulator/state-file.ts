@@ -123,7 +123,8 @@ export class StateSaver {
     if (json === this.written) return;
     const temp = `${this.file}.tmp`;
     try {
-      writeFileSync(temp, json);
+      // The user's alone: datasets, paths and task history of the dev setup.
+      writeFileSync(temp, json, { mode: 0o600 });
       renameSync(temp, this.file);
     } catch (error) {
       throw new StateFileError(`cannot write the simulator state file ${this.file}: ${(error as Error).message}`);

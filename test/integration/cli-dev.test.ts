@@ -3,7 +3,7 @@
  * server (state in the data dir), the simulator and an in-process worker, with no configuration at all.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/devserver/dev-server.js';
@@ -12,7 +12,10 @@ import { devEnv } from '../support/cli-process.js';
 const bin = path.resolve('bin', 'modelarts-export.js');
 
 it('starts everything, runs the chained demo export, prints the UI link and exits 0', async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cli-dev-'));
+  // An existing data dir that others could read (as `.data/` was before): dev narrows it to its user.
+  const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'cli-dev-')), 'data');
+  mkdirSync(dataDir, { mode: 0o755 });
+  chmodSync(dataDir, 0o755);
   const [port, uiPort, simPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
@@ -53,4 +56,10 @@ it('starts everything, runs the chained demo export, prints the UI link and exit
   expect(stdout).toMatch(/→ new dataset demo-labeled-\d+/);
   expect(stderr).toMatch(/step 2\/2 {2}export/);
   expect(existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+  // The dev history (specs, dataset ids, paths) is this user's alone.
+  const modes = Object.fromEntries(
+    ['.', ...readdirSync(dataDir)].map((name) => [name, (statSync(path.join(dataDir, name)).mode & 0o777).toString(8)]),
+  );
+  expect(modes).toMatchObject({ '.': '700', 'temporal.db': '600', 'simulator.json': '600' });
+  for (const [name, mode] of Object.entries(modes)) if (name !== '.') expect([name, mode]).toEqual([name, '600']);
 }, 180_000);
