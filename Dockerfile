@@ -5,8 +5,7 @@
 #   docker run --rm -p 8090:8090 modelarts-temporal simulator --port 8090 --host 0.0.0.0
 #
 # Debian (glibc) rather than Alpine: @temporalio/core-bridge ships prebuilt native binaries for glibc Linux.
-# Node 22 (LTS) bundles npm 10, which accepts our package-lock.json as committed (npm 11.19 refuses it for lacking
-# the non-Linux optional @swc/@unrs binaries); check `npm ci` before moving to a Node that bundles npm 11.
+# Node 22 (LTS) bundles npm 10; the lockfile lists every platform's optional binaries, so npm 10 and 11 both take it.
 ARG NODE_VERSION=22
 
 # ---- build: compile TypeScript and prebuild the workflow bundle ---------------------------------------------

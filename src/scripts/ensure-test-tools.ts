@@ -1,7 +1,8 @@
 /**
  * `node dist/scripts/ensure-test-tools.js TOOL...`: makes sure the system tools a test command needs are there,
  * installing Debian's packages when we may (root with apt-get), so the README's test commands pass on a fresh
- * machine. When it cannot install, it prints one line saying what to install and exits 1.
+ * machine. `MODELARTS_NO_APT=1` says no to that: the command is printed instead. When it cannot install, it prints
+ * one line saying what to install and exits 1.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -49,7 +50,9 @@ if (unknown.length > 0) {
 }
 const missing = wanted.filter((name) => !TOOLS[name]!.present());
 const installable = missing.filter((name) => TOOLS[name]!.debian);
-const canInstall = process.getuid?.() === 0 && onPath('apt-get') && installable.length === missing.length;
+const aptRefused = ['1', 'true'].includes(process.env.MODELARTS_NO_APT ?? '');
+const canInstall =
+  !aptRefused && process.getuid?.() === 0 && onPath('apt-get') && installable.length === missing.length;
 
 if (missing.length > 0 && canInstall) {
   const packages = installable.map((name) => TOOLS[name]!.debian!);
@@ -66,9 +69,14 @@ if (missing.length > 0 && canInstall) {
 const stillMissing = wanted.filter((name) => !TOOLS[name]!.present());
 if (stillMissing.length > 0) {
   const how = stillMissing.map((n) => (TOOLS[n]!.debian ? `apt-get install ${TOOLS[n]!.debian}` : `install ${n}`));
+  const packages = stillMissing.flatMap((n) => (TOOLS[n]!.debian ? [TOOLS[n]!.debian] : []));
   console.error(
     `test tools missing: ${stillMissing.map((n) => `${n} (${TOOLS[n]!.hint})`).join(', ')}. ` +
-      `Install them (${how.join('; ')}) or run the test command as root, which installs them.`,
+      (aptRefused
+        ? `MODELARTS_NO_APT is set, so nothing was installed: run ` +
+          `\`apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}\` as root` +
+          `${packages.length < stillMissing.length ? `, and ${how.filter((h) => h.startsWith('install ')).join('; ')}` : ''}, then the test command again.`
+        : `Install them (${how.join('; ')}) or run the test command as root, which installs them.`),
   );
   process.exit(1);
 }
