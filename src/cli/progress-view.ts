@@ -85,15 +85,30 @@ export function createProgressView(stream: OutStream, tty = Boolean(stream.isTTY
   };
 }
 
-/** A progress read that gives up after `timeoutMs`: a run with no worker never answers queries promptly. */
+/**
+ * A progress read that gives up after `timeoutMs` (a run with no worker never answers queries promptly), or when
+ * `stop` aborts. Each read has a signal of its own: the Temporal client adds an abort listener per RPC and never
+ * removes it, so one signal shared by every read of a long follow would collect tens of thousands.
+ */
 async function progressWithin(
   client: Client,
   workflowId: string,
   timeoutMs: number,
-  signal: AbortSignal,
+  stop: AbortSignal,
 ): Promise<RunProgress | undefined> {
-  const read = client.connection.withAbortSignal(signal, () => getProgress(client, workflowId)).catch(() => undefined);
-  return Promise.race([read, pause(timeoutMs).then(() => undefined)]);
+  if (stop.aborted) return undefined;
+  const read = new AbortController();
+  const abort = () => read.abort();
+  stop.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(abort, timeoutMs);
+  try {
+    return await client.connection.withAbortSignal(read.signal, () => getProgress(client, workflowId));
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', abort);
+  }
 }
 
 /** Shows progress until the run ends (or `signal` aborts: the caller stopped following), then reports how it ended. */
