@@ -115,6 +115,11 @@ export const DATASET_STATES: Readonly<Record<number, TaskState>> = {
 /** A dataset status looked up in DATASET_STATES; an unknown value is waited on (bounded by the caller). */
 export function describeDatasetStatus(status: number): TaskState {
   return (
-    lookup(DATASET_STATES, String(status)) ?? { terminal: false, label: `unknown status ${status}`, queued: false, unknown: true }
+    lookup(DATASET_STATES, String(status)) ?? {
+      terminal: false,
+      label: `unknown status ${status}`,
+      queued: false,
+      unknown: true,
+    }
   );
 }

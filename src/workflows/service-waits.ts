@@ -84,7 +84,8 @@ export async function startWhenNotBusy(
       });
     }
     const delayMs = Math.max(0, Math.min(busyDelayMs(refusals, state.resume.policy, Math.random), limitAtMs - now));
-    if (refusals === 1) log.info(`ModelArts refused the ${what} for now; waiting to try again`, { code: answer.errorCode });
+    if (refusals === 1)
+      log.info(`ModelArts refused the ${what} for now; waiting to try again`, { code: answer.errorCode });
     state.progress.phase = 'busy';
     await sleepWaiting(state, delayMs, said, `try the ${what} again (${answer.errorCode})`);
   }
@@ -134,7 +135,12 @@ export async function waitForNewDataset(
     }
     const delayMs = Math.max(0, Math.min(busyDelayMs(reads, state.resume.policy, Math.random), limitAtMs - now));
     state.progress.phase = 'waiting-for-dataset';
-    await sleepWaiting(state, delayMs, `${what} to be ready (status ${dataset.status} ${s.label})`, 'new dataset status read');
+    await sleepWaiting(
+      state,
+      delayMs,
+      `${what} to be ready (status ${dataset.status} ${s.label})`,
+      'new dataset status read',
+    );
     dataset = await resolve();
   }
 }

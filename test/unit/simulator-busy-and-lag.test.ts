@@ -160,7 +160,9 @@ describe('newDatasetReadyMs: a new dataset that is not ready at once', () => {
   it('answers a duplicate new-dataset name with 400 ModelArts.4351 and creates nothing', async () => {
     const ds = seedDataset(sim, 'dup-src');
     seedDataset(sim, 'taken-name');
-    const answer = await call(sim, 'POST', `/datasets/${ds.dataset_id}/export-tasks`, { body: exportToNew('taken-name') });
+    const answer = await call(sim, 'POST', `/datasets/${ds.dataset_id}/export-tasks`, {
+      body: exportToNew('taken-name'),
+    });
     expect([answer.status, answer.body]).toEqual([
       400,
       { error_code: 'ModelArts.4351', error_msg: 'Dataset already exists' },
