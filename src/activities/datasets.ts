@@ -4,10 +4,14 @@ import type { ModelArtsClient } from '../modelarts/client.js';
 import { FAILURE } from '../workflows/failures.js';
 import { toFailure } from './failures.js';
 
+export interface ResolvedDataset {
+  datasetId: string;
+  /** The dataset's `status` (1 normal): the export step waits until it is usable (src/workflows/service-waits.ts). */
+  status?: number;
+}
+
 export function resolveDatasetByNameActivity(client: ModelArtsClient) {
-  return async function resolveDatasetByName(input: {
-    name: string;
-  }): Promise<{ datasetId: string; /** The dataset's `status` (1 normal); the step waits until it is usable. */ status?: number }> {
+  return async function resolveDatasetByName(input: { name: string }): Promise<ResolvedDataset> {
     let found;
     try {
       found = await client.findDatasetByName(input.name);

@@ -121,7 +121,8 @@ export function getImportTask(ctx: Context, req: RouteRequest): RouteResult {
   const taskId = req.params.taskId!;
   const im = ds.imports.find((x) => x.id === taskId);
   ctx.counters.count(ds.id, 'importReads', taskId);
-  if (!im || !visibleAt(im, ctx.now())) return ok({ status: 'NOT_EXIST', task_id: taskId, dataset_id: ds.id } satisfies ImportTask);
+  if (!im || !visibleAt(im, ctx.now()))
+    return ok({ status: 'NOT_EXIST', task_id: taskId, dataset_id: ds.id } satisfies ImportTask);
   return ok(importView(im, ctx.now()));
 }
 

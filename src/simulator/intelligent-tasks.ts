@@ -300,9 +300,7 @@ export function listTasks(ctx: Context, req: RouteRequest): RouteResult {
   // Without `type` the service lists auto labeling (active learning and pre-labeling) tasks only.
   const types: TaskType[] = type?.data ? [type.data] : ['auto-label', 'pre-label'];
   const matching = ds.tasks
-    .filter(
-      (t) => types.includes(t.taskType) && (!name || (t.config.name ?? '').includes(name)) && visibleAt(t, now),
-    )
+    .filter((t) => types.includes(t.taskType) && (!name || (t.config.name ?? '').includes(name)) && visibleAt(t, now))
     .reverse();
   ctx.counters.count(ds.id, 'taskLists');
   return ok({

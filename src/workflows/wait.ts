@@ -245,7 +245,10 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     } else if ('notFound' in observation) {
       // Within the grace after our own create: the service may not show the task yet (a read behind a write).
       if (progress.waitingFor === undefined)
-        log.info('the task just created is not visible yet; reading again', { taskId: ref.taskId, code: observation.errorCode });
+        log.info('the task just created is not visible yet; reading again', {
+          taskId: ref.taskId,
+          code: observation.errorCode,
+        });
       progress.waitingFor = `ModelArts to show the task it just created (it answers ${observation.errorCode})`;
     } else {
       log.debug('status read failed; will read again', { taskId: ref.taskId, error: observation.message });

@@ -132,9 +132,7 @@ describe('publishOrReattachVersion when the name is taken', () => {
       ]);
       return read.ok && read.terminal ? read : undefined;
     });
-    const err = await runStart(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch(
-      (e: unknown) => e,
-    );
+    const err = await runStart(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).details?.[0]).toMatchObject({ errorCode: 'ModelArts.4371' });
   });
