@@ -9,9 +9,10 @@
 import { Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import type { ImportTask } from '../modelarts/types.js';
+import { busyRefusal } from '../modelarts/refusals.js';
 import { toFailure } from './failures.js';
 import { CLOCK_SKEW_MS } from './task-time.js';
-import type { CreateImportInput, StartedTask } from './types.js';
+import type { CreateImportInput, StartAnswer } from './types.js';
 
 const SCAN_PAGES = 5;
 const PAGE_SIZE = 100;
@@ -42,9 +43,10 @@ export async function findOwnImport(client: ModelArtsClient, input: CreateImport
 }
 
 export function createOrReattachImportActivity(client: ModelArtsClient) {
-  return async function createOrReattachImport(input: CreateImportInput): Promise<StartedTask> {
+  return async function createOrReattachImport(input: CreateImportInput): Promise<StartAnswer> {
+    const retry = Context.current().info.attempt > 1;
     try {
-      if (Context.current().info.attempt > 1) {
+      if (retry) {
         const found = await findOwnImport(client, input);
         if (found.length === 1) {
           log.info('reattaching to import task created by an earlier attempt', { taskId: found[0]!.task_id });
@@ -56,8 +58,15 @@ export function createOrReattachImportActivity(client: ModelArtsClient) {
           });
         }
       }
-      const { task_id } = await client.createImportTask(input.datasetId, input.request);
-      return { taskId: task_id, reattached: false };
+      try {
+        const { task_id } = await client.createImportTask(input.datasetId, input.request);
+        return { taskId: task_id, reattached: false };
+      } catch (err) {
+        // On a retry, "an import is running" may be the one an earlier attempt created unseen: not waited out.
+        const busy = busyRefusal(err, { retry, ownCodes: ['ModelArts.4356'] });
+        if (busy) return busy;
+        throw err;
+      }
     } catch (err) {
       throw toFailure(err, `creating an import task on dataset ${input.datasetId}`);
     }

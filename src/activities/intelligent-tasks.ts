@@ -3,10 +3,11 @@ import { Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import { ModelArtsApiError } from '../modelarts/errors.js';
 import type { RunningTask } from '../modelarts/types.js';
+import { busyRefusal } from '../modelarts/refusals.js';
 import { describeStatus } from '../polling/status.js';
 import { createdWithin } from './task-time.js';
 import { toFailure } from './failures.js';
-import type { StartedTask, StartTaskInput, TaskRef } from './types.js';
+import type { StartAnswer, StartTaskInput, TaskRef } from './types.js';
 
 const SCAN_PAGES = 5;
 const PAGE_SIZE = 100;
@@ -43,9 +44,10 @@ async function findOwnTask(client: ModelArtsClient, input: StartTaskInput, retry
 }
 
 export function startOrReattachTaskActivity(client: ModelArtsClient) {
-  return async function startOrReattachTask(input: StartTaskInput): Promise<StartedTask> {
+  return async function startOrReattachTask(input: StartTaskInput): Promise<StartAnswer> {
+    const retry = Context.current().info.attempt > 1;
     try {
-      const found = await findOwnTask(client, input, Context.current().info.attempt > 1);
+      const found = await findOwnTask(client, input, retry);
       if (found) {
         log.info('reattaching to intelligent task created by an earlier attempt', {
           taskId: found.task.task_id,
@@ -53,8 +55,15 @@ export function startOrReattachTaskActivity(client: ModelArtsClient) {
         });
         return { taskId: found.task.task_id, reattached: true };
       }
-      const { task_id } = await client.startTask(input.datasetId, input.request);
-      return { taskId: task_id, reattached: false };
+      try {
+        const { task_id } = await client.startTask(input.datasetId, input.request);
+        return { taskId: task_id, reattached: false };
+      } catch (err) {
+        // On a retry, "such a task is running" may be the one an earlier attempt started unseen: not waited out.
+        const busy = busyRefusal(err, { retry, ownCodes: ['ModelArts.4385', 'ModelArts.4386', 'ModelArts.4387'] });
+        if (busy) return busy;
+        throw err;
+      }
     } catch (err) {
       throw toFailure(err, `starting a ${input.request.task_type} task on dataset ${input.datasetId}`);
     }

@@ -1,5 +1,6 @@
 /** One status read, normalised so that the workflow treats exports and intelligent tasks alike. */
 import { classifyError } from '../modelarts/errors.js';
+import { isTaskNotFound } from '../modelarts/refusals.js';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import type { DatasetVersion, ExportTask, ImportTask, IntelligentTask } from '../modelarts/types.js';
 import { describeStatus } from '../polling/status.js';
@@ -94,8 +95,14 @@ export function readStatusActivity(client: ModelArtsClient) {
   return async function readStatus(ref: TaskRef): Promise<StatusObservation> {
     try {
       const readAtMs = Date.now();
-      return await read(client, ref, readAtMs);
+      const answer = await read(client, ref, readAtMs);
+      // Import tasks answer 200 NOT_EXIST for an id they do not know; right after our create it may be a lag.
+      if (ref.fresh && ref.kind === 'import' && answer.status === 'NOT_EXIST')
+        return { ok: false, notFound: true, errorCode: 'NOT_EXIST', message: `import task ${ref.taskId}: NOT_EXIST` };
+      return answer;
     } catch (err) {
+      if (ref.fresh && isTaskNotFound(err))
+        return { ok: false, notFound: true, errorCode: err.errorCode!, message: (err as Error).message };
       const { retryable, retryAfterMs } = classifyError(err);
       // A failed read never fails the run: the workflow backs off and reads again.
       if (retryable) {

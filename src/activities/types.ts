@@ -44,6 +44,21 @@ export interface StartedTask {
   reattached: boolean;
 }
 
+/**
+ * A create the service refused for now because another operation on the dataset is under way (ModelArts.4343,
+ * 4356, ...; src/modelarts/refusals.ts). Nothing was created: the step waits durably and tries again.
+ */
+export interface BusyAnswer {
+  busy: true;
+  errorCode: string;
+  errorMsg?: string;
+  /** What the service is busy with, in words. */
+  reason: string;
+}
+
+/** What a create-or-reattach activity answers. */
+export type StartAnswer = StartedTask | BusyAnswer;
+
 /** The kinds of task a step waits on (a version's publishing is waited on like a task; its id is the version id). */
 export type WaitedTaskKind = TaskKind;
 
@@ -53,6 +68,11 @@ export interface TaskRef {
   taskId: string;
   /** Set for a task this step started: it was created after this instant (corrects create_time's zone). */
   createdAfterMs?: number;
+  /**
+   * Set while the step is within the read-after-write grace of its own create: a "does not exist" answer is then
+   * reported as a NotFoundRead instead of failing the read (src/workflows/wait.ts reads again).
+   */
+  fresh?: true;
 }
 
 /** One status read, normalised across export and intelligent tasks. */
@@ -92,7 +112,16 @@ export interface TransientReadFailure {
   message: string;
 }
 
-export type StatusObservation = StatusRead | TransientReadFailure;
+/** The service does not know the task (yet): a not-found code, or an import's NOT_EXIST. Only for `fresh` reads. */
+export interface NotFoundRead {
+  ok: false;
+  notFound: true;
+  /** The not-found code, or `NOT_EXIST` for an import. */
+  errorCode: string;
+  message: string;
+}
+
+export type StatusObservation = StatusRead | TransientReadFailure | NotFoundRead;
 
 /** Input of `recentStepDurations` (src/activities/schedule-history.ts). */
 export interface RecentDurationsInput {

@@ -12,9 +12,10 @@ import { Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import { ModelArtsApiError } from '../modelarts/errors.js';
 import type { DatasetVersion } from '../modelarts/types.js';
+import { busyRefusal } from '../modelarts/refusals.js';
 import { toFailure } from './failures.js';
 import { CLOCK_SKEW_MS } from './task-time.js';
-import type { PublishVersionInput, StartedTask } from './types.js';
+import type { PublishVersionInput, StartAnswer } from './types.js';
 
 const SCAN_PAGES = 3;
 const PAGE_SIZE = 1000;
@@ -42,7 +43,7 @@ function ownVersionByName(input: PublishVersionInput) {
 }
 
 export function publishOrReattachVersionActivity(client: ModelArtsClient) {
-  return async function publishOrReattachVersion(input: PublishVersionInput): Promise<StartedTask> {
+  return async function publishOrReattachVersion(input: PublishVersionInput): Promise<StartAnswer> {
     try {
       const existing = await findVersion(client, input.datasetId, (v) => !!v.description?.includes(input.marker));
       if (existing) {
@@ -53,6 +54,9 @@ export function publishOrReattachVersionActivity(client: ModelArtsClient) {
         const { version_id } = await client.createVersion(input.datasetId, input.request);
         return { taskId: version_id, reattached: false };
       } catch (err) {
+        // On a retry, "the dataset is publishing" may be the version an earlier attempt created unseen.
+        const busy = busyRefusal(err, { retry: Context.current().info.attempt > 1, ownCodes: ['ModelArts.4343'] });
+        if (busy) return busy;
         const duplicate = err instanceof ModelArtsApiError && err.errorCode === 'ModelArts.4371';
         if (!duplicate || !input.request.version_name || Context.current().info.attempt === 1) throw err;
         const named = await findVersion(client, input.datasetId, ownVersionByName(input));

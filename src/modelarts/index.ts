@@ -2,6 +2,7 @@
 export * from './types.js';
 export * from './friendly.js';
 export * from './errors.js';
+export * from './refusals.js';
 export * from './validation.js';
 export * from './redact.js';
 export * from './auth.js';

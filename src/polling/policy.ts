@@ -36,7 +36,20 @@ export interface PollPolicy {
   detectionTolerance: { fraction: number; minMs: number; maxMs: number };
   /** Transient failures (429, 5xx, network): full jitter in [0, min(maxMs, initialMs × multiplier^(n-1))]. */
   errorBackoff: { initialMs: number; maxMs: number; multiplier: number };
+  /**
+   * How long after this step's own create a task the service reports as unknown (a not-found code, or an import's
+   * `NOT_EXIST`) is read again instead of ending the step: the service's reads may lag its writes. Absent in policies
+   * recorded before it existed: then READ_AFTER_WRITE_GRACE_MS (see readAfterWriteGraceOf).
+   */
+  readAfterWriteGraceMs?: number;
 }
+
+/** Default of `readAfterWriteGraceMs`: two minutes. */
+export const READ_AFTER_WRITE_GRACE_MS = 2 * 60_000;
+
+/** The policy's read-after-write grace (ms), with the default for policies recorded before the field existed. */
+export const readAfterWriteGraceOf = (policy: PollPolicy): number =>
+  policy.readAfterWriteGraceMs ?? READ_AFTER_WRITE_GRACE_MS;
 
 export const DEFAULT_POLICY: Readonly<PollPolicy> = Object.freeze({
   initialDelayMs: 2_000,
@@ -50,6 +63,7 @@ export const DEFAULT_POLICY: Readonly<PollPolicy> = Object.freeze({
   approachFraction: 0.8,
   detectionTolerance: Object.freeze({ fraction: 0.02, minMs: 2_000, maxMs: 60_000 }),
   errorBackoff: Object.freeze({ initialMs: 1_000, maxMs: 60_000, multiplier: 2 }),
+  readAfterWriteGraceMs: READ_AFTER_WRITE_GRACE_MS,
 });
 
 /** DEFAULT_POLICY with some fields replaced (nested objects are merged field by field). */
@@ -110,6 +124,8 @@ export function validatePolicy(p: unknown): string[] {
     errors.push(`initialDelayMs must be <= maxDelayMs (${initial} > ${maxDelay})`);
   if (maxEta !== undefined && maxDelay !== undefined && maxEta < maxDelay)
     errors.push(`maxEtaDelayMs must be >= maxDelayMs (${maxEta} < ${maxDelay})`);
+  // Optional: policies carried over from before the field existed lack it (0 turns the grace off).
+  if (record.readAfterWriteGraceMs !== undefined) num(record, '', 'readAfterWriteGraceMs', 0, 24 * 60 * 60_000);
 
   const tol = group('detectionTolerance');
   if (tol) {
@@ -531,4 +547,15 @@ function onRead(
   // jumped (30 % → 100 %) must not be slept past for hours on the strength of its average rate.
   if (state.segment > 0) next = Math.min(next, now + (now - createdMs));
   return decide(next - now, reason, policy.maxEtaDelayMs, hi);
+}
+
+/**
+ * How long to wait before trying a create again that the service refused as busy (another operation on the dataset
+ * is under way): the blind schedule of status reads (initialDelayMs growing by `multiplier` up to maxDelayMs, with
+ * jitter while growing), for the `attempt`-th refusal in a row (1-based). Pure: the workflow passes its Math.random.
+ */
+export function busyDelayMs(attempt: number, policy: PollPolicy, random: () => number): number {
+  const grown = policy.initialDelayMs * policy.multiplier ** Math.max(0, attempt - 1);
+  if (grown >= policy.maxDelayMs) return policy.maxDelayMs;
+  return Math.round(Math.max(policy.minDelayMs, grown * (1 - policy.jitter * random())));
 }

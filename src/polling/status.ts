@@ -94,3 +94,32 @@ export function describeStatus(kind: TaskKind, status: string | number): TaskSta
   }
   return state ?? { terminal: false, label: `unknown status ${key || '(empty)'}`, queued: false, unknown: true };
 }
+
+/**
+ * A dataset's `status` (modelarts-api.md 7.1) as the wait for a NEW_DATASET export's dataset reads it: usable at 1;
+ * 2 deleting, 3 deleted and 4 abnormal never become usable; 0 creating and the busy states (5 synchronizing,
+ * 6 releasing, 7 version switching, 8 importing) pass.
+ */
+export const DATASET_STATES: Readonly<Record<number, TaskState>> = {
+  0: waiting('creating'),
+  1: done('succeeded', 'normal'),
+  2: done('failed', 'deleting'),
+  3: done('failed', 'deleted'),
+  4: done('failed', 'abnormal'),
+  5: working('synchronizing'),
+  6: working('releasing'),
+  7: working('version switching'),
+  8: working('importing'),
+};
+
+/** A dataset status looked up in DATASET_STATES; an unknown value is waited on (bounded by the caller). */
+export function describeDatasetStatus(status: number): TaskState {
+  return (
+    lookup(DATASET_STATES, String(status)) ?? {
+      terminal: false,
+      label: `unknown status ${status}`,
+      queued: false,
+      unknown: true,
+    }
+  );
+}

@@ -49,6 +49,9 @@ export const behaviorSchema = z.strictObject({
   stopMs: z.number().min(0).optional(),
   exportRunningStatus: z.string().min(1).optional(),
   exportEndStatus: z.literal('STOPPED').optional(),
+  visibleAfterMs: z.number().min(0).optional(),
+  newDatasetReadyMs: z.number().min(0).optional(),
+  newDatasetAbnormal: z.boolean().optional(),
 });
 
 const rate = z.number().min(0).max(1);

@@ -53,7 +53,7 @@ export function materializeExport(store: Store, ex: ExportRecord, at: number): v
   const source = store.datasets.get(ex.datasetId);
   const name = ex.params.export_new_dataset_name!;
   if (!source || store.findDatasetByName(name)) return;
-  addDataset(
+  const dataset = addDataset(
     store,
     () => ex.newDatasetId!,
     {
@@ -68,6 +68,8 @@ export function materializeExport(store: Store, ex: ExportRecord, at: number): v
     },
     at,
   );
+  if (ex.behavior.newDatasetReadyMs) dataset.readyAt = at + ex.behavior.newDatasetReadyMs;
+  if (ex.behavior.newDatasetAbnormal) dataset.abnormal = true;
 }
 
 interface RunningTaskRef {
@@ -89,8 +91,13 @@ function runningTasks(ds: DatasetRecord, now: number): RunningTaskRef[] {
   return out;
 }
 
-/** 6 releasing while a version is being published, 8 importing while an import runs, else 1 normal. */
+/**
+ * 0 creating while a new dataset is not ready yet (then 4 abnormal if it is to fail), 6 releasing while a version
+ * is being published, 8 importing while an import runs, else 1 normal.
+ */
 function datasetStatus(ds: DatasetRecord, now: number): number {
+  if (ds.readyAt !== undefined && now < ds.readyAt) return 0;
+  if (ds.abnormal) return 4;
   if (ds.versions.some((v) => versionStatus(v, now) === 0)) return 6;
   if (ds.imports.some((im) => ['QUEUING', 'STARTING', 'RUNNING'].includes(importStatus(im, now)))) return 8;
   return 1;

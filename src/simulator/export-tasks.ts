@@ -18,7 +18,7 @@ import {
 import { jsonBody, ok, type Context, type RouteRequest, type RouteResult } from './context.js';
 import { obsFolder } from '../modelarts/validation.js';
 import { Errors } from './errors.js';
-import type { DatasetRecord, ExportRecord } from './store.js';
+import { visibleAt, type DatasetRecord, type ExportRecord } from './store.js';
 import { momentAt, type ResolvedBehavior } from './timeline.js';
 import { intIn, intLike, obsPathProblem, page, paging, queryEnum, ratio } from './validate.js';
 
@@ -283,7 +283,7 @@ export function exportView(ex: ExportRecord, now: number): ExportTask {
 export function getExportTask(ctx: Context, req: RouteRequest): RouteResult {
   const ds = ctx.store.require(req.params.datasetId!);
   const ex = ds.exports.find((e) => e.id === req.params.taskId);
-  if (!ex) throw Errors.exportTaskNotFound();
+  if (!ex || !visibleAt(ex, ctx.now())) throw Errors.exportTaskNotFound();
   ctx.counters.count(ds.id, 'exportStatusReads', ex.id);
   return ok(exportView(ex, ctx.now()));
 }
@@ -294,7 +294,9 @@ export function listExportTasks(ctx: Context, req: RouteRequest): RouteResult {
   const paged = paging(req.query);
   const now = ctx.now();
   // Newest first; records are kept in creation order.
-  const matching = ds.exports.filter((ex) => exportType === undefined || ex.exportType === exportType).reverse();
+  const matching = ds.exports
+    .filter((ex) => (exportType === undefined || ex.exportType === exportType) && visibleAt(ex, now))
+    .reverse();
   ctx.counters.count(ds.id, 'exportLists');
   return ok({
     total_count: matching.length,

@@ -16,9 +16,10 @@ import {
 import { jsonBody, ok, type Context, type RouteRequest, type RouteResult } from './context.js';
 import { Errors } from './errors.js';
 import { stripNulls } from './export-tasks.js';
-import type { DatasetRecord, ImportRecord } from './store.js';
+import { visibleAt, type DatasetRecord, type ImportRecord } from './store.js';
 import { momentAt } from './timeline.js';
 import { obsPathProblem, page, paging } from './validate.js';
+import { versionStatus } from './versions.js';
 
 const createImport = z.looseObject({
   import_path: z.string().min(1),
@@ -59,6 +60,8 @@ export function createImportHandler(ctx: Context, req: RouteRequest): RouteResul
   if (problem === 'double-slash') throw Errors.obsPathDoubleSlash();
   if (problem) throw Errors.obsPathInvalid();
   const now = ctx.now();
+  // The import page's refusals, as the appendix words them: a version being released (4343), another import (4356).
+  if (ds.versions.some((v) => versionStatus(v, now) === 0)) throw Errors.publishing();
   if (runningImports(ds, now).length > 0) throw Errors.importRunning();
 
   const behavior = ctx.store.behaviorFor(ds);
@@ -118,7 +121,8 @@ export function getImportTask(ctx: Context, req: RouteRequest): RouteResult {
   const taskId = req.params.taskId!;
   const im = ds.imports.find((x) => x.id === taskId);
   ctx.counters.count(ds.id, 'importReads', taskId);
-  if (!im) return ok({ status: 'NOT_EXIST', task_id: taskId, dataset_id: ds.id } satisfies ImportTask);
+  if (!im || !visibleAt(im, ctx.now()))
+    return ok({ status: 'NOT_EXIST', task_id: taskId, dataset_id: ds.id } satisfies ImportTask);
   return ok(importView(im, ctx.now()));
 }
 
@@ -126,7 +130,7 @@ export function listImportTasks(ctx: Context, req: RouteRequest): RouteResult {
   const ds = ctx.store.require(req.params.datasetId!);
   const paged = paging(req.query);
   const now = ctx.now();
-  const matching = [...ds.imports].reverse();
+  const matching = ds.imports.filter((im) => visibleAt(im, now)).reverse();
   ctx.counters.count(ds.id, 'importLists');
   return ok({
     total_count: matching.length,

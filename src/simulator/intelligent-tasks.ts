@@ -22,7 +22,7 @@ import {
 import { jsonBody, ok, type Context, type RouteRequest, type RouteResult } from './context.js';
 import { Errors } from './errors.js';
 import { addExport, stripNulls } from './export-tasks.js';
-import { innerWorkPath, type IntelligentRecord } from './store.js';
+import { innerWorkPath, visibleAt, type IntelligentRecord } from './store.js';
 import { taskTime } from './time.js';
 import { momentAt, resolveBehavior } from './timeline.js';
 import { intIn, intLike, page, paging } from './validate.js';
@@ -277,7 +277,7 @@ function findTask(ctx: Context, req: RouteRequest) {
   const task = ds.tasks.find((t) => t.id === req.params.taskId);
   // 4338 ("dataset ID or labeling task ID does not exist") sits with the dataset codes; 4612 belongs to the
   // team-labeling (workforce) block of the table, so it is not used here.
-  if (!task) throw Errors.taskNotFound();
+  if (!task || !visibleAt(task, ctx.now())) throw Errors.taskNotFound();
   return { ds, task };
 }
 
@@ -300,7 +300,7 @@ export function listTasks(ctx: Context, req: RouteRequest): RouteResult {
   // Without `type` the service lists auto labeling (active learning and pre-labeling) tasks only.
   const types: TaskType[] = type?.data ? [type.data] : ['auto-label', 'pre-label'];
   const matching = ds.tasks
-    .filter((t) => types.includes(t.taskType) && (!name || (t.config.name ?? '').includes(name)))
+    .filter((t) => types.includes(t.taskType) && (!name || (t.config.name ?? '').includes(name)) && visibleAt(t, now))
     .reverse();
   ctx.counters.count(ds.id, 'taskLists');
   return ok({

@@ -28,6 +28,15 @@ export interface DatasetRecord {
   tasks: IntelligentRecord[];
   versions: VersionRecord[];
   imports: ImportRecord[];
+  /** A NEW_DATASET export's dataset: status 0 (creating) until then (behaviour `newDatasetReadyMs`). */
+  readyAt?: number;
+  /** ... and 4 (abnormal) instead of 1 after it (behaviour `newDatasetAbnormal`). */
+  abnormal?: boolean;
+}
+
+/** Whether reads show a record yet (behaviour `visibleAfterMs`: the service's reads lag its writes). */
+export function visibleAt(record: { createdAt: number; behavior: ResolvedBehavior }, now: number): boolean {
+  return now >= record.createdAt + (record.behavior.visibleAfterMs ?? 0);
 }
 
 export interface ExportRecord {

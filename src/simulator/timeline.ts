@@ -14,6 +14,9 @@ export interface ResolvedBehavior {
   stopMs: number;
   exportRunningStatus?: string;
   exportEndStatus?: 'STOPPED';
+  visibleAfterMs?: number;
+  newDatasetReadyMs?: number;
+  newDatasetAbnormal?: boolean;
 }
 
 /** Long enough to watch in the CLI, short enough for a demo. Tests override this with a few hundred ms. */
@@ -43,6 +46,9 @@ export function resolveBehavior(...layers: (Partial<TaskBehavior> | undefined)[]
     stopMs: Math.max(0, merged.stopMs ?? DEFAULT_BEHAVIOR.stopMs!),
     ...(merged.exportRunningStatus ? { exportRunningStatus: merged.exportRunningStatus } : {}),
     ...(merged.exportEndStatus ? { exportEndStatus: merged.exportEndStatus } : {}),
+    ...(merged.visibleAfterMs ? { visibleAfterMs: merged.visibleAfterMs } : {}),
+    ...(merged.newDatasetReadyMs ? { newDatasetReadyMs: merged.newDatasetReadyMs } : {}),
+    ...(merged.newDatasetAbnormal ? { newDatasetAbnormal: true } : {}),
   };
 }
 

@@ -34,6 +34,18 @@ export interface TaskBehavior {
    */
   exportRunningStatus?: string;
   exportEndStatus?: 'STOPPED';
+  /**
+   * Reads lag writes: for this long after its create the task (export, import, intelligent task or version) is
+   * missing from its list and its GET answers "does not exist" (4359, 200 NOT_EXIST, 4338, 4353), although it
+   * exists and runs (and counts for the refusals of other creates).
+   */
+  visibleAfterMs?: number;
+  /**
+   * NEW_DATASET exports: the new dataset appears when the export succeeds, but stays in status 0 (creating) this
+   * long before it is 1 (normal), or 4 (abnormal) with `newDatasetAbnormal`.
+   */
+  newDatasetReadyMs?: number;
+  newDatasetAbnormal?: boolean;
 }
 
 export interface FaultConfig {

@@ -15,7 +15,7 @@ import {
 import { jsonBody, ok, type Context, type RouteRequest, type RouteResult } from './context.js';
 import { Errors } from './errors.js';
 import { stripNulls } from './export-tasks.js';
-import { innerWorkPath, type DatasetRecord, type VersionRecord } from './store.js';
+import { innerWorkPath, visibleAt, type DatasetRecord, type VersionRecord } from './store.js';
 import { momentAt } from './timeline.js';
 import { page, paging, queryEnum, ratio } from './validate.js';
 
@@ -141,7 +141,7 @@ export function versionView(ds: DatasetRecord, v: VersionRecord, now: number, de
 export function getVersion(ctx: Context, req: RouteRequest): RouteResult {
   const ds = ctx.store.require(req.params.datasetId!);
   const v = ds.versions.find((x) => x.id === req.params.versionId);
-  if (!v) throw Errors.versionNotFound();
+  if (!v || !visibleAt(v, ctx.now())) throw Errors.versionNotFound();
   ctx.counters.count(ds.id, 'versionReads', v.id);
   return ok(versionView(ds, v, ctx.now(), true));
 }
@@ -157,6 +157,7 @@ export function listVersions(ctx: Context, req: RouteRequest): RouteResult {
   const matching = ds.versions
     .filter(
       (v) =>
+        visibleAt(v, now) &&
         (status === undefined || versionStatus(v, now) === status) &&
         (format === undefined || VERSION_FORMAT_CODES[v.format as VersionFormat] === format) &&
         (!range || (Number(v.ratio) >= range[0] && Number(v.ratio) <= range[1])),

@@ -29,6 +29,7 @@ import {
   stepTaskSignal,
 } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
+import { startWhenNotBusy, waitForNewDataset } from './service-waits.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
 import type {
   ExportStepSpec,
@@ -145,6 +146,8 @@ async function adoptTask(
 ): Promise<void> {
   resume.taskId = taskId;
   resume.reattached = reattached;
+  // A task this step created may be missing from the service's reads for a moment (wait.ts readAfterWriteGrace).
+  if (!reattached) resume.createdAtMs = Date.now();
   upsertSearchAttributes([{ key: TaskIdKey, value: taskId }]);
   if (input.tellParent !== 'on-cancel') await tellParent(input, taskId, reattached);
 }
@@ -255,7 +258,7 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   const request = { ...spec.request, path: withMarker(spec.request.path ?? '', input.marker) };
 
   if (!state.resume.taskId) {
-    const started = await uncancellable(() =>
+    const started = await startWhenNotBusy(state, 'export task', spec.datasetId, () =>
       modelArts.createOrReattachExport.executeWithOptions(
         optionsFor(
           'createOrReattachExport',
@@ -285,15 +288,19 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   const params = spec.request.export_params;
   if (params?.export_dest === 'NEW_DATASET' && params.export_new_dataset_name) {
     state.progress.phase = 'resolving';
-    const dataset = await modelArts.resolveDatasetByName.executeWithOptions(
-      optionsFor(
-        'resolveDatasetByName',
-        `GET /v2/{project_id}/datasets?search_content=${params.export_new_dataset_name}`,
-        undefined,
-        input.budget,
-      ),
-      [{ name: params.export_new_dataset_name }],
-    );
+    const name = params.export_new_dataset_name;
+    const resolve = () =>
+      modelArts.resolveDatasetByName.executeWithOptions(
+        optionsFor(
+          'resolveDatasetByName',
+          `GET /v2/{project_id}/datasets?search_content=${name}`,
+          undefined,
+          input.budget,
+        ),
+        [{ name }],
+      );
+    // The next step uses the dataset only once it is usable (status 1), not merely listed.
+    const dataset = await waitForNewDataset(state, { name, exportTaskId: ref.taskId }, await resolve(), resolve);
     result.newDatasetId = dataset.datasetId;
     result.newDatasetName = params.export_new_dataset_name;
   }
@@ -316,7 +323,7 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
           description: descriptionWithMarker(spec.request.config?.description, input.marker),
         },
       };
-      const started = await uncancellable(() =>
+      const started = await startWhenNotBusy(state, `${spec.request.task_type} task`, spec.datasetId, () =>
         modelArts.startOrReattachTask.executeWithOptions(
           optionsFor(
             'startOrReattachTask',
@@ -368,7 +375,7 @@ export async function importStep(input: StepInput): Promise<StepResult> {
   const state = setUpStep(input);
 
   if (!state.resume.taskId) {
-    const started = await uncancellable(() =>
+    const started = await startWhenNotBusy(state, 'import task', spec.datasetId, () =>
       modelArts.createOrReattachImport.executeWithOptions(
         optionsFor(
           'createOrReattachImport',
@@ -393,7 +400,7 @@ export async function publishVersionStep(input: StepInput): Promise<StepResult> 
 
   if (!state.resume.taskId) {
     const request = { ...spec.request, description: descriptionWithMarker(spec.request.description, input.marker) };
-    const started = await uncancellable(() =>
+    const started = await startWhenNotBusy(state, 'version', spec.datasetId, () =>
       modelArts.publishOrReattachVersion.executeWithOptions(
         optionsFor(
           'publishOrReattachVersion',

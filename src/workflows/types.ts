@@ -143,6 +143,11 @@ export interface StepResume {
   lastStatus?: string;
   /** When the task started answering a status we do not know (reset by a known one). */
   unknownSinceMs?: number;
+  /**
+   * When this step created the task (absent for a reattached or waited-on task, and in steps recorded before it
+   * existed): a "does not exist" answer within the policy's readAfterWriteGraceMs after it is read again.
+   */
+  createdAtMs?: number;
   pollState: PollState;
   policy: PollPolicy;
 }
@@ -174,7 +179,13 @@ export interface StepProgress {
   datasetId: string;
   taskId?: string;
   status?: string;
-  phase: 'starting' | 'waiting' | 'resolving' | 'done';
+  /**
+   * `busy`: ModelArts refused the create because another operation on the dataset is under way, and the step waits
+   * to try again; `waiting-for-dataset`: a NEW_DATASET export succeeded and its dataset is not usable yet.
+   */
+  phase: 'starting' | 'busy' | 'waiting' | 'resolving' | 'waiting-for-dataset' | 'done';
+  /** What the step waits for outside the task's own status, e.g. `a version of the dataset is being published (ModelArts.4343)`. */
+  waitingFor?: string;
   progress: number;
   totalSampleCount?: number;
   finishedSampleCount?: number;

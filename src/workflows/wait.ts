@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { firstReadDelayMs, nextDelay } from '../polling/policy.js';
+import { firstReadDelayMs, nextDelay, readAfterWriteGraceOf } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
 import { FAILURE, type StepEndDetails } from './failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
@@ -55,6 +55,7 @@ function describeDetails(p: StepProgress, read?: StatusRead): string {
       read.totalSampleCount !== undefined ? ` · ${read.finishedSampleCount ?? 0}/${read.totalSampleCount} samples` : '';
     lines.push(`Status **${read.status}** (${read.label}) · ${read.progress.toFixed(1)}%${samples}`);
   }
+  if (p.waitingFor) lines.push(`waiting: ${p.waitingFor}`);
   const next = p.nextReadAtMs ? ` · next read ${new Date(p.nextReadAtMs).toISOString()}` : '';
   const eta = p.etaAtMs ? ` · estimated finish ${new Date(p.etaAtMs).toISOString()}` : '';
   lines.push(`Status reads: ${p.statusReads}${next}${eta}`);
@@ -68,6 +69,18 @@ const READ_PATHS: Record<TaskRef['kind'], string> = {
   import: 'import-tasks',
   version: 'versions',
 };
+
+/**
+ * The task to read: marked `fresh` while this step's own create is younger than the policy's read-after-write
+ * grace, so that "does not exist" comes back as an answer to read again rather than failing the read. A task
+ * reattached to or waited on (someone else's, or an earlier attempt's) gets no grace, nor does one past it.
+ */
+function refToRead(ctx: WaitContext): TaskRef {
+  const { resume, ref } = ctx;
+  if (resume.createdAtMs === undefined || resume.reattached) return ref;
+  if (Date.now() >= resume.createdAtMs + readAfterWriteGraceOf(resume.policy)) return ref;
+  return { ...ref, fresh: true };
+}
 
 function readStatus(ref: TaskRef, budget?: StepBudget): Promise<StatusObservation> {
   const path = READ_PATHS[ref.kind];
@@ -169,10 +182,10 @@ async function upgradeIfTargetMoved(ctx: WaitContext): Promise<void> {
  */
 async function readOrMove(ctx: WaitContext): Promise<StatusObservation> {
   const { upgrade } = ctx;
-  if (!upgrade) return readStatus(ctx.ref, ctx.budget);
+  if (!upgrade) return readStatus(refToRead(ctx), ctx.budget);
   const readScope = new CancellationScope();
   const watchScope = new CancellationScope();
-  const reading = readScope.run(() => readStatus(ctx.ref, ctx.budget));
+  const reading = readScope.run(() => readStatus(refToRead(ctx), ctx.budget));
   const asked = watchScope.run(() => condition(() => moveAsked(ctx)));
   let first: StatusObservation | undefined; // the race handles both promises' rejections (cancellations)
   try {
@@ -220,6 +233,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     progress.statusReads = resume.statusReads;
 
     if (observation.ok) {
+      progress.waitingFor = undefined;
       record(ctx, observation);
       checkUnknownStatus(ctx, observation);
       if (observation.terminal) {
@@ -228,6 +242,14 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
         setCurrentDetails(describeDetails(progress, observation));
         return observation;
       }
+    } else if ('notFound' in observation) {
+      // Within the grace after our own create: the service may not show the task yet (a read behind a write).
+      if (progress.waitingFor === undefined)
+        log.info('the task just created is not visible yet; reading again', {
+          taskId: ref.taskId,
+          code: observation.errorCode,
+        });
+      progress.waitingFor = `ModelArts to show the task it just created (it answers ${observation.errorCode})`;
     } else {
       log.debug('status read failed; will read again', { taskId: ref.taskId, error: observation.message });
     }
@@ -244,7 +266,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
             finishedSampleCount: observation.finishedSampleCount,
             totalSampleCount: observation.totalSampleCount,
           }
-        : { transient: true, retryAfterMs: observation.retryAfterMs },
+        : { transient: true, retryAfterMs: 'notFound' in observation ? undefined : observation.retryAfterMs },
       resume.policy,
       Math.random, // deterministic inside the workflow sandbox
       resume.deadlineAtMs !== undefined ? resume.deadlineAtMs - Date.now() : undefined,

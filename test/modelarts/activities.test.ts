@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Simulator } from '../../src/simulator/index.js';
-import { runActivity, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
+import { runActivity, runStart, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
 import { labeledDataset } from '../support/harness.js';
 
 const AK = 'ACTIVITYTESTKEY00001';
@@ -31,8 +31,8 @@ describe('createOrReattachExport', () => {
   it('creates once; a retry of the same request (same marker folder) reattaches to that task', async () => {
     const ds = sim.createDataset({ dataset_name: 'reattach' });
     const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-1.s1.abcd1234/' } };
-    const first = await runActivity(activities.createOrReattachExport, [input]);
-    const retry = await runActivity(activities.createOrReattachExport, [input], 2);
+    const first = await runStart(activities.createOrReattachExport, [input]);
+    const retry = await runStart(activities.createOrReattachExport, [input], 2);
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.exportCreates).toBe(1);
@@ -40,7 +40,7 @@ describe('createOrReattachExport', () => {
 
   it('fails non-retryably with ModelArts error_code and error_msg in the details for an unknown dataset', async () => {
     const failure = await failureOf(
-      runActivity(activities.createOrReattachExport, [
+      runStart(activities.createOrReattachExport, [
         { datasetId: 'doesNotExist0000000', request: { path: '/bucket/x/' } },
       ]),
     );
@@ -52,7 +52,7 @@ describe('createOrReattachExport', () => {
 describe('readStatus', () => {
   it('reports a transient failure to the policy instead of throwing, with Retry-After', async () => {
     const ds = sim.createDataset({ dataset_name: 'throttled' });
-    const { taskId } = await runActivity(activities.createOrReattachExport, [
+    const { taskId } = await runStart(activities.createOrReattachExport, [
       { datasetId: ds.dataset_id, request: { path: '/bucket/t/' } },
     ]);
     sim.setFaults({ throttleRate: 1, retryAfterSeconds: 7, onlyPaths: 'status' });
@@ -95,7 +95,7 @@ describe('stopTask', () => {
   it('treats a stop that races the task’s own end as done (the service refuses to stop a finished task)', async () => {
     const ds = labeledDataset(sim, 'finishing');
     sim.setBehavior(ds.dataset_id, { durationMs: 50, progress: 'linear' });
-    const { taskId } = await runActivity(activities.startOrReattachTask, [
+    const { taskId } = await runStart(activities.startOrReattachTask, [
       { datasetId: ds.dataset_id, request: { task_type: 'auto-label' }, marker: 'run-x.s1' },
     ]);
     await new Promise((r) => setTimeout(r, 200));
@@ -130,7 +130,7 @@ describe('startOrReattachTask', () => {
         marker: 'run-y.s1',
         stepStartedAtMs,
       };
-      expect(await runActivity(zonedActivities.startOrReattachTask, [input], 2)).toEqual({
+      expect(await runStart(zonedActivities.startOrReattachTask, [input], 2)).toEqual({
         taskId: earlier,
         reattached: true,
       });
@@ -142,10 +142,15 @@ describe('startOrReattachTask', () => {
       expect(Math.abs(corrected.createTimeMs - Date.now())).toBeLessThan(10_000);
       expect(Math.round((asUtc.createTimeMs - corrected.createTimeMs) / 3_600_000)).toBe(3);
       // A first attempt cannot have created anything before, so it never adopts a task by time: it starts one,
-      // which the service refuses while another auto labeling task runs on the dataset.
-      const refused = await failureOf(runActivity(zonedActivities.startOrReattachTask, [input], 1));
-      expect(refused.message).toMatch(/ModelArts\.4386/);
-      // A task started before the step began is not this run's.
+      // which the service refuses while another auto labeling task runs on the dataset: busy, waited out.
+      expect(await runActivity(zonedActivities.startOrReattachTask, [input], 1)).toEqual({
+        busy: true,
+        errorCode: 'ModelArts.4386',
+        errorMsg: 'Auto labeling task exist',
+        reason: 'an auto labeling task is running on the dataset',
+      });
+      // A task started before the step began is not this run's. On a retry the running task may be our own
+      // (unseen), so the refusal is not waited out: the start fails as before.
       const late = { ...input, stepStartedAtMs: Date.now() + 10 * 60_000 };
       expect((await failureOf(runActivity(zonedActivities.startOrReattachTask, [late], 2))).message).toMatch(
         /ModelArts\.4386/,

@@ -8,7 +8,7 @@ import { publishOrReattachVersionActivity } from '../../src/activities/versions.
 import type { ModelArtsClient } from '../../src/modelarts/client.js';
 import { ModelArtsApiError } from '../../src/modelarts/errors.js';
 import type { Simulator } from '../../src/simulator/index.js';
-import { runActivity, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
+import { runActivity, runStart, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
 import { descriptionWithMarker } from '../../src/workflows/marker.js';
 import { eventually, labeledDataset } from '../support/harness.js';
 
@@ -38,8 +38,8 @@ describe('createOrReattachImport', () => {
       request: { import_path: 's3://bucket/batch/' },
       stepStartedAtMs: Date.now(),
     };
-    const first = await runActivity(activities.createOrReattachImport, [input]);
-    const retry = await runActivity(activities.createOrReattachImport, [input], 2);
+    const first = await runStart(activities.createOrReattachImport, [input]);
+    const retry = await runStart(activities.createOrReattachImport, [input], 2);
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.importCreates).toBe(1);
@@ -48,7 +48,7 @@ describe('createOrReattachImport', () => {
   it('never adopts an import from before the step began, nor one of another path', async () => {
     const ds = sim.createDataset({ dataset_name: 'import-older' });
     sim.setBehavior(ds.dataset_id, { durationMs: 200, progress: 'linear' });
-    const older = await runActivity(activities.createOrReattachImport, [
+    const older = await runStart(activities.createOrReattachImport, [
       { datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/a/' }, stepStartedAtMs: Date.now() },
     ]);
     await eventually(async () => {
@@ -59,7 +59,7 @@ describe('createOrReattachImport', () => {
     });
     // A step that began after that import (beyond the clock-skew allowance), and one importing another path.
     const later = Date.now() + CLOCK_SKEW_MS + 1000;
-    const a = await runActivity(
+    const a = await runStart(
       activities.createOrReattachImport,
       [{ datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/a/' }, stepStartedAtMs: later }],
       2,
@@ -70,7 +70,7 @@ describe('createOrReattachImport', () => {
       ]);
       return read.ok && read.terminal ? read : undefined;
     });
-    const b = await runActivity(
+    const b = await runStart(
       activities.createOrReattachImport,
       [{ datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/b/' }, stepStartedAtMs: Date.now() }],
       2,
@@ -91,8 +91,8 @@ describe('publishOrReattachVersion', () => {
       marker,
       stepStartedAtMs: Date.now(),
     };
-    const first = await runActivity(activities.publishOrReattachVersion, [input]);
-    const retry = await runActivity(activities.publishOrReattachVersion, [input], 2);
+    const first = await runStart(activities.publishOrReattachVersion, [input]);
+    const retry = await runStart(activities.publishOrReattachVersion, [input], 2);
     expect(first.reattached).toBe(false);
     expect(retry).toEqual({ taskId: first.taskId, reattached: true });
     expect(sim.counters().byDataset[ds.dataset_id]?.versionCreates).toBe(1);
@@ -118,7 +118,7 @@ describe('publishOrReattachVersion when the name is taken', () => {
   it("never adopts someone else's version of that name: the duplicate fails the step", async () => {
     const ds = labeledDataset(sim, 'version-name-taken');
     sim.setBehavior(ds.dataset_id, { durationMs: 100, progress: 'linear' });
-    const other = await runActivity(activities.publishOrReattachVersion, [
+    const other = await runStart(activities.publishOrReattachVersion, [
       {
         datasetId: ds.dataset_id,
         request: { version_name: 'v1', description: 'by hand' },
@@ -132,9 +132,7 @@ describe('publishOrReattachVersion when the name is taken', () => {
       ]);
       return read.ok && read.terminal ? read : undefined;
     });
-    const err = await runActivity(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch(
-      (e: unknown) => e,
-    );
+    const err = await runStart(activities.publishOrReattachVersion, [input(ds.dataset_id)], 2).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).details?.[0]).toMatchObject({ errorCode: 'ModelArts.4371' });
   });
@@ -161,7 +159,7 @@ describe('readStatus of imports and versions', () => {
   it('reads an import to COMPLETED with its sample counts, and a version to 1 (normal) with its name', async () => {
     const ds = labeledDataset(sim, 'lifecycle-reads');
     sim.setBehavior(ds.dataset_id, { durationMs: 300, progress: 'linear', totalSamples: 30 });
-    const imported = await runActivity(activities.createOrReattachImport, [
+    const imported = await runStart(activities.createOrReattachImport, [
       { datasetId: ds.dataset_id, request: { import_path: 'obs://bucket/reads/' }, stepStartedAtMs: Date.now() },
     ]);
     const importRead = await eventually(async () => {
@@ -178,7 +176,7 @@ describe('readStatus of imports and versions', () => {
       finishedSampleCount: 30,
     });
 
-    const version = await runActivity(activities.publishOrReattachVersion, [
+    const version = await runStart(activities.publishOrReattachVersion, [
       {
         datasetId: ds.dataset_id,
         request: { version_name: 'reads-v1' },
@@ -202,7 +200,7 @@ describe('readStatus of imports and versions', () => {
       progress: 'linear',
       fail: { error_code: 'ModelArts.4712', error_msg: 'Dataset publish version failed' },
     });
-    const version = await runActivity(activities.publishOrReattachVersion, [
+    const version = await runStart(activities.publishOrReattachVersion, [
       { datasetId: ds.dataset_id, request: {}, marker: 'y.s1.00000000', stepStartedAtMs: Date.now() },
     ]);
     const read = await eventually(async () => {

@@ -4,6 +4,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { AkSkAuth } from '../../src/modelarts/auth.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import type { StartAnswer, StartedTask } from '../../src/activities/types.js';
 
 export interface ActivityEnv {
   sim: Simulator;
@@ -24,4 +25,15 @@ export async function startActivityEnv(
 /** Runs an activity in a fresh activity context (attempt 1 unless told otherwise). */
 export function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, args: A, attempt = 1): Promise<R> {
   return new MockActivityEnvironment({ attempt }).run(fn, ...args) as Promise<R>;
+}
+
+/** Runs a create-or-reattach activity that must create or find its task (not answer busy). */
+export async function runStart<A extends unknown[]>(
+  fn: (...args: A) => Promise<StartAnswer>,
+  args: A,
+  attempt = 1,
+): Promise<StartedTask> {
+  const answer = await runActivity(fn, args, attempt);
+  if ('busy' in answer) throw new Error(`the service answered busy: ${answer.errorCode} (${answer.reason})`);
+  return answer;
 }

@@ -1,7 +1,10 @@
 import { finishWindow, nextQuantum } from '../../src/polling/estimate.js';
 import {
+  busyDelayMs,
   DEFAULT_POLICY,
   etaMs,
+  READ_AFTER_WRITE_GRACE_MS,
+  readAfterWriteGraceOf,
   firstReadDelayMs,
   initialPollState,
   priorOf,
@@ -447,5 +450,38 @@ describe('sample counts finer than the percentage', () => {
       const percentOnly = simulatePolling(DEFAULT_POLICY, { durationMs: 24 * 3_600_000, shape: stepwise(100), seed });
       expect(percentOnly.reads).toBeGreaterThan(8);
     }
+  });
+});
+
+describe('readAfterWriteGraceMs (the read-after-write grace after our own create)', () => {
+  it('defaults to two minutes, also for a policy recorded before the field existed', () => {
+    expect(DEFAULT_POLICY.readAfterWriteGraceMs).toBe(120_000);
+    const { readAfterWriteGraceMs: _omitted, ...old } = DEFAULT_POLICY;
+    expect(validatePolicy(old)).toEqual([]);
+    expect(readAfterWriteGraceOf(old)).toBe(READ_AFTER_WRITE_GRACE_MS);
+    expect(readAfterWriteGraceOf(withDefaults({ readAfterWriteGraceMs: 0 }))).toBe(0);
+  });
+
+  it.each([
+    [-1, 'readAfterWriteGraceMs must be >= 0 (got -1)'],
+    [Number.NaN, 'readAfterWriteGraceMs must be a finite number'],
+    ['2m', 'readAfterWriteGraceMs must be a finite number'],
+    [2 * 24 * 60 * 60_000, 'readAfterWriteGraceMs must be <= 86400000 (got 172800000)'],
+  ])('rejects %p, naming the field', (value, message) => {
+    expect(validatePolicy({ ...DEFAULT_POLICY, readAfterWriteGraceMs: value })).toEqual([message]);
+  });
+});
+
+describe('busyDelayMs (waiting out a busy refusal)', () => {
+  it('grows from initialDelayMs by the multiplier to maxDelayMs, jittered only while growing', () => {
+    const p = withDefaults({ initialDelayMs: 2_000, multiplier: 2, maxDelayMs: 10_000, jitter: 0.5, minDelayMs: 100 });
+    expect([1, 2, 3, 4, 5].map((n) => busyDelayMs(n, p, never))).toEqual([2_000, 4_000, 8_000, 10_000, 10_000]);
+    expect(busyDelayMs(1, p, always)).toBe(1_000);
+    expect(busyDelayMs(9, p, always)).toBe(10_000);
+  });
+
+  it('never goes below minDelayMs', () => {
+    const p = withDefaults({ initialDelayMs: 100, minDelayMs: 90, jitter: 1 });
+    expect(busyDelayMs(1, p, always)).toBe(90);
   });
 });

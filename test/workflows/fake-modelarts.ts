@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
-import type { StartedTask, StatusRead, TaskRef } from '../../src/activities/types.js';
+import type { BusyAnswer, StartAnswer, StatusObservation, StatusRead, TaskRef } from '../../src/activities/types.js';
 
 export const running = (progress: number): Partial<StatusRead> => ({
   status: 'RUNNING',
@@ -64,6 +64,18 @@ interface Script {
   durationMs?: number;
   /** With `durationMs`: report 0 % and count this many samples instead (finished_sample_count rises linearly). */
   samples?: number;
+  /** The first this-many creates answer busy with this refusal (nothing is created), as the real activities do. */
+  busy?: { times: number; errorCode: string; reason: string };
+  /**
+   * The first this-many reads find no such task, as a service whose reads lag its writes: a `fresh` read gets a
+   * NotFoundRead, any other read fails as the real activity does (a non-retryable client error with the code).
+   */
+  notFoundReads?: { times: number; errorCode: string };
+  /**
+   * Scripted under the new dataset's name: the statuses a NEW_DATASET export's dataset answers to each lookup, in
+   * order (the last repeats). Without it a lookup answers no status, as before statuses were returned.
+   */
+  newDatasetStatuses?: number[];
 }
 
 export class FakeModelArts {
@@ -84,10 +96,19 @@ export class FakeModelArts {
   private readonly createsByDataset = new Map<string, number>();
 
   /** Exports and intelligent tasks get `task-of-{dataset}`; imports `import-of-…`, versions `version-of-…`. */
-  private started(name: keyof Activities, datasetId: string, input: unknown, prefix = 'task'): StartedTask {
+  private readonly busyByDataset = new Map<string, number>();
+  private readonly lookupsByName = new Map<string, number>();
+
+  private started(name: keyof Activities, datasetId: string, input: unknown, prefix = 'task'): StartAnswer {
     this.calls.push([name, input]);
     const script = this.scripts.get(datasetId);
     if (script?.startError) throw script.startError;
+    const refused = this.busyByDataset.get(datasetId) ?? 0;
+    if (script?.busy && refused < script.busy.times) {
+      this.busyByDataset.set(datasetId, refused + 1);
+      const { errorCode, reason } = script.busy;
+      return { busy: true, errorCode, errorMsg: 'busy (scripted)', reason } satisfies BusyAnswer;
+    }
     if (!this.createdAt.has(datasetId)) this.createdAt.set(datasetId, Date.now());
     const n = this.createsByDataset.get(datasetId) ?? 0;
     this.createsByDataset.set(datasetId, n + 1);
@@ -109,11 +130,23 @@ export class FakeModelArts {
       createOrReattachImport: async (input) => this.started('createOrReattachImport', input.datasetId, input, 'import'),
       publishOrReattachVersion: async (input) =>
         this.started('publishOrReattachVersion', input.datasetId, input, 'version'),
-      readStatus: async (ref: TaskRef) => {
+      readStatus: async (ref: TaskRef): Promise<StatusObservation> => {
         this.calls.push(['readStatus', ref]);
         const reads = this.scripts.get(ref.datasetId)?.reads ?? [succeeded];
-        const n = this.readsByTask.get(ref.taskId) ?? 0;
-        this.readsByTask.set(ref.taskId, n + 1);
+        const missing = this.scripts.get(ref.datasetId)?.notFoundReads;
+        const seen = this.readsByTask.get(ref.taskId) ?? 0;
+        this.readsByTask.set(ref.taskId, seen + 1);
+        if (missing && seen < missing.times) {
+          const message = `HTTP 400 ${missing.errorCode}: the task does not exist (scripted)`;
+          if (ref.fresh) return { ok: false, notFound: true, errorCode: missing.errorCode, message };
+          throw ApplicationFailure.create({
+            type: 'ModelArtsClientError',
+            message,
+            nonRetryable: true,
+            details: [{ httpStatus: 400, errorCode: missing.errorCode }],
+          });
+        }
+        const n = seen - (missing?.times ?? 0);
         const now = Date.now();
         const timed = this.scripts.get(ref.datasetId)?.durationMs;
         const created = this.createdAt.get(ref.datasetId) ?? now;
@@ -145,7 +178,11 @@ export class FakeModelArts {
       },
       resolveDatasetByName: async (input: { name: string }) => {
         this.calls.push(['resolveDatasetByName', input]);
-        return { datasetId: `id-of-${input.name}` };
+        const statuses = this.scripts.get(input.name)?.newDatasetStatuses;
+        const n = this.lookupsByName.get(input.name) ?? 0;
+        this.lookupsByName.set(input.name, n + 1);
+        const status = statuses?.[Math.min(n, statuses.length - 1)];
+        return { datasetId: `id-of-${input.name}`, ...(status !== undefined ? { status } : {}) };
       },
     };
   }

@@ -1,0 +1,146 @@
+/**
+ * Waits on the service itself rather than on a task: a create refused because the dataset is busy with another
+ * operation (ModelArts.4343, 4356, ...) is tried again after a durable timer, and a NEW_DATASET export's dataset is
+ * read until it is usable. Both are bounded by the step's deadline (or, without one, START_RETRY_BUDGET_MS), and
+ * both say in the step's current details and progress query what they wait for.
+ *
+ * Replay: a create that is not refused, and a new dataset that is usable at once (or whose lookup, recorded before
+ * statuses were returned, has none), add no command, so histories recorded before these waits replay unchanged.
+ */
+import { ApplicationFailure, CancellationScope, condition, log, setCurrentDetails } from '@temporalio/workflow';
+import { busyDelayMs, type PollPolicy } from '../polling/policy.js';
+import { describeDatasetStatus } from '../polling/status.js';
+import type { BusyAnswer, StartAnswer, StartedTask } from '../activities/types.js';
+import { START_RETRY_BUDGET_MS } from './activities-proxy.js';
+import { FAILURE, type StepEndDetails } from './failures.js';
+import type { StepProgress } from './types.js';
+
+/** What the service waits need of a step's state (see setUpStep in step.ts). */
+export interface ServiceWaitState {
+  resume: { startedAtMs: number; deadlineAtMs?: number; policy: PollPolicy };
+  progress: StepProgress;
+  wake: { pending: boolean };
+}
+
+const isBusy = (answer: StartAnswer): answer is BusyAnswer => 'busy' in answer && answer.busy === true;
+
+/** When the service waits give up: the step's deadline, or START_RETRY_BUDGET_MS after the step began. */
+function limitOf(state: ServiceWaitState): number {
+  return state.resume.deadlineAtMs ?? state.resume.startedAtMs + START_RETRY_BUDGET_MS;
+}
+
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+/** Sleeps on a durable timer, saying what for; a policy update or a drain's signal ends it early. */
+async function sleepWaiting(state: ServiceWaitState, delayMs: number, waitingFor: string, summary: string) {
+  const { progress, wake } = state;
+  progress.waitingFor = waitingFor;
+  progress.nextReadAtMs = Date.now() + delayMs;
+  setCurrentDetails(
+    `**${progress.kind}** step on dataset \`${progress.datasetId}\`\n\n` +
+      `waiting: ${waitingFor}; next try ${clock(progress.nextReadAtMs)}`,
+  );
+  await condition(() => wake.pending, delayMs, { summary });
+  wake.pending = false;
+}
+
+/**
+ * Runs `start` (a create-or-reattach activity, whose reattach scan runs before every POST) until it creates or
+ * finds the task, waiting out busy refusals with backoff. Past the limit the step fails naming the code.
+ */
+export async function startWhenNotBusy(
+  state: ServiceWaitState,
+  what: string,
+  datasetId: string,
+  start: () => Promise<StartAnswer>,
+): Promise<StartedTask> {
+  for (let refusals = 1; ; refusals++) {
+    // Never cut short by a cancel: the task may already exist at ModelArts (see uncancellable in step.ts).
+    const answer = await CancellationScope.nonCancellable(start);
+    if (!isBusy(answer)) {
+      if (refusals > 1) {
+        state.progress.waitingFor = undefined;
+        state.progress.nextReadAtMs = undefined;
+      }
+      return answer;
+    }
+    const limitAtMs = limitOf(state);
+    const now = Date.now();
+    const said = `${answer.reason} (${answer.errorCode})`;
+    if (now >= limitAtMs) {
+      const deadline = state.resume.deadlineAtMs !== undefined;
+      const details: StepEndDetails = { datasetId, errorCode: answer.errorCode, errorMsg: answer.errorMsg };
+      throw ApplicationFailure.create({
+        type: deadline ? FAILURE.deadlineExceeded : FAILURE.clientError,
+        message:
+          `${what} on dataset ${datasetId} not created: ModelArts still refused it with ${answer.errorCode} ` +
+          `${answer.errorMsg ?? ''} (${answer.reason}) ` +
+          (deadline
+            ? `at the deadline ${new Date(limitAtMs).toISOString()}`
+            : `after waiting ${Math.round((now - state.resume.startedAtMs) / 60_000)} min`) +
+          `; no task was created`,
+        nonRetryable: true,
+        details: [details],
+      });
+    }
+    const delayMs = Math.max(0, Math.min(busyDelayMs(refusals, state.resume.policy, Math.random), limitAtMs - now));
+    if (refusals === 1)
+      log.info(`ModelArts refused the ${what} for now; waiting to try again`, { code: answer.errorCode });
+    state.progress.phase = 'busy';
+    await sleepWaiting(state, delayMs, said, `try the ${what} again (${answer.errorCode})`);
+  }
+}
+
+/**
+ * Reads a NEW_DATASET export's dataset (by name, with `resolve`) until its status is 1 (normal); fails when it ends
+ * deleting, deleted or abnormal, or is still not usable at the limit. A lookup without a status counts as usable.
+ */
+export async function waitForNewDataset(
+  state: ServiceWaitState,
+  names: { name: string; exportTaskId: string },
+  first: { datasetId: string; status?: number },
+  resolve: () => Promise<{ datasetId: string; status?: number }>,
+): Promise<{ datasetId: string }> {
+  let dataset = first;
+  for (let reads = 1; ; reads++) {
+    if (dataset.status === undefined) return dataset;
+    const s = describeDatasetStatus(dataset.status);
+    const what = `new dataset ${names.name} (${dataset.datasetId})`;
+    const details: StepEndDetails = { taskId: names.exportTaskId, datasetId: dataset.datasetId };
+    if (s.terminal && s.outcome === 'succeeded') {
+      state.progress.waitingFor = undefined;
+      state.progress.nextReadAtMs = undefined;
+      return dataset;
+    }
+    if (s.terminal) {
+      throw ApplicationFailure.create({
+        type: FAILURE.taskFailed,
+        message: `export task ${names.exportTaskId} succeeded, but its ${what} is ${s.label} (status ${dataset.status}) and cannot be used`,
+        nonRetryable: true,
+        details: [{ ...details, errorMsg: `dataset status ${dataset.status} (${s.label})` }],
+      });
+    }
+    const limitAtMs = limitOf(state);
+    const now = Date.now();
+    if (now >= limitAtMs) {
+      const deadline = state.resume.deadlineAtMs !== undefined;
+      throw ApplicationFailure.create({
+        type: FAILURE.deadlineExceeded,
+        message:
+          `export task ${names.exportTaskId} succeeded, but its ${what} was still ${s.label} ` +
+          `(status ${dataset.status}) ${deadline ? `at the deadline ${new Date(limitAtMs).toISOString()}` : `after waiting ${Math.round((now - state.resume.startedAtMs) / 60_000)} min`}`,
+        nonRetryable: true,
+        details: [details],
+      });
+    }
+    const delayMs = Math.max(0, Math.min(busyDelayMs(reads, state.resume.policy, Math.random), limitAtMs - now));
+    state.progress.phase = 'waiting-for-dataset';
+    await sleepWaiting(
+      state,
+      delayMs,
+      `${what} to be ready (status ${dataset.status} ${s.label})`,
+      'new dataset status read',
+    );
+    dataset = await resolve();
+  }
+}
