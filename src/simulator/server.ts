@@ -14,6 +14,7 @@ import { CounterBook } from './counters.js';
 import { addDataset, datasetView, materializeExport } from './datasets.js';
 import { ApiError, Errors } from './errors.js';
 import { ApiLimiter, type LoggedRequest } from './api-limits.js';
+import { faultedJson, sendFaultedAnswer } from './answer-faults.js';
 import { Faults } from './faults.js';
 import { readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { type Clock, wallClock } from './clock.js';
@@ -225,8 +226,14 @@ export class SimulatorCore implements AdminTarget {
     const { method, rawPath, requestId } = call;
     const total = this.counterBook.total;
     total.requests++;
+    let answerFault: ReturnType<Faults['plan']>['answer'];
     const answerError = (error: ApiError) => {
       total.errors++;
+      if (answerFault?.errorMsgBytes !== undefined) {
+        this.counterBook.faults.answers = (this.counterBook.faults.answers ?? 0) + 1;
+        const body = { error_code: error.code, error_msg: error.msg, ...(error.gateway && { request_id: requestId }) };
+        return sendJson(res, error.status, faultedJson(error.status, body, answerFault), requestId, error.headers);
+      }
       sendError(res, error, requestId);
     };
     const match = matchRoute(method, rawPath);
@@ -249,6 +256,7 @@ export class SimulatorCore implements AdminTarget {
       return answerError(limited);
     }
     const plan = this.faults.plan(match.params.projectId!, rawPath, match.statusRead);
+    answerFault = plan.answer;
     if (plan.delayMs > 0) await this.pause(plan.delayMs);
     if (plan.drop === 'before') return void req.socket.destroy();
     if (plan.error) return answerError(plan.error);
@@ -288,8 +296,13 @@ export class SimulatorCore implements AdminTarget {
       await this.pause(hold);
     }
     if (res.destroyed) return;
-    if (result.body === undefined) sendEmpty(res, result.status, requestId);
-    else sendJson(res, result.status, result.body, requestId);
+    if (result.body === undefined) return sendEmpty(res, result.status, requestId);
+    if (plan.answer) {
+      this.counterBook.faults.answers = (this.counterBook.faults.answers ?? 0) + 1;
+      if (await sendFaultedAnswer(res, result.status, result.body, requestId, plan.answer)) return;
+      return sendJson(res, result.status, faultedJson(result.status, result.body, plan.answer), requestId);
+    }
+    sendJson(res, result.status, result.body, requestId);
   }
 }
 
