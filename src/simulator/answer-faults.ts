@@ -7,7 +7,6 @@
  * - `errorMsgBytes`: the `error_msg` of a failed task (and of error answers) made this long.
  */
 import type { ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import { stringify } from './json.js';
 
 export interface AnswerFault {
@@ -41,6 +40,19 @@ export function faultedJson(status: number, body: unknown, fault: AnswerFault): 
   let out = fault.errorMsgBytes !== undefined ? longErrorMsgs(body, fault.errorMsgBytes) : body;
   if (status < 300 && fault.fields && isObject(out)) out = { ...out, ...fault.fields };
   return out;
+}
+
+/** Resolves when `res` can take more, or is gone; leaves no listener behind. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Writes a 2xx answer under `fault`; false when the fault leaves it to the ordinary JSON answer. */
@@ -80,7 +92,7 @@ export async function sendFaultedAnswer(
     const piece = pad >= CHUNK ? chunk : chunk.slice(0, pad);
     pad -= piece.length;
     // The client may abandon the answer half-way: stop writing when it is gone.
-    if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(piece)) await drainedOrClosed(res);
   }
   if (!res.destroyed) res.end(tail);
   return true;
