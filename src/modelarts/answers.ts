@@ -42,15 +42,26 @@ const pathText = z.string().max(4096);
 /** Free text from the service: kept, but cut (it ends up in messages and payloads). */
 const freeText = z.string().transform((text) => truncateText(text));
 /** `error_code`, `code`: a string, or a number a service may send. */
-const code = z.union([z.string(), z.number()], { error: 'expected a string' }).transform((v) => truncateText(String(v), 128));
+const code = z
+  .union([z.string(), z.number()], { error: 'expected a string' })
+  .transform((v) => truncateText(String(v), 128));
 const count = z.number().min(0);
 /** Percent; a value a hair outside 0..100 is clamped rather than refused. */
 const progress = z.number().transform((p) => Math.min(100, Math.max(0, p)));
 const statusText = z.string().min(1).max(256);
 /** An integer status, or a string of one. */
-const intStatus = z.union([z.int(), z.string().regex(/^-?\d+$/).transform(Number)], {
-  error: 'expected an integer',
-});
+const intStatus = z.union(
+  [
+    z.int(),
+    z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ],
+  {
+    error: 'expected an integer',
+  },
+);
 
 /** `"2020-11-23 11:08:20"` or ISO 8601, read as UTC; undefined when it is not a date. */
 const dateMs = (text: string): number | undefined => {
@@ -62,10 +73,7 @@ const dateMs = (text: string): number | undefined => {
 const epochMs = z.union(
   [
     z.number().min(0),
-    z
-      .string()
-      .regex(/^\d+$/)
-      .transform(Number),
+    z.string().regex(/^\d+$/).transform(Number),
     z
       .string()
       .refine((text) => dateMs(text) !== undefined)

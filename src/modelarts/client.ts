@@ -14,7 +14,13 @@ import type { Logger } from 'pino';
 import { ANSWERS, checkAnswer, type AnswerSchema } from './answers.js';
 import type { AuthProvider } from './auth.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from './bounded.js';
-import { ModelArtsApiError, ModelArtsError, ModelArtsResponseError, parseErrorBody, parseRetryAfter } from './errors.js';
+import {
+  ModelArtsApiError,
+  ModelArtsError,
+  ModelArtsResponseError,
+  parseErrorBody,
+  parseRetryAfter,
+} from './errors.js';
 import { header, send, type HttpMethod } from './http.js';
 import { uriEncode } from './signing.js';
 import type {
@@ -296,7 +302,14 @@ export class ModelArtsClient {
       const logFields = { method, path: url.pathname, query: url.search || undefined, attempt };
       let response;
       try {
-        response = await send({ method, url, headers, body, timeoutMs: this.#timeoutMs, maxBytes: this.#maxAnswerBytes });
+        response = await send({
+          method,
+          url,
+          headers,
+          body,
+          timeoutMs: this.#timeoutMs,
+          maxBytes: this.#maxAnswerBytes,
+        });
       } catch (err) {
         this.#logger?.debug(
           { ...logFields, error: (err as Error).message, durationMs: elapsed(started) },

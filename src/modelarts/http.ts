@@ -44,10 +44,10 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
       responseType: 'text',
     });
     // A declared Content-Length over the cap ends the request at once; otherwise the bytes are counted as they come.
-    pending.on('response', (response: { statusCode: number }) => {
+    void pending.on('response', (response: { statusCode: number }) => {
       status = response.statusCode;
     });
-    pending.on('downloadProgress', ({ transferred, total }: { transferred: number; total?: number }) => {
+    void pending.on('downloadProgress', ({ transferred, total }: { transferred: number; total?: number }) => {
       if (transferred > maxBytes || (total !== undefined && total > maxBytes)) {
         tooLarge = Math.max(transferred, total ?? 0);
         pending.cancel();

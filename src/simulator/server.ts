@@ -14,7 +14,7 @@ import { CounterBook } from './counters.js';
 import { addDataset, datasetView, materializeExport } from './datasets.js';
 import { ApiError, Errors } from './errors.js';
 import { ApiLimiter, type LoggedRequest } from './api-limits.js';
-import { faultedJson, sendFaultedAnswer } from './answer-faults.js';
+import { faultedJson, sendFaultedAnswer, type AnswerFault } from './answer-faults.js';
 import { Faults } from './faults.js';
 import { readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { type Clock, wallClock } from './clock.js';
@@ -226,8 +226,8 @@ export class SimulatorCore implements AdminTarget {
     const { method, rawPath, requestId } = call;
     const total = this.counterBook.total;
     total.requests++;
-    let answerFault: ReturnType<Faults['plan']>['answer'];
-    const answerError = (error: ApiError) => {
+    /** `answerFault`: the plan's, once there is one (its `errorMsgBytes` also lengthens error answers). */
+    const answerError = (error: ApiError, answerFault?: AnswerFault) => {
       total.errors++;
       if (answerFault?.errorMsgBytes !== undefined) {
         this.counterBook.faults.answers = (this.counterBook.faults.answers ?? 0) + 1;
@@ -256,10 +256,9 @@ export class SimulatorCore implements AdminTarget {
       return answerError(limited);
     }
     const plan = this.faults.plan(match.params.projectId!, rawPath, match.statusRead);
-    answerFault = plan.answer;
     if (plan.delayMs > 0) await this.pause(plan.delayMs);
     if (plan.drop === 'before') return void req.socket.destroy();
-    if (plan.error) return answerError(plan.error);
+    if (plan.error) return answerError(plan.error, plan.answer);
 
     try {
       const principal = this.auth.authenticate({
@@ -273,7 +272,7 @@ export class SimulatorCore implements AdminTarget {
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 401) total.authFailures++;
-      return answerError(error);
+      return answerError(error, plan.answer);
     }
 
     // Time-driven side effects (new datasets from exports, imported samples) before anyone looks.
@@ -285,7 +284,7 @@ export class SimulatorCore implements AdminTarget {
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (plan.drop === 'after') return void req.socket.destroy();
-      return answerError(error);
+      return answerError(error, plan.answer);
     }
     // On disk before anyone hears of it: a crash right after a create must not lose the task.
     if (method !== 'GET') this.saver?.saveNow();

@@ -115,7 +115,9 @@ export const waitSchema = z.strictObject({
   failedReadLimitMs: z
     .number()
     .positive()
-    .describe('How long status reads may keep failing (HTML, 5xx, network, 429) before the step fails (default 60 minutes)')
+    .describe(
+      'How long status reads may keep failing (HTML, 5xx, network, 429) before the step fails (default 60 minutes)',
+    )
     .optional(),
   expectedDuration: z
     .union([z.string(), z.number().positive(), z.array(z.union([z.string(), z.number().min(0)]))])

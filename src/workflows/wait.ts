@@ -54,7 +54,11 @@ export interface WaitContext {
 
 /** A number for the details, or `?`: nothing a read carries may fail the workflow task that shows it. */
 const shown = (value: unknown, digits?: number): string =>
-  typeof value !== 'number' || !Number.isFinite(value) ? '?' : digits === undefined ? String(value) : value.toFixed(digits);
+  typeof value !== 'number' || !Number.isFinite(value)
+    ? '?'
+    : digits === undefined
+      ? String(value)
+      : value.toFixed(digits);
 
 function describeDetails(p: StepProgress, read?: StatusRead): string {
   const lines = [`**${p.kind}** task \`${p.taskId ?? '…'}\` on dataset \`${p.datasetId}\``];

@@ -118,7 +118,7 @@ describe('bounded sizes', () => {
     );
   });
 
-  it("cuts a 3 MB error_msg of a failed task and of an error answer, keeping the error_code", async () => {
+  it('cuts a 3 MB error_msg of a failed task and of an error answer, keeping the error_code', async () => {
     const ds = sim.createDataset({
       dataset_name: 'long-error',
       behavior: { durationMs: 10, fail: { error_code: 'ModelArts.4401', error_msg: 'OBS write denied' } },

@@ -97,14 +97,20 @@ const DATASET = { dataset_id: 'XGrRZuCV1qmMxnsmD5u', dataset_name: 'animals', st
 describe('documented answers pass', () => {
   it('export tasks, their list, and the create answer (SUCCESSED, undocumented fields)', () => {
     expect(check(ANSWERS.exportTask, EXPORT_RUNNING)).toMatchObject({ status: 'RUNNING', progress: 0 });
-    expect(check(ANSWERS.exportTaskList, { total_count: 2, export_tasks: [EXPORT_DONE, EXPORT_RUNNING] })).toMatchObject(
-      { total_count: 2, export_tasks: [{ status: 'SUCCESSED', finished_sample_count: 20 }, { status: 'RUNNING' }] },
-    );
+    expect(
+      check(ANSWERS.exportTaskList, { total_count: 2, export_tasks: [EXPORT_DONE, EXPORT_RUNNING] }),
+    ).toMatchObject({
+      total_count: 2,
+      export_tasks: [{ status: 'SUCCESSED', finished_sample_count: 20 }, { status: 'RUNNING' }],
+    });
     expect(check(ANSWERS.createTask, { task_id: 'rF9NNoB56k5rtYKg2Y7' })).toEqual({ task_id: 'rF9NNoB56k5rtYKg2Y7' });
   });
 
   it('intelligent tasks (string create_time, int status, no task_id in the example) and their list', () => {
-    expect(check(ANSWERS.intelligentTask, INTELLIGENT)).toMatchObject({ status: 1, create_time: '2020-11-23 11:08:20' });
+    expect(check(ANSWERS.intelligentTask, INTELLIGENT)).toMatchObject({
+      status: 1,
+      create_time: '2020-11-23 11:08:20',
+    });
     const item = { ...INTELLIGENT, task_id: 'r0jT2zwxBDKf8KEnSuZ', dataset_id: 'ds', type: 0 };
     expect(check(ANSWERS.taskList, { tasks: [item], total_count: 1, exist_running_deploy_task: false })).toMatchObject({
       tasks: [{ task_id: 'r0jT2zwxBDKf8KEnSuZ' }],
@@ -218,7 +224,7 @@ describe('malformed answers are errors naming the call and the field', () => {
 });
 
 describe('bounded free text and Retry-After', () => {
-  it("cuts a long error_msg (status answers, error answers) and keeps the error_code", () => {
+  it('cuts a long error_msg (status answers, error answers) and keeps the error_code', () => {
     const failed = check(ANSWERS.exportTask, {
       ...EXPORT_RUNNING,
       status: 'FAILED',

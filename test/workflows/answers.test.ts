@@ -53,7 +53,9 @@ describe('malformed status answers', () => {
     const outcome = await run(id, { malformedReadLimit: 3 });
     expect([outcome.outcome, outcome.kind]).toEqual(['failed', 'failed']);
     if (outcome.outcome === 'succeeded') return;
-    expect(outcome.message).toContain('ModelArts answered 3 status reads in a row in a shape the API does not document');
+    expect(outcome.message).toContain(
+      'ModelArts answered 3 status reads in a row in a shape the API does not document',
+    );
     expect(outcome.message).toContain('progress: expected number, got string "abc"');
     expect(outcome.details).toMatchObject({ failedStep: 1, taskId: `task-of-${id}`, leftRunning: `task-of-${id}` });
   });
@@ -101,7 +103,9 @@ describe('failed reads of any kind', () => {
     expect([outcome.outcome, outcome.kind]).toEqual(['failed', 'failed']);
     if (outcome.outcome === 'succeeded') return;
     expect(outcome.message).toMatch(/status reads have failed for \d+ s \(limit 2 s\)/);
-    expect(outcome.message).toContain('The last error: ModelArts GET /v2/p1/datasets/x/export-tasks/y failed with HTTP 503');
+    expect(outcome.message).toContain(
+      'The last error: ModelArts GET /v2/p1/datasets/x/export-tasks/y failed with HTTP 503',
+    );
     expect(outcome.details).toMatchObject({ taskId: `task-of-${id}`, errorCode: 'ModelArts.4700' });
   });
 
