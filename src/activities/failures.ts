@@ -1,7 +1,22 @@
 /** Turns client errors into Temporal failures: the error type says whether a retry can help. */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { classifyError, ModelArtsApiError, ModelArtsValidationError } from '../modelarts/errors.js';
 import { FAILURE, type StepEndDetails } from '../workflows/failures.js';
+
+/**
+ * Attempts an activity spends on malformed answers (a field missing or mistyped, an empty or oversized body): a
+ * proxy can garble an answer or two, but one that keeps answering so will not get better by the hour.
+ */
+export const MALFORMED_ANSWER_ATTEMPTS = 5;
+
+/** This activity's attempt number (1 outside an activity context, as in direct calls). */
+function attemptNumber(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
 
 export function toFailure(err: unknown, doing: string): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
@@ -14,8 +29,16 @@ export function toFailure(err: unknown, doing: string): ApplicationFailure {
   if (err instanceof ModelArtsValidationError) {
     return ApplicationFailure.create({ type: FAILURE.validationError, message, nonRetryable: true });
   }
-  const { retryable, retryAfterMs } = classifyError(err);
+  const { retryable, retryAfterMs, malformed, mayHaveSucceeded } = classifyError(err);
   if (!retryable) return ApplicationFailure.create({ type: FAILURE.clientError, message, nonRetryable: true, details });
+  if (malformed && attemptNumber() >= MALFORMED_ANSWER_ATTEMPTS) {
+    const maybe = mayHaveSucceeded ? ' (the request may have taken effect at ModelArts)' : '';
+    return ApplicationFailure.create({
+      type: FAILURE.malformedAnswer,
+      message: `${message}; giving up after ${MALFORMED_ANSWER_ATTEMPTS} attempts${maybe}`,
+      nonRetryable: true,
+    });
+  }
   return ApplicationFailure.create({
     type: FAILURE.transientError,
     message,

@@ -103,11 +103,13 @@ export function readStatusActivity(client: ModelArtsClient) {
     } catch (err) {
       if (ref.fresh && isTaskNotFound(err))
         return { ok: false, notFound: true, errorCode: err.errorCode!, message: (err as Error).message };
-      const { retryable, retryAfterMs } = classifyError(err);
-      // A failed read never fails the run: the workflow backs off and reads again.
+      const { retryable, retryAfterMs, malformed } = classifyError(err);
+      // A failed read does not fail the run at once: the workflow backs off and reads again, and gives up only
+      // after a bounded number of malformed answers or a bounded time of failures (src/workflows/wait.ts).
       if (retryable) {
         return {
           ok: false,
+          ...(malformed && { malformed: true as const }),
           retryAfterMs,
           errorCode: (err as { errorCode?: string }).errorCode,
           httpStatus: (err as { httpStatus?: number }).httpStatus,

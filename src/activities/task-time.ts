@@ -11,9 +11,14 @@ export const CLOCK_SKEW_MS = 120_000;
 /** UTC−14 to UTC+14: every offset in use. */
 const OFFSETS_H = Array.from({ length: 29 }, (_, i) => i - 14);
 
-/** "YYYY-MM-DD HH:MM:SS" read as UTC; undefined when it does not parse. */
-export function parseTaskTime(value: string | undefined): number | undefined {
+/**
+ * "YYYY-MM-DD HH:MM:SS" read as UTC; undefined when it does not parse. Epoch milliseconds (a number, or a string of
+ * digits, which the answer check also accepts) are taken as they are.
+ */
+export function parseTaskTime(value: string | number | undefined): number | undefined {
+  if (typeof value === 'number') return value;
   if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
   const ms = Date.parse(`${value.replace(' ', 'T')}Z`);
   return Number.isNaN(ms) ? undefined : ms;
 }
@@ -22,7 +27,7 @@ export function parseTaskTime(value: string | undefined): number | undefined {
  * The task's creation time in epoch ms. With `notBeforeMs` (the task was created after it), the reading is
  * corrected by the whole-hour offset that puts it at or just after that instant; without, it is taken as UTC.
  */
-export function taskCreateTimeMs(value: string | undefined, notBeforeMs?: number): number | undefined {
+export function taskCreateTimeMs(value: string | number | undefined, notBeforeMs?: number): number | undefined {
   const utc = parseTaskTime(value);
   if (utc === undefined || notBeforeMs === undefined) return utc;
   const candidates = OFFSETS_H.map((h) => utc - h * HOUR_MS).filter((t) => t >= notBeforeMs - CLOCK_SKEW_MS);
@@ -30,7 +35,7 @@ export function taskCreateTimeMs(value: string | undefined, notBeforeMs?: number
 }
 
 /** Whether a task reading `value` can have been created within [fromMs, toMs] under some whole-hour offset. */
-export function createdWithin(value: string | undefined, fromMs: number, toMs: number): boolean {
+export function createdWithin(value: string | number | undefined, fromMs: number, toMs: number): boolean {
   const utc = parseTaskTime(value);
   if (utc === undefined) return false;
   return OFFSETS_H.some((h) => {

@@ -102,9 +102,14 @@ export interface StatusRead {
   versionName?: string;
 }
 
-/** A status read that failed in a way worth retrying (429, 5xx, network); never fails the run. */
+/**
+ * A status read that failed in a way worth retrying (429, 5xx, network, an answer not in the documented shape);
+ * the wait reads again, within bounds (src/workflows/wait.ts).
+ */
 export interface TransientReadFailure {
   ok: false;
+  /** The service answered, but malformed (ModelArtsMalformedAnswerError): `message` names the call and field. */
+  malformed?: true;
   retryAfterMs?: number;
   errorCode?: string;
   /** 429 when ModelArts throttled the read (counted per tenant by src/activities/budgeted.ts). */

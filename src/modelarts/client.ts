@@ -6,10 +6,14 @@
  * - No automatic retries: callers (Temporal activities) decide, using `classifyError`. The one exception is a single
  *   retry after the auth provider refreshed an expired token on 401, which is safe even for creates because a 401
  *   means the request was not applied.
+ * - Every answer is checked against the schema of what the API documents (answers.ts) and read with a size cap, so a
+ *   malformed answer is a ModelArtsMalformedAnswerError naming the call and the field, never a TypeError later.
  * - Each call is logged at debug level with method, path, status and duration; headers are never logged.
  */
 import type { Logger } from 'pino';
+import { ANSWERS, checkAnswer, type AnswerSchema } from './answers.js';
 import type { AuthProvider } from './auth.js';
+import { DEFAULT_MAX_ANSWER_BYTES } from './bounded.js';
 import {
   ModelArtsApiError,
   ModelArtsError,
@@ -66,6 +70,8 @@ export interface ModelArtsClientOptions {
   timeoutMs?: number;
   logger?: Logger;
   userAgent?: string;
+  /** Answers larger than this are abandoned while they stream in (default 10 MB). */
+  maxAnswerBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -76,9 +82,11 @@ const CONTENT_TYPE = 'application/json';
 
 type Query = Record<string, string | number | boolean | undefined>;
 
-interface CallOptions {
+interface CallOptions<T> {
   query?: Query;
   body?: unknown;
+  /** What a 2xx answer must look like; without it (stop: 204) the body is ignored. */
+  answer?: AnswerSchema<T>;
 }
 
 export class ModelArtsClient {
@@ -88,6 +96,7 @@ export class ModelArtsClient {
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
   readonly #userAgent: string;
+  readonly #maxAnswerBytes: number;
 
   constructor(options: ModelArtsClientOptions) {
     const url = new URL(options.endpoint);
@@ -100,6 +109,7 @@ export class ModelArtsClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#logger = options.logger;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   }
 
   get authMode(): AuthProvider['mode'] {
@@ -114,17 +124,20 @@ export class ModelArtsClient {
   async createExportTask(datasetId: string, request: CreateExportTaskRequest): Promise<CreateTaskResponse> {
     const body = validateCreateExportTask(request);
     const suffix = this.#dataset(datasetId, 'export-tasks');
-    return this.#created(await this.#call<CreateTaskResponse>('POST', suffix, { body }), suffix);
+    return this.#call('POST', suffix, { body, answer: ANSWERS.createTask });
   }
 
   async getExportTask(datasetId: string, taskId: string): Promise<ExportTask> {
-    return this.#call('GET', this.#dataset(datasetId, 'export-tasks', validateId('task_id', taskId)));
+    return this.#call('GET', this.#dataset(datasetId, 'export-tasks', validateId('task_id', taskId)), {
+      answer: ANSWERS.exportTask,
+    });
   }
 
   /** One page; `offset` is a page index. */
   async listExportTasks(datasetId: string, query: ListExportTasksQuery = {}): Promise<ListExportTasksResponse> {
     return this.#call('GET', this.#dataset(datasetId, 'export-tasks'), {
       query: { ...validateListExportTasksQuery(query) },
+      answer: ANSWERS.exportTaskList,
     });
   }
 
@@ -136,21 +149,26 @@ export class ModelArtsClient {
   async startTask(datasetId: string, request: StartTaskRequest): Promise<CreateTaskResponse> {
     const body = validateStartTask(request);
     const suffix = this.#dataset(datasetId, 'tasks');
-    return this.#created(await this.#call<CreateTaskResponse>('POST', suffix, { body }), suffix);
+    return this.#call('POST', suffix, { body, answer: ANSWERS.createTask });
   }
 
   async getTask(datasetId: string, taskId: string): Promise<IntelligentTask> {
-    return this.#call('GET', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId)));
+    return this.#call('GET', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId)), {
+      answer: ANSWERS.intelligentTask,
+    });
   }
 
   /** One page; `offset` is a page index. Without `type`, the service lists auto-label and pre-label tasks. */
   async listTasks(datasetId: string, query: ListTasksQuery = {}): Promise<ListTasksResponse> {
-    return this.#call('GET', this.#dataset(datasetId, 'tasks'), { query: { ...validateListTasksQuery(query) } });
+    return this.#call('GET', this.#dataset(datasetId, 'tasks'), {
+      query: { ...validateListTasksQuery(query) },
+      answer: ANSWERS.taskList,
+    });
   }
 
   /** POST .../tasks/{task_id}/stop; the service answers 204. */
   async stopTask(datasetId: string, taskId: string): Promise<void> {
-    await this.#call<undefined>('POST', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId), 'stop'));
+    await this.#call<void>('POST', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId), 'stop'));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -158,12 +176,18 @@ export class ModelArtsClient {
   // -------------------------------------------------------------------------------------------------------------
 
   async getDataset(datasetId: string, query: GetDatasetQuery = {}): Promise<Dataset> {
-    return this.#call('GET', this.#dataset(datasetId), { query: { ...validateGetDatasetQuery(query) } });
+    return this.#call('GET', this.#dataset(datasetId), {
+      query: { ...validateGetDatasetQuery(query) },
+      answer: ANSWERS.dataset,
+    });
   }
 
   /** One page; `offset` is a page index. `search_content` is a fuzzy name match. */
   async listDatasets(query: ListDatasetsQuery = {}): Promise<ListDatasetsResponse> {
-    return this.#call('GET', '/datasets', { query: { ...validateListDatasetsQuery(query) } });
+    return this.#call('GET', '/datasets', {
+      query: { ...validateListDatasetsQuery(query) },
+      answer: ANSWERS.datasetList,
+    });
   }
 
   /**
@@ -194,19 +218,21 @@ export class ModelArtsClient {
   async createVersion(datasetId: string, request: CreateVersionRequest = {}): Promise<CreateVersionResponse> {
     const body = validateCreateVersion(request);
     const suffix = this.#dataset(datasetId, 'versions');
-    const created = await this.#call<CreateVersionResponse | undefined>('POST', suffix, { body });
-    if (typeof created?.version_id !== 'string')
-      throw new ModelArtsResponseError('answer has no version_id', 201, 'POST', this.#fullPath(suffix));
-    return created;
+    return this.#call('POST', suffix, { body, answer: ANSWERS.createVersion });
   }
 
   async getVersion(datasetId: string, versionId: string): Promise<DatasetVersion> {
-    return this.#call('GET', this.#dataset(datasetId, 'versions', validateId('version_id', versionId)));
+    return this.#call('GET', this.#dataset(datasetId, 'versions', validateId('version_id', versionId)), {
+      answer: ANSWERS.version,
+    });
   }
 
   /** One page; `offset` is a page index; `version_format` is an int here (0 Default, 1 CarbonData, 2 CSV). */
   async listVersions(datasetId: string, query: ListVersionsQuery = {}): Promise<ListVersionsResponse> {
-    return this.#call('GET', this.#dataset(datasetId, 'versions'), { query: { ...validateListVersionsQuery(query) } });
+    return this.#call('GET', this.#dataset(datasetId, 'versions'), {
+      query: { ...validateListVersionsQuery(query) },
+      answer: ANSWERS.versionList,
+    });
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -217,17 +243,20 @@ export class ModelArtsClient {
   async createImportTask(datasetId: string, request: CreateImportTaskRequest): Promise<CreateTaskResponse> {
     const body = validateCreateImportTask(request);
     const suffix = this.#dataset(datasetId, 'import-tasks');
-    return this.#created(await this.#call<CreateTaskResponse>('POST', suffix, { body }), suffix);
+    return this.#call('POST', suffix, { body, answer: ANSWERS.createTask });
   }
 
   async getImportTask(datasetId: string, taskId: string): Promise<ImportTask> {
-    return this.#call('GET', this.#dataset(datasetId, 'import-tasks', validateId('task_id', taskId)));
+    return this.#call('GET', this.#dataset(datasetId, 'import-tasks', validateId('task_id', taskId)), {
+      answer: ANSWERS.importTask,
+    });
   }
 
   /** One page; `offset` is a page index. */
   async listImportTasks(datasetId: string, query: ListImportTasksQuery = {}): Promise<ListImportTasksResponse> {
     return this.#call('GET', this.#dataset(datasetId, 'import-tasks'), {
       query: { ...validateListImportTasksQuery(query) },
+      answer: ANSWERS.importTaskList,
     });
   }
 
@@ -245,14 +274,7 @@ export class ModelArtsClient {
     return `/v2/${encodeURIComponent(this.projectId)}${suffix}`;
   }
 
-  /** Checks a create answer; a missing task_id is a response error that classifyError marks as possibly applied. */
-  #created(answer: CreateTaskResponse | undefined, suffix: string): CreateTaskResponse {
-    if (typeof answer?.task_id !== 'string')
-      throw new ModelArtsResponseError('answer has no task_id', 200, 'POST', this.#fullPath(suffix));
-    return answer;
-  }
-
-  async #call<T>(method: HttpMethod, suffix: string, options: CallOptions = {}): Promise<T> {
+  async #call<T>(method: HttpMethod, suffix: string, options: CallOptions<T> = {}): Promise<T> {
     const url = new URL(this.endpoint + this.#fullPath(suffix));
     // RFC 3986 encoding (space as %20, not URLSearchParams' "+"), as the Huawei SDKs send it, so the server decodes
     // exactly the values that were signed.
@@ -280,7 +302,14 @@ export class ModelArtsClient {
       const logFields = { method, path: url.pathname, query: url.search || undefined, attempt };
       let response;
       try {
-        response = await send({ method, url, headers, body, timeoutMs: this.#timeoutMs });
+        response = await send({
+          method,
+          url,
+          headers,
+          body,
+          timeoutMs: this.#timeoutMs,
+          maxBytes: this.#maxAnswerBytes,
+        });
       } catch (err) {
         this.#logger?.debug(
           { ...logFields, error: (err as Error).message, durationMs: elapsed(started) },
@@ -294,8 +323,12 @@ export class ModelArtsClient {
         'ModelArts call',
       );
 
-      if (response.status >= 200 && response.status < 300)
-        return parseBody<T>(response.body, response.status, method, url.pathname);
+      if (response.status >= 200 && response.status < 300) {
+        if (!options.answer) return undefined as T;
+        const call = { method, path: url.pathname, httpStatus: response.status };
+        // A create answered malformed may still have created the task: classifyError says so (mayHaveSucceeded).
+        return checkAnswer(options.answer, parseBody(response.body, call), call);
+      }
 
       const parsed = parseErrorBody(response.body, response.headers);
       const error = new ModelArtsApiError({
@@ -322,11 +355,13 @@ export class ModelArtsClient {
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
 
-function parseBody<T>(text: string, status: number, method: string, path: string): T {
-  if (status === 204 || text.trim() === '') return undefined as T;
+/** The JSON of a 2xx answer; undefined for an empty body (which checkAnswer reports). */
+function parseBody(text: string, call: { method: string; path: string; httpStatus: number }): unknown {
+  if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text) as unknown;
   } catch {
-    throw new ModelArtsResponseError('answer is not JSON', status, method, path);
+    // An HTML page (a proxy's login or maintenance page) is a failed read like a 5xx, not a malformed answer.
+    throw new ModelArtsResponseError('answer is not JSON', call.httpStatus, call.method, call.path);
   }
 }

@@ -4,6 +4,7 @@
  * classification. Messages carry ModelArts' error_code, error_msg and request id, never credentials.
  */
 import { ConfigError } from '../config-error.js';
+import { MAX_RETRY_AFTER_MS, truncateText } from './bounded.js';
 import { redactSecrets } from './redact.js';
 
 export class ModelArtsError extends Error {
@@ -40,12 +41,14 @@ export class ModelArtsApiError extends ModelArtsError {
 
   constructor(details: ApiErrorDetails) {
     const code = details.errorCode ? ` ${details.errorCode}` : '';
-    const msg = details.errorMsg ? `: ${redactSecrets(details.errorMsg)}` : '';
-    const rid = details.requestId ? ` (request id ${details.requestId})` : '';
+    // Bounded: the message travels into failures and history, where Temporal limits payloads to 2 MB.
+    const errorMsg = details.errorMsg === undefined ? undefined : truncateText(redactSecrets(details.errorMsg));
+    const msg = errorMsg ? `: ${errorMsg}` : '';
+    const rid = details.requestId ? ` (request id ${truncateText(details.requestId, 128)})` : '';
     super(`ModelArts ${details.method} ${details.path} failed with HTTP ${details.httpStatus}${code}${msg}${rid}`);
     this.httpStatus = details.httpStatus;
-    this.errorCode = details.errorCode;
-    this.errorMsg = details.errorMsg === undefined ? undefined : redactSecrets(details.errorMsg);
+    this.errorCode = details.errorCode === undefined ? undefined : truncateText(details.errorCode, 128);
+    this.errorMsg = errorMsg;
     this.requestId = details.requestId;
     this.retryAfterMs = details.retryAfterMs;
     this.method = details.method;
@@ -92,6 +95,25 @@ export class ModelArtsResponseError extends ModelArtsError {
     readonly path: string,
   ) {
     super(`ModelArts ${method} ${path}: ${message} (HTTP ${httpStatus})`);
+  }
+}
+
+/**
+ * A 2xx answer that is JSON but not what the API documents: a field the product reads is missing or mistyped, or
+ * the body is empty, or too large. Retried a bounded number of times (a proxy can garble one answer), then final.
+ */
+export class ModelArtsMalformedAnswerError extends ModelArtsResponseError {
+  readonly malformed = true;
+
+  constructor(
+    /** What is wrong, each problem naming its field path: `progress: expected number, got string "abc"`. */
+    readonly problems: string,
+    httpStatus: number,
+    method: string,
+    path: string,
+  ) {
+    super(problems, httpStatus, method, path);
+    this.message = `ModelArts ${method} ${path} answered a malformed body: ${problems}`;
   }
 }
 
@@ -150,7 +172,7 @@ export function parseErrorBody(
   headers: Record<string, string | string[] | undefined> = {},
 ): { errorCode?: string; errorMsg?: string; requestId?: string } {
   const header = headers['x-request-id'];
-  let requestId = Array.isArray(header) ? header[0] : header;
+  const requestId = Array.isArray(header) ? header[0] : header;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -158,6 +180,21 @@ export function parseErrorBody(
     const text = body.trim().slice(0, 300);
     return { errorMsg: text || undefined, requestId };
   }
+  return boundedParts(partsOf(parsed, requestId));
+}
+
+function boundedParts(parts: { errorCode?: string; errorMsg?: string; requestId?: string }) {
+  return {
+    ...(parts.errorCode !== undefined && { errorCode: truncateText(parts.errorCode, 128) }),
+    ...(parts.errorMsg !== undefined && { errorMsg: truncateText(parts.errorMsg) }),
+    ...(parts.requestId !== undefined && { requestId: truncateText(parts.requestId, 128) }),
+  };
+}
+
+function partsOf(
+  parsed: unknown,
+  requestId: string | undefined,
+): { errorCode?: string; errorMsg?: string; requestId?: string } {
   if (!isObject(parsed)) return { requestId };
   requestId ??= str(parsed.request_id);
   const direct = codeAndMessage(parsed);
@@ -171,14 +208,18 @@ export function parseErrorBody(
   return { requestId };
 }
 
-/** `Retry-After` as delta-seconds or an HTTP-date; undefined when absent or unparseable. Never negative. */
+/**
+ * `Retry-After` as delta-seconds or an HTTP-date; undefined when absent or unparseable. Never negative, never more
+ * than an hour (MAX_RETRY_AFTER_MS).
+ */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Capped: `Retry-After: 99999999` (three years) is a broken server, not a plan.
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(trimmed) * 1000));
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - now));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -194,6 +235,8 @@ export interface ErrorClassification {
    * gateway). A create in that state must be reconciled (list and reattach), never blindly repeated.
    */
   mayHaveSucceeded?: boolean;
+  /** The service answered, but not in the documented shape (ModelArtsMalformedAnswerError): retry a few times only. */
+  malformed?: boolean;
 }
 
 /**
@@ -226,6 +269,9 @@ export function classifyError(err: unknown): ErrorClassification {
       reason: err.timeout ? `timeout (${err.code})` : `network error (${err.code})`,
       mayHaveSucceeded: err.method !== 'GET',
     };
+  }
+  if (err instanceof ModelArtsMalformedAnswerError) {
+    return { retryable: true, reason: 'malformed answer', mayHaveSucceeded: err.method !== 'GET', malformed: true };
   }
   if (err instanceof ModelArtsResponseError) {
     return { retryable: true, reason: 'unexpected response body', mayHaveSucceeded: err.method !== 'GET' };

@@ -2,10 +2,12 @@
  * The one place that calls got. Never retries (retries are the caller's decision: a create must not be repeated
  * blindly), never follows redirects, never throws on HTTP status; network failures and timeouts become
  * ModelArtsNetworkError. The got error is not attached as `cause` because it carries the request headers.
+ * The answer is counted as it streams in and abandoned past `maxBytes`, so a huge answer costs at most that much.
  */
 import got, { RequestError, TimeoutError } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ModelArtsNetworkError } from './errors.js';
+import { DEFAULT_MAX_ANSWER_BYTES, formatBytes } from './bounded.js';
+import { ModelArtsMalformedAnswerError, ModelArtsNetworkError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -16,6 +18,8 @@ export interface HttpRequest {
   /** Exact bytes to send (and that were signed); omitted for no body. */
   body?: string;
   timeoutMs: number;
+  /** The largest answer accepted (default DEFAULT_MAX_ANSWER_BYTES). */
+  maxBytes?: number;
 }
 
 export interface HttpResponse {
@@ -25,8 +29,11 @@ export interface HttpResponse {
 }
 
 export async function send(request: HttpRequest): Promise<HttpResponse> {
+  const maxBytes = request.maxBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  let tooLarge: number | undefined;
+  let status = 0;
   try {
-    const response = await got(request.url, {
+    const pending = got(request.url, {
       method: request.method,
       headers: request.headers,
       ...(request.body !== undefined ? { body: request.body } : {}),
@@ -36,8 +43,27 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
       timeout: { request: request.timeoutMs },
       responseType: 'text',
     });
+    // A declared Content-Length over the cap ends the request at once; otherwise the bytes are counted as they come.
+    void pending.on('response', (response: { statusCode: number }) => {
+      status = response.statusCode;
+    });
+    void pending.on('downloadProgress', ({ transferred, total }: { transferred: number; total?: number }) => {
+      if (transferred > maxBytes || (total !== undefined && total > maxBytes)) {
+        tooLarge = Math.max(transferred, total ?? 0);
+        pending.cancel();
+      }
+    });
+    const response = await pending;
     return { status: response.statusCode, headers: response.headers, body: response.body };
   } catch (err) {
+    if (tooLarge !== undefined) {
+      throw new ModelArtsMalformedAnswerError(
+        `answer larger than ${formatBytes(maxBytes)}`,
+        status,
+        request.method,
+        request.url.pathname,
+      );
+    }
     if (err instanceof RequestError) {
       const timeout = err instanceof TimeoutError || err.code === 'ETIMEDOUT';
       throw new ModelArtsNetworkError({

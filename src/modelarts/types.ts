@@ -444,8 +444,11 @@ export interface IntelligentTask {
   error_code?: string;
   error_msg?: string;
   error_detail?: string;
-  /** A STRING here, e.g. `"2020-11-23 11:08:20"` (unlike the epoch-ms times elsewhere). */
-  create_time?: string;
+  /**
+   * A STRING here, e.g. `"2020-11-23 11:08:20"` (unlike the epoch-ms times elsewhere); epoch ms is accepted too
+   * (src/modelarts/answers.ts).
+   */
+  create_time?: string | number;
   elapsed_time?: number;
   /** 0 export to OBS, 1 export to sample attributes. */
   export_type?: number;
@@ -462,7 +465,8 @@ export interface RunningTask {
   status: IntelligentTaskStatus;
   code?: string;
   message?: string;
-  create_time?: string;
+  /** As IntelligentTask's. */
+  create_time?: string | number;
   elapsed_time?: number;
   progress?: number;
   total_sample_count?: number;

@@ -379,6 +379,11 @@ export function nextDelay(
   return decision;
 }
 
+/** The longest single sleep the policy can choose by itself (blind, aimed at an estimate, or after errors). */
+export function longestDelayMs(policy: PollPolicy): number {
+  return Math.max(policy.maxDelayMs, policy.maxEtaDelayMs, policy.errorBackoff.maxMs, policy.minDelayMs);
+}
+
 function onFailure(
   state: PollState,
   retryAfterMs: number | undefined,
@@ -392,9 +397,10 @@ function onFailure(
   const jittered = Math.max(policy.minDelayMs, random() * ceiling);
   const eta = etaMs(state);
   const base = { state: { ...state, errors }, ...(eta !== undefined && { etaMs: eta }) };
-  // Retry-After is the server saying when it will answer: never earlier, even above our own caps.
+  // Retry-After is the server saying when it will answer: never earlier, even above our own caps, but not beyond
+  // the longest delay this policy would ever sleep (a server asking for years is broken, not busy).
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= jittered) {
-    return { ...base, delayMs: retryAfterMs, reason: 'retry-after' };
+    return { ...base, delayMs: Math.min(retryAfterMs, longestDelayMs(policy)), reason: 'retry-after' };
   }
   return { ...base, delayMs: jittered, reason: 'error-backoff' };
 }

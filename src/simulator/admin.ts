@@ -13,6 +13,17 @@
  *   POST /_sim/tokens                          → body {"expires_in_ms"?} (optional); 201 {"token","expires_at"(epoch ms)}
  *   POST /_sim/tokens/expire                   → 204; every issued token now answers 401 ModelArts.4127
  *
+ * FaultConfig fields (all optional; PUT replaces the whole config): `throttleRate`, `retryAfterSeconds` (sent as
+ * `Retry-After` on injected 429s; `99999999` is the absurd three-year one), `throttleCode`, `serverErrorRate`,
+ * `dropRate`, `dropPhase`, `slowRate`, `slowMs`, `rpmLimit`, `holdCreateAnswerMs`, `apiLimit`, `onlyPaths`
+ * (`status`: only GETs of one task or version; `all`, the default: every ModelArts route; applies to every fault
+ * here), and the answer faults, where the request takes effect but the answer is not in the documented shape:
+ *   `answerFields`    {"progress":"abc"}: fields set at the top level of 2xx JSON answers
+ *   `answerBody`      `html` (a 200 HTML page, as from a proxy's login page) or `empty` (a 200 with no body)
+ *   `hugeAnswerBytes` 2xx JSON answers padded to N bytes (an unknown field), streamed without Content-Length
+ *   `errorMsgBytes`   the `error_msg` of failed tasks (status and list answers) and of error answers made N bytes
+ *   `answerFaultRate` probability (0..1) that the answer faults apply to a request (default 1)
+ *
  * Errors: 400/404 `{"error_code":"SIM.400"|"SIM.404","error_msg"}`.
  */
 import { z } from 'zod';
@@ -74,6 +85,21 @@ export const faultSchema = z.strictObject({
     })
     .optional(),
   onlyPaths: z.enum(['status', 'all']).optional(),
+  answerFields: z.record(z.string(), z.unknown()).optional(),
+  answerBody: z.enum(['html', 'empty']).optional(),
+  hugeAnswerBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024 * 1024)
+    .optional(),
+  errorMsgBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .optional(),
+  answerFaultRate: rate.optional(),
 });
 
 const labelSchema = z.looseObject({

@@ -3,6 +3,7 @@
  * ModelArts.0010 / 503 ModelArts.4700), dropped connections, slow answers, and a per-project requests-per-minute
  * limit. Coin flips come from a seeded stream, so a given seed and request sequence always fault the same way.
  */
+import type { AnswerFault } from './answer-faults.js';
 import type { CounterBook } from './counters.js';
 import { ApiError, Errors } from './errors.js';
 import { mulberry32, type Random } from './ids.js';
@@ -15,6 +16,8 @@ export interface FaultPlan {
   error?: ApiError;
   /** Destroy the socket: before handling, or after handling instead of answering. */
   drop?: 'before' | 'after';
+  /** Change the answer (src/simulator/answer-faults.ts). */
+  answer?: AnswerFault;
 }
 
 const WINDOW_MS = 60_000;
@@ -47,11 +50,27 @@ export class Faults {
     return rate !== undefined && rate > 0 && this.random() < rate;
   }
 
+  /** The answer fault for this request, if any is configured (rolled only when a rate below 1 is set). */
+  private answerFault(): AnswerFault | undefined {
+    const c = this.config;
+    const fault: AnswerFault = {
+      ...(c.answerFields !== undefined && { fields: c.answerFields }),
+      ...(c.answerBody !== undefined && { body: c.answerBody }),
+      ...(c.hugeAnswerBytes !== undefined && { hugeBytes: c.hugeAnswerBytes }),
+      ...(c.errorMsgBytes !== undefined && { errorMsgBytes: c.errorMsgBytes }),
+    };
+    if (Object.keys(fault).length === 0) return undefined;
+    const rate = c.answerFaultRate ?? 1;
+    if (rate < 1 && !this.roll(rate)) return undefined;
+    return fault;
+  }
+
   /** Decides what happens to one ModelArts request. `isStatusRead`: a GET of one task or version. */
   plan(projectId: string, path: string, isStatusRead: boolean): FaultPlan {
     const c = this.config;
     const plan: FaultPlan = { delayMs: 0 };
     if (c.onlyPaths === 'status' && !isStatusRead) return plan;
+    plan.answer = this.answerFault();
 
     if (c.rpmLimit !== undefined) {
       const now = this.now();

@@ -16,6 +16,7 @@ import { CounterBook } from './counters.js';
 import { addDataset, datasetView, materializeExport } from './datasets.js';
 import { ApiError, Errors } from './errors.js';
 import { ApiLimiter, type LoggedRequest } from './api-limits.js';
+import { faultedJson, sendFaultedAnswer, type AnswerFault } from './answer-faults.js';
 import { Faults } from './faults.js';
 import { readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { type Clock, wallClock } from './clock.js';
@@ -231,8 +232,14 @@ export class SimulatorCore implements AdminTarget {
     const { method, rawPath, requestId } = call;
     const total = this.counterBook.total;
     total.requests++;
-    const answerError = (error: ApiError) => {
+    /** `answerFault`: the plan's, once there is one (its `errorMsgBytes` also lengthens error answers). */
+    const answerError = (error: ApiError, answerFault?: AnswerFault) => {
       total.errors++;
+      if (answerFault?.errorMsgBytes !== undefined) {
+        this.counterBook.faults.answers = (this.counterBook.faults.answers ?? 0) + 1;
+        const body = { error_code: error.code, error_msg: error.msg, ...(error.gateway && { request_id: requestId }) };
+        return sendJson(res, error.status, faultedJson(error.status, body, answerFault), requestId, error.headers);
+      }
       sendError(res, error, requestId);
     };
     const match = matchRoute(method, rawPath);
@@ -257,7 +264,7 @@ export class SimulatorCore implements AdminTarget {
     const plan = this.faults.plan(match.params.projectId!, rawPath, match.statusRead);
     if (plan.delayMs > 0) await this.pause(plan.delayMs);
     if (plan.drop === 'before') return void req.socket.destroy();
-    if (plan.error) return answerError(plan.error);
+    if (plan.error) return answerError(plan.error, plan.answer);
 
     try {
       const principal = this.auth.authenticate({
@@ -271,7 +278,7 @@ export class SimulatorCore implements AdminTarget {
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.status === 401) total.authFailures++;
-      return answerError(error);
+      return answerError(error, plan.answer);
     }
 
     // Time-driven side effects (new datasets from exports, imported samples) before anyone looks.
@@ -283,7 +290,7 @@ export class SimulatorCore implements AdminTarget {
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (plan.drop === 'after') return void req.socket.destroy();
-      return answerError(error);
+      return answerError(error, plan.answer);
     }
     // On disk before anyone hears of it: a crash right after a create must not lose the task.
     if (method !== 'GET') this.saver?.saveNow();
@@ -294,8 +301,13 @@ export class SimulatorCore implements AdminTarget {
       await this.pause(hold);
     }
     if (res.destroyed) return;
-    if (result.body === undefined) sendEmpty(res, result.status, requestId);
-    else sendJson(res, result.status, result.body, requestId);
+    if (result.body === undefined) return sendEmpty(res, result.status, requestId);
+    if (plan.answer) {
+      this.counterBook.faults.answers = (this.counterBook.faults.answers ?? 0) + 1;
+      if (await sendFaultedAnswer(res, result.status, result.body, requestId, plan.answer)) return;
+      return sendJson(res, result.status, faultedJson(result.status, result.body, plan.answer), requestId);
+    }
+    sendJson(res, result.status, result.body, requestId);
   }
 }
 

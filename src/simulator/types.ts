@@ -75,6 +75,20 @@ export interface FaultConfig {
   onlyPaths?: 'status' | 'all';
   /** The gateway's limits per project and per API (src/simulator/api-limits.ts); applies to every route. */
   apiLimit?: ApiLimitConfig;
+  /*
+   * Answer faults (src/simulator/answer-faults.ts), on the routes `onlyPaths` selects: the request takes effect, the
+   * answer is not in the documented shape. (An absurd `Retry-After` on throttling is `retryAfterSeconds`.)
+   */
+  /** Fields set in 2xx JSON answers, at the top level: `{"progress":"abc"}`, `{"export_tasks":{}}`. */
+  answerFields?: Record<string, unknown>;
+  /** 2xx answers replaced by a 200 HTML page (`html`, a proxy's login page) or a 200 with no body (`empty`). */
+  answerBody?: 'html' | 'empty';
+  /** 2xx JSON answers padded to this many bytes (an unknown `padding` field), streamed without Content-Length. */
+  hugeAnswerBytes?: number;
+  /** The `error_msg` of failed tasks (in status and list answers) and of error answers made this many bytes long. */
+  errorMsgBytes?: number;
+  /** Probability (0..1) that the answer faults above apply to a request; default 1 (every request). */
+  answerFaultRate?: number;
 }
 
 /** A dataset created at start (or through `createDataset` / `POST /_sim/datasets`). */
@@ -173,6 +187,8 @@ export interface FaultCounters {
   slowed: number;
   /** Create answers held back by `holdCreateAnswerMs`. */
   held: number;
+  /** Answers changed by an answer fault (`answerFields`, `answerBody`, `hugeAnswerBytes`, `errorMsgBytes`). */
+  answers?: number;
 }
 
 export interface Counters {

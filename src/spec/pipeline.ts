@@ -106,6 +106,19 @@ export const waitSchema = z.strictObject({
     .positive()
     .describe('How long a task may answer a status no document lists before its step fails (default 30 minutes)')
     .optional(),
+  malformedReadLimit: z
+    .int()
+    .min(1)
+    .max(1000)
+    .describe('Status answers in a shape the API does not document, in a row, that fail the step (default 5)')
+    .optional(),
+  failedReadLimitMs: z
+    .number()
+    .positive()
+    .describe(
+      'How long status reads may keep failing (HTML, 5xx, network, 429) before the step fails (default 60 minutes)',
+    )
+    .optional(),
   expectedDuration: z
     .union([z.string(), z.number().positive(), z.array(z.union([z.string(), z.number().min(0)]))])
     .describe(
@@ -319,6 +332,8 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
       policy,
       maxReadsPerRun: wait?.maxReadsPerRun,
       unknownStatusLimitMs: wait?.unknownStatusLimitMs,
+      ...(wait?.malformedReadLimit !== undefined && { malformedReadLimit: wait.malformedReadLimit }),
+      ...(wait?.failedReadLimitMs !== undefined && { failedReadLimitMs: wait.failedReadLimitMs }),
       ...(expectedDurationMs !== undefined && { expectedDurationMs }),
       ...(wait?.shortestDurationMs !== undefined && { shortestDurationMs: wait.shortestDurationMs }),
     },

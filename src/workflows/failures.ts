@@ -27,6 +27,13 @@ export const FAILURE = {
   datasetNotFoundYet: 'DatasetNotFoundYet',
   /** The task kept answering a status no document lists for longer than `wait.unknownStatusLimitMs`. */
   unknownStatus: 'ModelArtsUnknownStatus',
+  /**
+   * ModelArts kept answering in a shape the API does not document (a field missing or mistyped, an empty or oversized
+   * body): `wait.malformedReadLimit` status reads in a row, or an activity's attempts (src/activities/failures.ts).
+   */
+  malformedAnswer: 'ModelArtsMalformedAnswer',
+  /** Status reads kept failing (HTML, 5xx, network, 429) for longer than `wait.failedReadLimitMs`. */
+  readsFailing: 'ModelArtsReadsFailing',
   /** Runs of 0.1.0 wrapped every step failure in this type. Read back, never raised any more. */
   legacyStepFailed: 'StepFailed',
 } as const;

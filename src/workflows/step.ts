@@ -208,6 +208,8 @@ async function waitWithCleanup(
       wake: state.wake,
       maxReadsPerRun: input.wait.maxReadsPerRun ?? DEFAULT_MAX_READS_PER_RUN,
       unknownStatusLimitMs: input.wait.unknownStatusLimitMs ?? DEFAULT_UNKNOWN_STATUS_LIMIT_MS,
+      malformedReadLimit: input.wait.malformedReadLimit,
+      failedReadLimitMs: input.wait.failedReadLimitMs,
       continueAsNew: (resume) => continueAsNew({ ...input, resume }),
       budget: input.budget,
       upgrade: (resume) => upgradeByContinueAsNew({ ...input, resume }),

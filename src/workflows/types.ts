@@ -63,6 +63,10 @@ export interface WaitOptions {
   maxReadsPerRun?: number;
   /** How long a status no document lists is waited out before the step fails (default 30 minutes). */
   unknownStatusLimitMs?: number;
+  /** Status answers in a shape the API does not document, in a row, after which the step fails (default 5). */
+  malformedReadLimit?: number;
+  /** How long status reads may keep failing (HTML, 5xx, network, 429) before the step fails (default 60 minutes). */
+  failedReadLimitMs?: number;
   /**
    * A duration prior (task creation to terminal status, ms), e.g. what this export took last time: one number for
    * every step, or one per step (0: none). A step's first read then aims shortly before it (src/polling/policy.ts).
@@ -148,6 +152,10 @@ export interface StepResume {
    * existed): a "does not exist" answer within the policy's readAfterWriteGraceMs after it is read again.
    */
   createdAtMs?: number;
+  /** Malformed status answers in a row (reset by any other read). Absent in runs started before it existed. */
+  malformedReads?: number;
+  /** When the current run of failed status reads began (reset by a sound read). Absent as above. */
+  failingSinceMs?: number;
   pollState: PollState;
   policy: PollPolicy;
 }

@@ -31,6 +31,10 @@ export interface WaitContext {
   maxReadsPerRun: number;
   /** How long a status no document lists is waited out. */
   unknownStatusLimitMs: number;
+  /** Malformed answers in a row after which the step fails (default DEFAULT_MALFORMED_READ_LIMIT). */
+  malformedReadLimit?: number;
+  /** How long status reads may keep failing, of any kind, before the step fails (DEFAULT_FAILED_READ_LIMIT_MS). */
+  failedReadLimitMs?: number;
   /**
    * Set by the policy update handler (pending: the wait wakes up early and re-plans the next read) and by a drain's
    * moveToCurrentVersion signal (move as well: see moveAsked).
@@ -48,12 +52,22 @@ export interface WaitContext {
   upgrade?: (resume: StepResume) => Promise<never>;
 }
 
+/** A number for the details, or `?`: nothing a read carries may fail the workflow task that shows it. */
+const shown = (value: unknown, digits?: number): string =>
+  typeof value !== 'number' || !Number.isFinite(value)
+    ? '?'
+    : digits === undefined
+      ? String(value)
+      : value.toFixed(digits);
+
 function describeDetails(p: StepProgress, read?: StatusRead): string {
   const lines = [`**${p.kind}** task \`${p.taskId ?? '…'}\` on dataset \`${p.datasetId}\``];
   if (read) {
     const samples =
-      read.totalSampleCount !== undefined ? ` · ${read.finishedSampleCount ?? 0}/${read.totalSampleCount} samples` : '';
-    lines.push(`Status **${read.status}** (${read.label}) · ${read.progress.toFixed(1)}%${samples}`);
+      read.totalSampleCount !== undefined
+        ? ` · ${shown(read.finishedSampleCount ?? 0)}/${shown(read.totalSampleCount)} samples`
+        : '';
+    lines.push(`Status **${String(read.status)}** (${String(read.label)}) · ${shown(read.progress, 1)}%${samples}`);
   }
   if (p.waitingFor) lines.push(`waiting: ${p.waitingFor}`);
   const next = p.nextReadAtMs ? ` · next read ${new Date(p.nextReadAtMs).toISOString()}` : '';
@@ -111,6 +125,93 @@ function record(ctx: WaitContext, read: StatusRead): void {
 }
 
 export const DEFAULT_UNKNOWN_STATUS_LIMIT_MS = 30 * 60_000;
+/** Malformed status answers in a row that end the step: a proxy can garble one or two, not five. */
+export const DEFAULT_MALFORMED_READ_LIMIT = 5;
+/** How long status reads may keep failing (HTML, 5xx, network, 429) before the step fails. */
+export const DEFAULT_FAILED_READ_LIMIT_MS = 60 * 60_000;
+
+/**
+ * What is wrong with a read that says it is fine but carries fields of the wrong type (from an activity that did
+ * not check its answer, say an older worker's); undefined when it is sound.
+ */
+function unsoundRead(read: StatusRead): string | undefined {
+  const numbers: [string, unknown][] = [
+    ['progress', read.progress],
+    ['createTimeMs', read.createTimeMs],
+    ['readAtMs', read.readAtMs],
+  ];
+  for (const [field, value] of numbers) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `${field}: expected a number, got ${typeof value}`;
+  }
+  for (const [field, value] of [
+    ['totalSampleCount', read.totalSampleCount],
+    ['finishedSampleCount', read.finishedSampleCount],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value)))
+      return `${field}: expected a number, got ${typeof value}`;
+  }
+  if (typeof read.status !== 'string') return `status: expected a string, got ${typeof read.status}`;
+  return undefined;
+}
+
+/** A read that is ok but unsound, as the malformed failed read it is. */
+function screened(ctx: WaitContext, observation: StatusObservation): StatusObservation {
+  if (!observation.ok) return observation;
+  const problem = unsoundRead(observation);
+  if (!problem) return observation;
+  return {
+    ok: false,
+    malformed: true,
+    message: `the status read of ${ctx.ref.kind} task ${ctx.ref.taskId} returned a malformed result: ${problem}`,
+  };
+}
+
+/**
+ * Failed reads do not go on for ever: malformed answers end the step after `malformedReadLimit` in a row (a
+ * garbled answer or two heal, a service that keeps answering so does not), and failed reads of any kind after
+ * `failedReadLimitMs` of nothing but failures. A sound read resets both. The counters live in StepResume, so they
+ * survive continue-as-new; they are absent (zero) in runs started before they existed.
+ */
+function checkFailedReads(ctx: WaitContext, observation: StatusObservation): void {
+  const { resume, ref } = ctx;
+  if (observation.ok) {
+    resume.malformedReads = undefined;
+    resume.failingSinceMs = undefined;
+    return;
+  }
+  const now = Date.now();
+  resume.failingSinceMs ??= now;
+  resume.malformedReads =
+    'malformed' in observation && observation.malformed ? (resume.malformedReads ?? 0) + 1 : undefined;
+  const malformedLimit = ctx.malformedReadLimit ?? DEFAULT_MALFORMED_READ_LIMIT;
+  const timeLimitMs = ctx.failedReadLimitMs ?? DEFAULT_FAILED_READ_LIMIT_MS;
+  const forMs = now - resume.failingSinceMs;
+  let failure: { type: string; message: string } | undefined;
+  if ((resume.malformedReads ?? 0) >= malformedLimit) {
+    failure = {
+      type: FAILURE.malformedAnswer,
+      message:
+        `${ref.kind} task ${ref.taskId}: ModelArts answered ${resume.malformedReads} status reads in a row in a shape ` +
+        `the API does not document; giving up (the task may still be running at ModelArts). The last: ${observation.message}`,
+    };
+  } else if (forMs >= timeLimitMs) {
+    failure = {
+      type: FAILURE.readsFailing,
+      message:
+        `${ref.kind} task ${ref.taskId}: status reads have failed for ${Math.round(forMs / 1000)} s ` +
+        `(limit ${Math.round(timeLimitMs / 1000)} s); giving up (the task may still be running at ModelArts). ` +
+        `The last error: ${observation.message}`,
+    };
+  }
+  if (!failure) return;
+  const details: StepEndDetails = {
+    taskId: ref.taskId,
+    datasetId: ref.datasetId,
+    leftRunning: ref.kind !== 'intelligent' ? ref.taskId : undefined,
+    errorCode: observation.errorCode,
+  };
+  throw ApplicationFailure.create({ ...failure, nonRetryable: true, details: [details] });
+}
 
 /**
  * A status that no document lists (say a new one the service starts answering) is not polled until the deadline:
@@ -227,7 +328,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
       });
     }
 
-    const observation = await readOrMove(ctx);
+    const observation = screened(ctx, await readOrMove(ctx));
     resume.statusReads += 1;
     readsThisRun += 1;
     progress.statusReads = resume.statusReads;
@@ -253,6 +354,7 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     } else {
       log.debug('status read failed; will read again', { taskId: ref.taskId, error: observation.message });
     }
+    checkFailedReads(ctx, observation);
 
     const decision = nextDelay(
       resume.pollState,

@@ -18,17 +18,23 @@ async function maxAbortListeners(fn: () => Promise<void>): Promise<number> {
   const live = new Map<EventTarget, number>();
   let max = 0;
   const { addEventListener, removeEventListener } = EventTarget.prototype;
-  EventTarget.prototype.addEventListener = function (this: EventTarget, type: string, ...rest: never[]) {
-    if (type === 'abort' && this instanceof AbortSignal) {
+  EventTarget.prototype.addEventListener = function (
+    this: EventTarget,
+    ...args: Parameters<EventTarget['addEventListener']>
+  ) {
+    if (args[0] === 'abort' && this instanceof AbortSignal) {
       live.set(this, (live.get(this) ?? 0) + 1);
       max = Math.max(max, live.get(this)!);
     }
-    return addEventListener.call(this, type, ...rest);
-  } as typeof addEventListener;
-  EventTarget.prototype.removeEventListener = function (this: EventTarget, type: string, ...rest: never[]) {
-    if (type === 'abort' && live.has(this)) live.set(this, live.get(this)! - 1);
-    return removeEventListener.call(this, type, ...rest);
-  } as typeof removeEventListener;
+    return addEventListener.apply(this, args);
+  };
+  EventTarget.prototype.removeEventListener = function (
+    this: EventTarget,
+    ...args: Parameters<EventTarget['removeEventListener']>
+  ) {
+    if (args[0] === 'abort' && live.has(this)) live.set(this, live.get(this)! - 1);
+    return removeEventListener.apply(this, args);
+  };
   try {
     await fn();
   } finally {

@@ -190,6 +190,22 @@ describe('admin API', () => {
     expect((await admin('PUT', 'faults', { chaos: true })).status).toBe(400);
   });
 
+  it('PUT /_sim/faults sets answer faults: fields in the answer, on status reads only, and checks their values', async () => {
+    const fields = { answerFields: { progress: 'abc' }, onlyPaths: 'status' };
+    expect((await admin('PUT', 'faults', fields)).body).toEqual(fields);
+    const read = await status();
+    expect([read.status, read.body.progress, read.body.task_id]).toEqual([200, 'abc', taskId]);
+    expect((await list()).body.export_tasks[0].progress).not.toBe('abc');
+    // At rate 0 nothing changes.
+    await admin('PUT', 'faults', { ...fields, answerFaultRate: 0 });
+    expect(typeof (await status()).body.progress).toBe('number');
+    const more = { answerBody: 'html', hugeAnswerBytes: 20_000_000, errorMsgBytes: 3_000_000, answerFaultRate: 0.5 };
+    expect((await admin('PUT', 'faults', more)).status).toBe(200);
+    for (const bad of [{ answerBody: 'xml' }, { hugeAnswerBytes: 0 }, { errorMsgBytes: -1 }, { answerFields: [] }]) {
+      expect((await admin('PUT', 'faults', bad)).status).toBe(400);
+    }
+  });
+
   it('POST /_sim/datasets, PUT behavior, POST next-behavior', async () => {
     const created = await admin('POST', 'datasets', {
       dataset_name: 'admin-made',

@@ -19,6 +19,18 @@ describe('run spec', () => {
     expect(parsePipelineSpec(once)).toEqual(once);
   });
 
+  it('takes the bounds on failed status reads, and names them when they are out of range', () => {
+    const spec = parsePipelineSpec({ steps: [exportStep], wait: { malformedReadLimit: 3, failedReadLimitMs: 90_000 } });
+    expect(spec.wait).toMatchObject({ malformedReadLimit: 3, failedReadLimitMs: 90_000 });
+    expect(parsePipelineSpec(spec)).toEqual(spec);
+    const problems = issuesOf({ steps: [exportStep], wait: { malformedReadLimit: 0, failedReadLimitMs: -1 } }).join();
+    expect(problems).toContain('wait.malformedReadLimit');
+    expect(problems).toContain('wait.failedReadLimitMs');
+    expect(issuesOf({ steps: [exportStep], wait: { malformedReadLimit: 2.5 } }).join()).toContain(
+      'wait.malformedReadLimit',
+    );
+  });
+
   it('requires a dataset on the first step only', () => {
     expect(issuesOf({ steps: [{ kind: 'export', request: { path: '/bucket/out/' } }] }).join()).toContain(
       'steps[0].datasetId',

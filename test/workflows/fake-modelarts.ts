@@ -10,7 +10,14 @@ import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
-import type { BusyAnswer, StartAnswer, StatusObservation, StatusRead, TaskRef } from '../../src/activities/types.js';
+import type {
+  BusyAnswer,
+  StartAnswer,
+  StatusObservation,
+  StatusRead,
+  TaskRef,
+  TransientReadFailure,
+} from '../../src/activities/types.js';
 
 export const running = (progress: number): Partial<StatusRead> => ({
   status: 'RUNNING',
@@ -51,8 +58,8 @@ export const failed = (errorCode: string, errorMsg: string): Partial<StatusRead>
 });
 
 interface Script {
-  /** What each status read returns, in order; the last one repeats. */
-  reads?: Partial<StatusRead>[];
+  /** What each status read returns, in order; the last one repeats. A failed read (`ok: false`) is returned as is. */
+  reads?: (Partial<StatusRead> | TransientReadFailure)[];
   /** Thrown by the create (or start) instead of creating. */
   startError?: ApplicationFailure;
   /**
@@ -164,13 +171,15 @@ export class FakeModelArts {
               !done && { totalSampleCount: samples, finishedSampleCount: Math.floor(samples * fraction) }),
           } as StatusRead;
         }
+        const scripted = reads[Math.min(n, reads.length - 1)]!;
+        if (scripted.ok === false) return scripted;
         return {
           ok: true,
           queued: false,
           createTimeMs: now - 1000,
           readAtMs: now,
           ...running(0),
-          ...reads[Math.min(n, reads.length - 1)],
+          ...scripted,
         } as StatusRead;
       },
       stopTask: async (ref: TaskRef) => {
