@@ -24,6 +24,7 @@ const SCHEME = /^(?:obs:\/\/|s3:\/\/|\/)/;
 const BUCKET = new RegExp(`^${BUCKET_PATTERN}$`);
 const DOCUMENTED = /^[A-Za-z0-9_/-]$/;
 /** C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates (they make text display misleadingly). */
+// eslint-disable-next-line no-control-regex -- control characters are what this rejects
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 /** `"." (U+002E)`: a character as messages show it. */
@@ -37,11 +38,17 @@ export function unsafeCharacter(text: string): string | undefined {
   return UNSAFE.exec(text)?.[0];
 }
 
-/** A value as a message echoes it: JSON-quoted (so control characters show), cut to `max` characters. */
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
+
+/** JSON-quoted, with bidi overrides and C1 controls escaped too (JSON.stringify escapes only C0). */
+const quote = (text: string) =>
+  JSON.stringify(text).replace(UNSAFE_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** A value as a message echoes it: quoted (so control characters show as escapes), cut to `max` characters. */
 export function echo(value: string, max = 60): string {
   const chars = Array.from(value);
-  if (chars.length <= max) return JSON.stringify(value);
-  return `${JSON.stringify(chars.slice(0, max).join(''))}… (${chars.length} characters)`;
+  if (chars.length <= max) return quote(value);
+  return `${quote(chars.slice(0, max).join(''))}… (${chars.length} characters)`;
 }
 
 export const byteLength = (text: string): number => new TextEncoder().encode(text).length;

@@ -75,6 +75,7 @@ export const MAX_ID_LENGTH = 128;
 export const idSchema = z
   .string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
+// eslint-disable-next-line no-control-regex -- control characters are what this rejects
   .regex(/^(?!\.\.?$)[^/?#\s\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$/, {
     error: 'must be a non-empty id without "/", "?", "#", spaces or control characters, and not "." or ".."',
   });
@@ -399,10 +400,12 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
     const path = [...prefix, ...iss.path];
     const field = joinPath(path) || '(request)';
     const last = [...path].reverse().find((k) => typeof k === 'string');
+    // A list that is too long or too short is shown by its length.
+    const got = Array.isArray(iss.input) && iss.code !== 'custom' ? iss.input.length : iss.input;
     const fallback = (): ValidationIssue[] => [
       {
         field,
-        message: `${field}: ${iss.message}${iss.input !== undefined && iss.code !== 'custom' ? `; got ${show(iss.input)}` : ''}`,
+        message: `${field}: ${iss.message}${got !== undefined && iss.code !== 'custom' ? `; got ${show(got)}` : ''}`,
       },
     ];
     switch (iss.code) {
