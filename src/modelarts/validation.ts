@@ -75,7 +75,7 @@ export const MAX_ID_LENGTH = 128;
 export const idSchema = z
   .string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
-// eslint-disable-next-line no-control-regex -- control characters are what this rejects
+  // eslint-disable-next-line no-control-regex -- control characters are what this rejects
   .regex(/^(?!\.\.?$)[^/?#\s\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$/, {
     error: 'must be a non-empty id without "/", "?", "#", spaces or control characters, and not "." or ".."',
   });
