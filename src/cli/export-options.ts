@@ -23,14 +23,14 @@ import type { SearchCondition } from '../modelarts/types.js';
 import { ANNOTATION_FORMATS, VERSION_FORMATS } from '../modelarts/types.js';
 import {
   idSchema,
-  obsPathSchema,
   ratioStringSchema,
   searchConditionSchema,
   toValidationIssues,
   versionNameSchema,
 } from '../modelarts/validation.js';
 import { parseDuration } from '../spec/duration.js';
-import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
+import { PATH_CHARACTERS, obsPathStructureProblem, type PathCharacters } from '../modelarts/obs-path.js';
+import { parsePipelineSpec, PATH_CHARACTERS_OPT_OUT, SpecError } from '../spec/pipeline.js';
 import { ALLOWED_PLACEHOLDERS, expandPlaceholders, unknownPlaceholders } from '../workflows/placeholders.js';
 import { UsageError } from './context.js';
 
@@ -40,7 +40,11 @@ export interface ExportFlags {
   path?: string;
   /** `--spec FILE.json`: a whole spec instead of the other flags. */
   spec?: string;
+  /** `--path-characters any`: the opt-out from ModelArts.4313's character list (also with --spec). */
+  pathCharacters?: PathCharacters;
 }
+
+const PATH_CHARACTERS_FLAG = '--path-characters any';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parsers: each throws InvalidArgumentError, which commander prints as
@@ -96,7 +100,9 @@ export function parseObsPath(value: string): string {
       `Unknown placeholder ${unknown.map((n) => `{${n}}`).join(', ')}; allowed: ${ALLOWED_PLACEHOLDERS}.`,
     );
   }
-  matching(obsPathSchema)(expandPlaceholders(value, new Date(0)));
+  // The structure only: which characters are allowed depends on --path-characters, checked with the whole spec.
+  const problem = obsPathStructureProblem(expandPlaceholders(value, new Date(0)));
+  if (problem) throw new InvalidArgumentError(`It ${problem}.`);
   return value;
 }
 export const parseId = matching(idSchema);
@@ -302,6 +308,13 @@ export function addExportOptions(cmd: Command): Command {
       'JSON run spec with one or more chained steps (instead of --dataset/--path and export options)',
     ).conflicts(EXPORT_FLAGS.map((entry) => optionOf(entry.flag).attributeName())),
   );
+  cmd.addOption(
+    new Option(
+      '--path-characters <set>',
+      'characters OBS paths may use: documented (digits, letters, "-", "_", "/"; ModelArts.4313) or any ' +
+        '(for regions that accept more); also applies to --spec',
+    ).choices(PATH_CHARACTERS),
+  );
   for (const entry of EXPORT_FLAGS) {
     const option = new Option(entry.flag, entry.help);
     if (entry.parse) option.argParser(entry.parse);
@@ -359,16 +372,15 @@ function checkFlagSpec(spec: unknown, command: string): void {
     if (!(err instanceof SpecError)) throw err;
     const lines = err.issues.map((issue) => {
       const flag = flagForField(issue.field);
-      return flag && issue.message.startsWith(issue.field)
-        ? `${flag}${issue.message.slice(issue.field.length)}`
-        : issue.message;
+      const message = issue.message.replace(PATH_CHARACTERS_OPT_OUT, `pass ${PATH_CHARACTERS_FLAG}`);
+      return flag && message.startsWith(issue.field) ? `${flag}${message.slice(issue.field.length)}` : message;
     });
     throw new UsageError(lines.join('\n'), command);
   }
 }
 
-/** Reads and validates a `--spec FILE.json`; problems are usage errors of `command`. */
-async function readSpecFile(file: string, command: string): Promise<unknown> {
+/** Reads and validates a `--spec FILE.json` (with --path-characters, if given); problems are usage errors. */
+async function readSpecFile(file: string, command: string, pathCharacters?: PathCharacters): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -384,14 +396,16 @@ async function readSpecFile(file: string, command: string): Promise<unknown> {
   } catch (err) {
     throw new UsageError(`--spec ${file}: not valid JSON (${(err as Error).message})`, command);
   }
+  // The flag wins over the file: it is what the user asked for just now.
+  if (pathCharacters !== undefined && typeof spec === 'object' && spec !== null && !Array.isArray(spec))
+    spec = { ...spec, pathCharacters };
   try {
     parsePipelineSpec(spec);
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    throw new UsageError(
-      `--spec ${file}: invalid spec:\n${err.issues.map((i) => `  - ${i.message}`).join('\n')}`,
-      command,
-    );
+    const optOut = `${PATH_CHARACTERS_OPT_OUT} in the spec or pass ${PATH_CHARACTERS_FLAG}`;
+    const lines = err.issues.map((i) => `  - ${i.message.replace(PATH_CHARACTERS_OPT_OUT, optOut)}`);
+    throw new UsageError(`--spec ${file}: invalid spec:\n${lines.join('\n')}`, command);
   }
   return spec;
 }
@@ -401,7 +415,7 @@ async function readSpecFile(file: string, command: string): Promise<unknown> {
  * `--path` and the export flags. Validated as the library validates it; problems are usage errors of `command`.
  */
 export async function specFromExportFlags(flags: ExportFlags, command: string): Promise<unknown> {
-  if (flags.spec !== undefined) return readSpecFile(flags.spec, command);
+  if (flags.spec !== undefined) return readSpecFile(flags.spec, command, flags.pathCharacters);
   const missing = [flags.dataset === undefined && '--dataset', flags.path === undefined && '--path'].filter(Boolean);
   if (missing.length > 0) {
     throw new UsageError(
@@ -417,6 +431,7 @@ export async function specFromExportFlags(flags: ExportFlags, command: string): 
     );
   }
   const spec = specFromFlags(values);
+  if (flags.pathCharacters !== undefined) spec.pathCharacters = flags.pathCharacters;
   checkFlagSpec(spec, command);
   return spec;
 }

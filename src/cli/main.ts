@@ -3,13 +3,16 @@
  * in-process; bin/modelarts-export.js is the only place that exits.
  *
  * Exit codes: 0 success (with `start --wait`: every step succeeded), 1 the run failed, was cancelled or timed out
- * (or an unexpected error), 2 bad usage or configuration (nothing was started).
+ * (or an unexpected error), 2 bad usage or configuration, or a start the server refused as invalid or too large
+ * (nothing was started).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
+import { RequestRefusedError } from '../client/refused.js';
 import { ConfigError } from '../config-error.js';
 import { ModelArtsValidationError } from '../modelarts/errors.js';
+import { echo, unsafeCharacter } from '../modelarts/obs-path.js';
 import { SpecError } from '../spec/pipeline.js';
 import { registerBudget } from './budget.js';
 import { registerCancel } from './cancel.js';
@@ -36,13 +39,27 @@ function packageVersion(): string {
   }
 }
 
+/**
+ * Commander echoes a rejected argument whole (`argument '…' is invalid`): cut it short and quote it, so a 100 KB
+ * value does not make a 100 KB error and a newline or bidi override in it cannot garble the terminal.
+ */
+export function shortenEchoes(message: string): string {
+  return message.replace(/argument '([\s\S]*?)' is invalid\./g, (whole, value: string) =>
+    value.length <= 60 && unsafeCharacter(value) === undefined ? whole : `argument ${echo(value)} is invalid.`,
+  );
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('modelarts-export')
     .description('Run ModelArts dataset exports and intelligent tasks durably on Temporal')
     .version(packageVersion())
     // Settings before .command(): subcommands inherit them.
     .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      outputError: (s, write) => write(shortenEchoes(s)),
+    })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
@@ -82,7 +99,8 @@ function report(ctx: CliContext, err: unknown): number {
     err instanceof ConfigError ||
     err instanceof SpecError ||
     err instanceof ModelArtsValidationError ||
-    err instanceof ConnectError
+    err instanceof ConnectError ||
+    err instanceof RequestRefusedError
   ) {
     writeLine(ctx.stderr, `error: ${err.message}`);
     return EXIT.usage;

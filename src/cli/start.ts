@@ -1,6 +1,6 @@
 /** `start`: one export from flags, or a full spec from a file; optionally waits and reports the outcome. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { startRun } from '../client/runs.js';
+import { startRun, workflowIdProblem } from '../client/runs.js';
 import { parsePipelineSpec } from '../spec/pipeline.js';
 import { EXIT, withClient, writeLine, type CliContext } from './context.js';
 import { addExportOptions, specFromExportFlags, type ExportFlags } from './export-options.js';
@@ -26,18 +26,26 @@ async function startAction(ctx: CliContext, flags: StartFlags): Promise<void> {
     return;
   }
   await withClient(ctx, async ({ client, taskQueue }) => {
-    const { workflowId, started } = await startRun(client, spec, {
+    const { workflowId, started, existing } = await startRun(client, spec, {
       taskQueue,
       ...(flags.id ? { workflowId: flags.id } : {}),
     });
-    writeLine(
-      ctx.stderr,
-      started
-        ? `Started run ${workflowId} on task queue ${taskQueue}.`
-        : `Attached to run ${workflowId}, which already exists; nothing new was started.`,
-    );
+    if (started) writeLine(ctx.stderr, `Started run ${workflowId} on task queue ${taskQueue}.`);
+    else {
+      const state = existing ? ` (${existing.status})` : '';
+      writeLine(ctx.stderr, `Attached to run ${workflowId}${state}, which already exists; nothing new was started.`);
+      if (existing?.sameSpec === false)
+        writeLine(
+          ctx.stderr,
+          `The spec given differs from the one run ${workflowId} was started with: it goes on with its own. ` +
+            'Use another --id (or none) to start a run with this spec.',
+        );
+    }
     if (!flags.wait) {
-      writeLine(ctx.stdout, flags.json ? JSON.stringify({ workflowId, started }) : workflowId);
+      const attached = existing
+        ? { attached: true, status: existing.status, ...(existing.sameSpec === false ? { specDiffers: true } : {}) }
+        : {};
+      writeLine(ctx.stdout, flags.json ? JSON.stringify({ workflowId, started, ...attached }) : workflowId);
       if (!flags.json) writeLine(ctx.stderr, `Follow it with: modelarts-export status ${workflowId}`);
       return;
     }
@@ -61,11 +69,13 @@ async function startAction(ctx: CliContext, flags: StartFlags): Promise<void> {
   });
 }
 
-/** An empty --id (say, from an unset shell variable) would silently start a new run on every call. */
+/**
+ * An empty --id (say, from an unset shell variable) would silently start a new run on every call; a newline or a
+ * bidi override would garble logs and make the run's name display misleadingly.
+ */
 function parseWorkflowId(value: string): string {
-  if (value.trim() === '') {
-    throw new InvalidArgumentError('It must not be empty: the id is what makes starting again attach to the run.');
-  }
+  const problem = workflowIdProblem(value);
+  if (problem) throw new InvalidArgumentError(`It ${problem}.`);
   return value;
 }
 
@@ -81,7 +91,10 @@ export function registerStart(program: Command, ctx: CliContext): void {
       ).argParser(parseWorkflowId),
     )
     .option('--wait', 'show progress until the run ends; exit 0 only if every step succeeded')
-    .option('--json', 'print JSON on stdout: {workflowId, started}, or with --wait the run result')
+    .option(
+      '--json',
+      'print JSON on stdout: {workflowId, started} (attaching: also attached, status, specDiffers), or with --wait the run result',
+    )
     .option('--dry-run', 'print the validated run spec and exit; nothing is contacted')
     .addHelpText(
       'after',

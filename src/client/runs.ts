@@ -10,14 +10,23 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, type SearchAttributePair, TerminatedFailure } from '@temporalio/common';
+import { randomBytes } from 'node:crypto';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  fromPayloadsAtIndex,
+  type SearchAttributePair,
+  TerminatedFailure,
+} from '@temporalio/common';
 import { pipelineProgressQuery, stepProgressQuery } from '../workflows/definitions.js';
 import { outcomeKindOf, type OutcomeKind, type RunEndDetails } from '../workflows/failures.js';
 import type * as workflows from '../workflows/index.js';
 import type { exportPipeline } from '../workflows/pipeline.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepProgress } from '../workflows/types.js';
-import { parsePipelineSpec } from '../spec/pipeline.js';
+import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
+import { describeCharacter, echo, unsafeCharacter, type PathCharacters } from '../modelarts/obs-path.js';
+import { rethrowRefusal } from './refused.js';
 
 /** The workflow type of a run, as the worker registers it (checked against src/workflows/index.ts). */
 export const EXPORT_PIPELINE_TYPE = 'exportPipeline' satisfies keyof typeof workflows;
@@ -28,6 +37,8 @@ export interface StartOptions {
   taskQueue: string;
   /** Business key of the run; starting the same id again attaches to that run instead of starting another. */
   workflowId?: string;
+  /** OBS path characters for a spec that names none (`pathCharacters`; default `documented`). */
+  pathCharacters?: PathCharacters;
 }
 
 export interface Started {
@@ -35,15 +46,73 @@ export interface Started {
   workflowId: string;
   /** False when a run with this id already existed (running or finished) and was attached to. */
   started: boolean;
+  /** The run attached to (when `started` is false). */
+  existing?: {
+    runId: string;
+    /** Temporal's status: RUNNING, COMPLETED, FAILED, … */
+    status: string;
+    /** Whether its input is the spec given now (undefined when it could not be read). */
+    sameSpec?: boolean;
+  };
 }
 
-function defaultWorkflowId(spec: PipelineSpec): string {
+/**
+ * A workflow id is at most this long: the server allows 1,000 characters, and each step's id is the run's with
+ * `.step-N` added (marker folders are built from it too).
+ */
+export const MAX_WORKFLOW_ID_LENGTH = 200;
+
+/** What is wrong with a workflow id, as a message without the field name; undefined when it is fine. */
+export function workflowIdProblem(id: string): string | undefined {
+  if (id.trim() === '') return 'must not be empty: the id is what makes starting again attach to the run';
+  if (id.length > MAX_WORKFLOW_ID_LENGTH)
+    return `must be at most ${MAX_WORKFLOW_ID_LENGTH} characters; got ${id.length}`;
+  const bad = unsafeCharacter(id);
+  if (bad) return `must not contain control characters, newlines or bidi overrides; found ${describeCharacter(bad)}`;
+  return undefined;
+}
+
+/** Lowercase letters and digits: readable, and only characters OBS paths accept (the id names marker folders). */
+function randomTag(length = 6): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/** `modelarts-export-{dataset}-{yyyymmddThhmmssZ}-{random}`: unique per start, also within one second. */
+export function defaultWorkflowId(spec: PipelineSpec): string {
   const first = spec.steps[0];
   const stamp = new Date()
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `modelarts-export-${first?.datasetId ?? 'run'}-${stamp}`;
+  return `modelarts-export-${first?.datasetId ?? 'run'}-${stamp}-${randomTag()}`;
+}
+
+/** JSON with sorted keys, for comparing specs that went through JSON differently. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/** The run that holds the id: its status, and whether it was started with this spec (from its first event). */
+async function describeExisting(client: Client, workflowId: string, spec: PipelineSpec): Promise<Started['existing']> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const existing = { runId: description.runId, status: description.status.name };
+  try {
+    const { history } = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId: description.runId },
+      maximumPageSize: 1,
+    });
+    const payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    const input = fromPayloadsAtIndex(client.options.loadedDataConverter.payloadConverter, 0, payloads);
+    return { ...existing, sameSpec: canonical(input) === canonical(JSON.parse(JSON.stringify(spec))) };
+  } catch {
+    return existing; // Its input cannot be read (history gone, another converter): say nothing about it.
+  }
 }
 
 export function summaryOf(spec: PipelineSpec): string {
@@ -57,13 +126,36 @@ export function datasetOf(spec: PipelineSpec): string {
   return spec.steps[0]?.datasetId ?? '';
 }
 
+/** The spec is the run's input already; the details repeat it only while it is small. */
+export const MAX_DETAILS_CHARS = 4096;
+
+/** The run's static details: the spec as JSON when small, else one line per step (what and where), cut short. */
+export function detailsOf(spec: PipelineSpec): string {
+  const whole = '```json\n' + JSON.stringify(spec, null, 2) + '\n```';
+  if (whole.length <= MAX_DETAILS_CHARS) return whole;
+  const lines: string[] = [];
+  let length = 0;
+  for (const [i, step] of spec.steps.entries()) {
+    const request = 'request' in step ? (step.request as unknown as Record<string, unknown>) : {};
+    const where = request.path ?? request.import_path ?? request.task_type ?? ('taskId' in step ? step.taskId : '');
+    const line = `${i + 1}. ${step.kind}${step.datasetId ? ` on ${step.datasetId}` : ''}${where ? `: ${String(where)}` : ''}`;
+    if (length + line.length > MAX_DETAILS_CHARS - 200) {
+      lines.push(`… and ${spec.steps.length - i} more step(s); the whole spec is the run's input`);
+      break;
+    }
+    lines.push(line);
+    length += line.length + 1;
+  }
+  return lines.join('\n');
+}
+
 /** What a run shows in visibility and the Temporal UI; shared by started and scheduled runs. */
 export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec)) {
   const dataset: SearchAttributePair = { key: DatasetIdKey, value: datasetOf(spec) };
   return {
     typedSearchAttributes: [dataset],
     staticSummary: summary,
-    staticDetails: '```json\n' + JSON.stringify(spec, null, 2) + '\n```',
+    staticDetails: detailsOf(spec),
   };
 }
 
@@ -72,7 +164,9 @@ export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec)) {
  * The same workflow id never starts a second run: a running one is reused, a finished one is attached to.
  */
 export async function startRun(client: Client, specInput: unknown, options: StartOptions): Promise<Started> {
-  const spec = parsePipelineSpec(specInput);
+  const spec = parsePipelineSpec(specInput, options.pathCharacters ? { pathCharacters: options.pathCharacters } : {});
+  const problem = options.workflowId === undefined ? undefined : workflowIdProblem(options.workflowId);
+  if (problem) throw new SpecError([{ field: 'workflowId', message: `workflowId: ${problem}` }]);
   const workflowId = options.workflowId ?? defaultWorkflowId(spec);
   try {
     const handle = await client.workflow.start<typeof exportPipeline>(EXPORT_PIPELINE_TYPE, {
@@ -89,9 +183,15 @@ export async function startRun(client: Client, specInput: unknown, options: Star
     return { handle, workflowId, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return { handle: client.workflow.getHandle<typeof exportPipeline>(workflowId), workflowId, started: false };
+      const existing = await describeExisting(client, workflowId, spec);
+      return {
+        handle: client.workflow.getHandle<typeof exportPipeline>(workflowId),
+        workflowId,
+        started: false,
+        existing,
+      };
     }
-    throw err;
+    rethrowRefusal(err, `Starting run ${echo(workflowId)}`);
   }
 }
 

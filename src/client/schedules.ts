@@ -16,7 +16,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, ScheduleHandle, ScheduleOptions, ScheduleSpec, ScheduleUpdateOptions } from '@temporalio/client';
 import type { ValidationIssue } from '../modelarts/errors.js';
-import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
+import type { PathCharacters } from '../modelarts/obs-path.js';
+import { parsePipelineSpec, SpecError, type ParseOptions } from '../spec/pipeline.js';
 import {
   checkTiming,
   cronTimeZone,
@@ -31,6 +32,7 @@ import {
 import { SCHEDULED_BY_ID } from '../workflows/placeholders.js';
 import type { PipelineSpec } from '../workflows/types.js';
 import { datasetClause, EXPORT_PIPELINE_TYPE, queryString, runMetadata, summaryOf } from './runs.js';
+import { rethrowRefusal } from './refused.js';
 import { scheduleInfoOf, scheduleListEntryOf, type ScheduleInfo, type ScheduleListEntry } from './schedule-describe.js';
 
 /** Problems with schedule options (and the spec), each naming its field; nothing was created. */
@@ -47,6 +49,8 @@ export interface ScheduleDraft extends ScheduleTiming {
   scheduleId: string;
   /** The run spec (as for `startRun`), validated with parsePipelineSpec before anything is created. */
   spec: unknown;
+  /** OBS path characters for a spec that names none (`pathCharacters`; default `documented`). */
+  pathCharacters?: PathCharacters;
 }
 
 export interface CreateScheduleOptions extends ScheduleDraft {
@@ -57,6 +61,8 @@ export interface CreateScheduleOptions extends ScheduleDraft {
 export interface UpdateScheduleOptions extends ScheduleTiming {
   /** A new run spec; the schedule's spec is kept when absent. */
   spec?: unknown;
+  /** OBS path characters for a new spec that names none. */
+  pathCharacters?: PathCharacters;
   taskQueue?: string;
 }
 
@@ -65,9 +71,9 @@ export interface UpdateScheduleOptions extends ScheduleTiming {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Validates the spec together with the schedule options, so one error lists every problem. */
-function checkSpec(spec: unknown, issues: ValidationIssue[]): PipelineSpec | undefined {
+function checkSpec(spec: unknown, issues: ValidationIssue[], options: ParseOptions = {}): PipelineSpec | undefined {
   try {
-    return parsePipelineSpec(spec);
+    return parsePipelineSpec(spec, options);
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     issues.push(...err.issues.map((i) => ({ ...i, field: `spec.${i.field}`, message: `spec.${i.message}` })));
@@ -87,7 +93,7 @@ function checkDraft(draft: ScheduleDraft, issues: ValidationIssue[]): { timing: 
   const idProblem = scheduleIdProblem(draft.scheduleId);
   if (idProblem) issues.push({ field: 'scheduleId', message: `scheduleId: ${idProblem}` });
   const timing = checkTiming(draft, issues, true);
-  const parsed = checkSpec(draft.spec, issues);
+  const parsed = checkSpec(draft.spec, issues, draft.pathCharacters ? { pathCharacters: draft.pathCharacters } : {});
   // Without `timezone`, a CRON_TZ= prefix names the zone the schedule fires in, so the placeholders follow it.
   const spec = parsed && withPlaceholderZone(parsed, timing.timezone ?? cronTimeZone(timing.cron));
   return { timing, ...(spec ? { spec } : {}) };
@@ -153,7 +159,11 @@ export async function createSchedule(client: Client, options: CreateScheduleOpti
       ...(options.note !== undefined ? { note: options.note } : {}),
     },
   };
-  return client.schedule.create(scheduleOptions);
+  try {
+    return await client.schedule.create(scheduleOptions);
+  } catch (err) {
+    rethrowRefusal(err, `Creating schedule ${options.scheduleId}`);
+  }
 }
 
 /**
@@ -167,7 +177,8 @@ export async function updateSchedule(
 ): Promise<void> {
   const issues: ValidationIssue[] = [];
   const timing = checkTiming(changes, issues, false);
-  const parsed = changes.spec !== undefined ? checkSpec(changes.spec, issues) : undefined;
+  const options = changes.pathCharacters ? { pathCharacters: changes.pathCharacters } : {};
+  const parsed = changes.spec !== undefined ? checkSpec(changes.spec, issues, options) : undefined;
   if (issues.length > 0) throw new ScheduleOptionsError(issues);
 
   await client.schedule.getHandle(scheduleId).update((previous) => {

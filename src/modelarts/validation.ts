@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ModelArtsValidationError, type ValidationIssue } from './errors.js';
 import { EXPORT_FORMAT_LABELS, EXPORT_TYPE_LABELS, SAMPLE_STATE_LABELS } from './friendly.js';
+import { BUCKET_PATTERN, echo, OBS_PATH_MAX_BYTES, obsPathStructureProblem } from './obs-path.js';
 import {
   ANNOTATION_FORMATS,
   EXPORT_DESTS,
@@ -32,29 +33,52 @@ import {
 // Building blocks
 // ---------------------------------------------------------------------------------------------------------------
 
-/** OBS bucket names: 3–63 lowercase letters, digits, hyphens and periods. */
-const BUCKET = '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]';
-/** Folder and file names: letters, digits, `-`, `_`, `.` (ModelArts.4313 "OBS path is invalid" otherwise). */
-const SEGMENT = '[A-Za-z0-9_.-]+';
-/** `/bucket/dir/`, `obs://bucket/dir/` or `s3://bucket/dir/`; no empty segments (ModelArts.4315 rejects `//`). */
-export const OBS_PATH_PATTERN = new RegExp(`^(?:obs://|s3://|/)${BUCKET}(?:/(?:${SEGMENT}/)*(?:${SEGMENT})?)?$`);
-/** The same, with at least one folder below the bucket (a new dataset's work path cannot be a bucket root). */
-const OBS_SUBDIR_PATTERN = new RegExp(`^(?:obs://|s3://|/)${BUCKET}/(?:${SEGMENT}/)*${SEGMENT}/?$`);
+/**
+ * The structure of an OBS path (src/modelarts/obs-path.ts): `/bucket/dir/`, `obs://bucket/dir/` or
+ * `s3://bucket/dir/`, no `//` (ModelArts.4315), no `.`/`..` folders, no control characters, at most 1,024 bytes.
+ * The character list of ModelArts.4313 is the run spec's check (`pathCharacters`), not the client's: the client is
+ * also used for regions that accept more.
+ */
+const FOLDER = '(?!\\.\\.?(?:/|$))[^/\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]+';
+export const OBS_PATH_PATTERN = new RegExp(`^(?:obs://|s3://|/)${BUCKET_PATTERN}(?:/(?:${FOLDER}/)*(?:${FOLDER})?)?$`);
 
-export const obsPathSchema = z.string().regex(OBS_PATH_PATTERN, {
-  error:
-    'must be an OBS path such as /bucket/dir/, obs://bucket/dir/ or s3://bucket/dir/ (bucket: 3-63 lowercase letters, digits, "-", ".")',
-});
+const obsPath = (extra?: (path: string) => string | undefined) =>
+  z
+    .string()
+    .superRefine((path, ctx) => {
+      const problem = obsPathStructureProblem(path) ?? extra?.(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: path });
+    })
+    .meta({ pattern: OBS_PATH_PATTERN.source, maxLength: OBS_PATH_MAX_BYTES });
+
+export const obsPathSchema = obsPath();
+
+/** An OBS folder below the bucket (a new dataset's work path cannot be a bucket root). */
+const obsSubdirSchema = obsPath((path) =>
+  /^(?:obs:\/\/|s3:\/\/|\/)[^/]+\/?$/.test(path)
+    ? `must be an OBS folder below the bucket, such as /bucket/dir/ (not the bucket root); got ${echo(path)}`
+    : undefined,
+);
 
 /** A split ratio as the API wants it: a decimal string from "0.00" to "1.00". */
 export const ratioStringSchema = z
   .string()
   .regex(/^(?:0(?:\.\d{1,2})?|1(?:\.0{1,2})?)$/, { error: 'must be a decimal string from "0.00" to "1.00"' });
 
-/** Path segments we put into URLs. */
+/** Ids are at most this long (ModelArts' own are about 20 characters; a search attribute holds at most 2,048). */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * Path segments we put into URLs: not `.` or `..` (URL normalisation would drop them and call another API), no
+ * `/?#`, spaces or control characters.
+ */
 export const idSchema = z
   .string()
-  .regex(/^[^/?#\s]+$/, { error: 'must be a non-empty id without "/", "?", "#" or spaces' });
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
+  // eslint-disable-next-line no-control-regex -- control characters are what this rejects
+  .regex(/^(?!\.\.?$)[^/?#\s\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$/, {
+    error: 'must be a non-empty id without "/", "?", "#", spaces or control characters, and not "." or ".."',
+  });
 
 /** Dataset names (the dataset creation rule): 1-100 letters, digits, `-` or `_`. */
 export const datasetNameSchema = z
@@ -133,12 +157,7 @@ export const exportParamsSchema = z
   .strictObject({
     export_dest: exportDestSchema.optional(),
     export_new_dataset_name: datasetNameSchema.optional(),
-    export_new_dataset_work_path: z
-      .string()
-      .regex(OBS_SUBDIR_PATTERN, {
-        error: 'must be an OBS folder below the bucket, such as /bucket/dir/ (not the bucket root)',
-      })
-      .optional(),
+    export_new_dataset_work_path: obsSubdirSchema.optional(),
     export_dataset_version_name: versionNameSchema.optional(),
     export_dataset_version_format: z.string().optional(),
     sample_state: sampleStateSchema.optional(),
@@ -322,12 +341,9 @@ export const createImportTaskSchema = z
   .superRefine((req, ctx) => {
     // import_path is an OBS location only when importing from OBS (the default origin).
     if (req.import_origin !== undefined && req.import_origin !== 'obs') return;
-    if (!OBS_PATH_PATTERN.test(req.import_path)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['import_path'],
-        message: 'must be an OBS path such as s3://bucket/dir/, obs://bucket/dir/ or /bucket/dir/',
-      });
+    const problem = obsPathStructureProblem(req.import_path);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', path: ['import_path'], message: problem });
     } else if (req.import_type === 'manifest' && req.import_path.endsWith('/')) {
       ctx.addIssue({
         code: 'custom',
@@ -353,7 +369,13 @@ const VALUE_LABELS: Record<string, ReadonlyMap<unknown, string>> = {
   sample_state: SAMPLE_STATE_LABELS,
 };
 
-const show = (value: unknown): string => (value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value)));
+/** A rejected value as messages echo it: cut short, so a 100 KB value does not make a 100 KB error. */
+const show = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return echo(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= 120 ? text : `${text.slice(0, 120)}… (${text.length} characters)`;
+};
 
 function describeAllowed(fieldName: string, values: readonly unknown[]): string {
   const labels = VALUE_LABELS[fieldName];
@@ -378,10 +400,12 @@ export function toValidationIssues(error: z.ZodError, prefix: readonly PropertyK
     const path = [...prefix, ...iss.path];
     const field = joinPath(path) || '(request)';
     const last = [...path].reverse().find((k) => typeof k === 'string');
+    // A list that is too long or too short is shown by its length.
+    const got = Array.isArray(iss.input) && iss.code !== 'custom' ? iss.input.length : iss.input;
     const fallback = (): ValidationIssue[] => [
       {
         field,
-        message: `${field}: ${iss.message}${iss.input !== undefined && iss.code !== 'custom' ? `; got ${show(iss.input)}` : ''}`,
+        message: `${field}: ${iss.message}${got !== undefined && iss.code !== 'custom' ? `; got ${show(got)}` : ''}`,
       },
     ];
     switch (iss.code) {

@@ -3,6 +3,7 @@ import type { CounterBook } from './counters.js';
 import { parseJsonObject } from './http.js';
 import type { Ids } from './ids.js';
 import type { Store } from './store.js';
+import type { ObsPathCharacters } from './validate.js';
 
 export interface Context {
   store: Store;
@@ -11,6 +12,7 @@ export interface Context {
   now: () => number;
   versionReleaseIntervalMs: number;
   taskTimeZoneOffsetMinutes: number;
+  obsPathCharacters: ObsPathCharacters;
 }
 
 export interface RouteRequest {

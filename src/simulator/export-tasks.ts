@@ -180,14 +180,16 @@ export function createExportTask(ctx: Context, req: RouteRequest): RouteResult {
 
   // "Mandatory when data is exported to OBS or a new dataset", i.e. always.
   if (!body.path) throw Errors.invalidExportParam();
-  const pathProblem = obsPathProblem(body.path);
+  const pathProblem = obsPathProblem(body.path, ctx.obsPathCharacters);
+  if (pathProblem === 'characters') throw Errors.obsPathInvalid();
   if (pathProblem === 'invalid' || pathProblem === 'double-slash') throw Errors.invalidExportPath();
 
   if (dest === 'NEW_DATASET') {
     const name = p.export_new_dataset_name;
     const workPath = p.export_new_dataset_work_path;
     if (!name || !DATASET_NAME.test(name) || !workPath) throw Errors.invalidExportParam();
-    const workProblem = obsPathProblem(workPath);
+    const workProblem = obsPathProblem(workPath, ctx.obsPathCharacters);
+    if (workProblem === 'characters') throw Errors.obsPathInvalid();
     if (workProblem === 'bucket-root') throw Errors.subdirRequired();
     if (workProblem) throw Errors.invalidExportPath();
     // The user guide's rule; which code the service answers it with is not documented: the invalid-path one.

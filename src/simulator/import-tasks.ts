@@ -56,7 +56,7 @@ export function createImportHandler(ctx: Context, req: RouteRequest): RouteResul
   const parsed = createImport.safeParse(stripNulls(jsonBody(req)));
   if (!parsed.success) throw Errors.invalidImportParam();
   const body = parsed.data;
-  const problem = obsPathProblem(body.import_path);
+  const problem = obsPathProblem(body.import_path, ctx.obsPathCharacters, body.import_type === 'manifest');
   if (problem === 'double-slash') throw Errors.obsPathDoubleSlash();
   if (problem) throw Errors.obsPathInvalid();
   const now = ctx.now();

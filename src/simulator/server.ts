@@ -85,6 +85,7 @@ export class SimulatorCore implements AdminTarget {
       now,
       versionReleaseIntervalMs: options.versionReleaseIntervalMs ?? 60_000,
       taskTimeZoneOffsetMinutes: options.taskTimeZoneOffsetMinutes ?? 0,
+      obsPathCharacters: options.obsPathCharacters ?? 'documented',
     };
     const saved = options.stateFile === undefined ? undefined : readState(options.stateFile);
     // Seeds only on a first start: the saved state already holds them, with whatever happened to them since.

@@ -140,6 +140,11 @@ export interface SimulatorOptions {
   /** Offset of the `"2020-11-23 11:08:20"` strings of intelligent tasks from UTC, in minutes (default 0 = UTC). */
   taskTimeZoneOffsetMinutes?: number;
   /**
+   * Characters export and import paths may use: `documented` (default: ModelArts.4313's digits, letters, `-`, `_`,
+   * `/`; anything else is answered 400 ModelArts.4313) or `any` (a region that accepts more).
+   */
+  obsPathCharacters?: 'documented' | 'any';
+  /**
    * Keep datasets, tasks, id streams and counters in this JSON file and resume from it on start (`datasets` then
    * only seed a file that does not exist yet). Default: memory only. A file that exists but cannot be read or
    * parsed fails the start with a StateFileError naming it.

@@ -28,27 +28,45 @@ export const ratio = z
   ])
   .pipe(z.number().min(0).max(1));
 
-export type ObsPathProblem = 'invalid' | 'double-slash' | 'bucket-root';
+export type ObsPathProblem = 'invalid' | 'double-slash' | 'bucket-root' | 'characters';
+
+/** `documented`: ModelArts.4313's list (digits, letters, `-`, `_`, `/`); `any`: a region that accepts more. */
+export type ObsPathCharacters = 'documented' | 'any';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const SEGMENT = /^[\w.-]+$/;
+const DOCUMENTED = /^[A-Za-z0-9_/-]*$/;
+// eslint-disable-next-line no-control-regex -- control characters are what this rejects
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** OBS object keys are at most 1,024 bytes. */
+const MAX_PATH_BYTES = 1024;
 
 /**
  * OBS paths come as `/bucket/dir/`, `obs://bucket/dir/` or `s3://bucket/dir/` (all three appear in the docs'
- * examples). Characters allowed per ModelArts.4313: letters, digits, `-`, `_`, `/` (and `.`); `//` is 4315.
+ * examples). Characters allowed per ModelArts.4313: "digits, letters, hyphens (-), underscores (_), slashes (/)"
+ * (`characters`: 4313), unless the simulator plays a region that accepts more; `//` is 4315. A manifest file
+ * (`fileName`) may have dots in its name: the docs' own import example is `.../V002.manifest`.
  */
-export function obsPathProblem(path: string): ObsPathProblem | undefined {
+export function obsPathProblem(
+  path: string,
+  characters: ObsPathCharacters = 'documented',
+  fileName = false,
+): ObsPathProblem | undefined {
   const rest = /^(obs|s3):\/\//.test(path)
     ? path.replace(/^(obs|s3):\/\//, '')
     : path.startsWith('/')
       ? path.slice(1)
       : undefined;
   if (rest === undefined || rest === '') return 'invalid';
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES || CONTROL.test(path)) return 'invalid';
   if (rest.includes('//')) return 'double-slash';
   const segments = rest.replace(/\/$/, '').split('/');
   const [bucket, ...dirs] = segments;
   if (!bucket || !BUCKET.test(bucket)) return 'invalid';
-  if (!dirs.every((s) => SEGMENT.test(s))) return 'invalid';
+  if (characters === 'documented') {
+    const cut = fileName ? rest.lastIndexOf('/') + 1 : rest.length;
+    if (!DOCUMENTED.test(rest.slice(0, cut)) || !DOCUMENTED.test(rest.slice(cut).replace(/\./g, '')))
+      return 'characters';
+  }
   return dirs.length === 0 ? 'bucket-root' : undefined;
 }
 

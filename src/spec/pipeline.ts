@@ -13,6 +13,14 @@ import {
   toValidationIssues,
 } from '../modelarts/validation.js';
 import type { ValidationIssue } from '../modelarts/errors.js';
+import {
+  byteLength,
+  obsPathStructureProblem,
+  PATH_CHARACTERS,
+  undocumentedCharacterMessage,
+  undocumentedPathCharacter,
+  type PathCharacters,
+} from '../modelarts/obs-path.js';
 import { DEFAULT_POLICY, validatePolicy, withDefaults, type PollPolicy } from '../polling/policy.js';
 import type { PipelineSpec } from '../workflows/types.js';
 import {
@@ -135,8 +143,15 @@ export const waitSchema = z.strictObject({
     .optional(),
 });
 
+/** A spec is at most 1 MiB as JSON: it is the run's input, under Temporal's 2 MB payload limit with room to spare. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+export const MAX_STEPS = 100;
+
 export const pipelineSpecSchema = z.strictObject({
-  steps: z.array(stepSchema).min(1, { error: 'must list at least one step' }),
+  steps: z
+    .array(stepSchema)
+    .min(1, { error: 'must list at least one step' })
+    .max(MAX_STEPS, { error: `must list at most ${MAX_STEPS} steps` }),
   wait: waitSchema.optional(),
   summary: z.string().max(200).describe('Shown as the run summary in the Temporal UI').optional(),
   timezone: z
@@ -156,7 +171,77 @@ export const pipelineSpecSchema = z.strictObject({
     .enum(RUN_ORIGINS as [string, ...string[]])
     .describe('interactive runs go ahead of schedule runs in the request budget; schedules set "schedule"')
     .optional(),
+  pathCharacters: z
+    .enum(PATH_CHARACTERS)
+    .describe(
+      'Characters OBS paths may use: "documented" (default: digits, letters, "-", "_", "/", as ModelArts.4313 ' +
+        'lists them) or "any" (for regions that accept more; length, "." and ".." folders and control characters ' +
+        'are still checked)',
+    )
+    .optional(),
 });
+
+/** How a spec is parsed: `pathCharacters` applies to specs that do not name their own. */
+export interface ParseOptions {
+  pathCharacters?: PathCharacters;
+}
+
+/** The opt-out as messages name it. */
+export const PATH_CHARACTERS_OPT_OUT = 'set pathCharacters: "any"';
+
+function sizeIssue(input: unknown): ValidationIssue | undefined {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
+  } catch (err) {
+    return { field: '(spec)', message: `(spec): must be plain JSON (${(err as Error).message})` };
+  }
+  const bytes = byteLength(text ?? '');
+  if (bytes <= MAX_SPEC_BYTES) return undefined;
+  return {
+    field: '(spec)',
+    message: `(spec): is ${bytes} bytes as JSON; a spec is at most ${MAX_SPEC_BYTES} bytes (1 MiB)`,
+  };
+}
+
+/**
+ * The OBS paths of the (placeholder-filled) input checked against ModelArts.4313's character list. Paths with a
+ * structural problem are left to the schema, which reports them.
+ */
+function undocumentedCharacterIssues(input: unknown): ValidationIssue[] {
+  if (!isRecord(input) || !Array.isArray(input.steps)) return [];
+  const issues: ValidationIssue[] = [];
+  const check = (field: string, value: unknown, fileName = false) => {
+    if (typeof value !== 'string' || obsPathStructureProblem(value) !== undefined) return;
+    const ch = undocumentedPathCharacter(value, { fileName });
+    if (ch !== undefined)
+      issues.push({ field, message: `${field}: ${undocumentedCharacterMessage(ch, PATH_CHARACTERS_OPT_OUT)}` });
+  };
+  input.steps.forEach((step: unknown, index) => {
+    if (!isRecord(step) || !isRecord(step.request)) return;
+    const request = step.request;
+    const at = `steps[${index}].request`;
+    const workPath = (params: unknown, prefix: string) => {
+      if (isRecord(params)) check(`${prefix}.export_new_dataset_work_path`, params.export_new_dataset_work_path);
+    };
+    if (step.kind === 'export') {
+      check(`${at}.path`, request.path);
+      workPath(request.export_params, `${at}.export_params`);
+    } else if (step.kind === 'import') {
+      if (request.import_origin === undefined || request.import_origin === 'obs')
+        check(`${at}.import_path`, request.import_path, request.import_type === 'manifest');
+    } else if (step.kind === 'intelligent-task' && isRecord(request.config)) {
+      workPath(request.config.export_params, `${at}.config.export_params`);
+    }
+  });
+  return issues;
+}
+
+function pathCharactersOf(input: unknown, options: ParseOptions): PathCharacters {
+  const own = isRecord(input) ? input.pathCharacters : undefined;
+  if (own === 'any' || own === 'documented') return own;
+  return options.pathCharacters ?? 'documented';
+}
 
 /** Any fixed time works: every placeholder has a fixed width and uses only digits (and `-`, `T`, `Z`). */
 const SAMPLE_TIME = new Date(Date.UTC(2024, 11, 31, 23, 59, 58));
@@ -258,18 +343,30 @@ function previousVersionIssues(steps: PipelineSpec['steps']): ValidationIssue[] 
   return issues;
 }
 
-/** Validates and normalises a spec; throws SpecError listing every problem. */
-export function parsePipelineSpec(input: unknown): PipelineSpec {
+/**
+ * Validates and normalises a spec; throws SpecError listing every problem. `options.pathCharacters` is the
+ * library's opt-out for specs that do not name their own (`pathCharacters` in the spec wins).
+ */
+export function parsePipelineSpec(input: unknown, options: ParseOptions = {}): PipelineSpec {
+  const tooBig = sizeIssue(input);
+  if (tooBig) throw new SpecError([tooBig]);
   const placeholders = fillSamplePlaceholders(input);
   const result = pipelineSpecSchema.safeParse(placeholders.input, { reportInput: true });
+  const given = isRecord(input) && input.pathCharacters !== undefined ? input.pathCharacters : options.pathCharacters;
+  const pathCharacters = pathCharactersOf(input, options);
+  const characterIssues =
+    pathCharacters === 'documented'
+      ? withOriginals(undocumentedCharacterIssues(placeholders.input), placeholders.filled)
+      : [];
   if (!result.success) {
     throw new SpecError([
       ...placeholders.issues,
       ...withOriginals(toValidationIssues(result.error), placeholders.filled),
+      ...characterIssues,
     ]);
   }
   const { steps, wait, summary, timezone, tenant, origin } = result.data;
-  const issues: ValidationIssue[] = [...placeholders.issues];
+  const issues: ValidationIssue[] = [...placeholders.issues, ...characterIssues];
   // Back to what the user wrote: placeholders are filled in by the run itself, from its (scheduled) time.
   for (const f of placeholders.filled) {
     const step = steps[f.step];
@@ -341,6 +438,8 @@ export function parsePipelineSpec(input: unknown): PipelineSpec {
     ...(timezone !== undefined ? { timezone } : {}),
     ...(tenant !== undefined ? { tenant } : {}),
     ...(origin !== undefined ? { origin: origin as PipelineSpec['origin'] } : {}),
+    // Kept when given, so that the parsed spec is itself a valid spec (and the run shows its choice).
+    ...(given !== undefined ? { pathCharacters } : {}),
   };
 }
 

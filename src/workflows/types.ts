@@ -96,6 +96,11 @@ export interface PipelineSpec {
   tenant?: string;
   /** `interactive` runs ahead of `schedule` runs in the budgeted queues; schedules set `schedule`. */
   origin?: RunOrigin;
+  /**
+   * Which characters OBS paths may use: `documented` (default: digits, letters, `-`, `_`, `/`, per ModelArts.4313)
+   * or `any` (for regions that accept more; structure, length and control characters are still checked).
+   */
+  pathCharacters?: 'documented' | 'any';
 }
 
 export type StepOutcome = 'succeeded' | 'failed' | 'stopped' | 'cancelled' | 'timed-out';

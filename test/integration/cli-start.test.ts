@@ -147,8 +147,8 @@ describe('modelarts-export start', () => {
         '--json',
       );
       expect(second.code).toBe(0);
-      expect(JSON.parse(second.stdout)).toEqual({ workflowId, started: false });
-      expect(second.stderr).toMatch(/Attached to run/);
+      expect(JSON.parse(second.stdout)).toEqual({ workflowId, started: false, attached: true, status: 'COMPLETED' });
+      expect(second.stderr).toMatch(/Attached to run .* \(COMPLETED\)/);
       expect(exportCreates(ds.dataset_id)).toBe(1);
 
       // status of the finished run

@@ -30,7 +30,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('createOrReattachExport', () => {
   it('creates once; a retry of the same request (same marker folder) reattaches to that task', async () => {
     const ds = sim.createDataset({ dataset_name: 'reattach' });
-    const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-1.s1.abcd1234/' } };
+    const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-1-s1-abcd1234/' } };
     const first = await runStart(activities.createOrReattachExport, [input]);
     const retry = await runStart(activities.createOrReattachExport, [input], 2);
     expect(first.reattached).toBe(false);

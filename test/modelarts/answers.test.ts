@@ -164,7 +164,7 @@ describe('activities', () => {
 
   it('create-or-reattach retries a malformed answer a bounded number of attempts, then fails with its message', async () => {
     const ds = sim.createDataset({ dataset_name: 'create-activity' });
-    const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-x.s1.abcd1234/' } };
+    const input = { datasetId: ds.dataset_id, request: { path: '/bucket/out/run-x-s1-abcd1234/' } };
     sim.setFaults({ answerFields: { export_tasks: 'x' } });
     for (let attempt = 1; attempt < MALFORMED_ANSWER_ATTEMPTS; attempt++) {
       const failure = await rejection(runActivity(env.activities.createOrReattachExport, [input], attempt));

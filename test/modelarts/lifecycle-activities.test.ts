@@ -180,7 +180,7 @@ describe('readStatus of imports and versions', () => {
       {
         datasetId: ds.dataset_id,
         request: { version_name: 'reads-v1' },
-        marker: 'x.s1.00000000',
+        marker: 'x-s1-00000000',
         stepStartedAtMs: Date.now(),
       },
     ]);
@@ -201,7 +201,7 @@ describe('readStatus of imports and versions', () => {
       fail: { error_code: 'ModelArts.4712', error_msg: 'Dataset publish version failed' },
     });
     const version = await runStart(activities.publishOrReattachVersion, [
-      { datasetId: ds.dataset_id, request: {}, marker: 'y.s1.00000000', stepStartedAtMs: Date.now() },
+      { datasetId: ds.dataset_id, request: {}, marker: 'y-s1-00000000', stepStartedAtMs: Date.now() },
     ]);
     const read = await eventually(async () => {
       const r = await runActivity(activities.readStatus, [

@@ -39,7 +39,7 @@ describe('busy refusals of a create', () => {
     const ds = labeledDataset(sim, 'busy-release');
     sim.setBehavior(ds.dataset_id, { durationMs: 60_000 });
     await runStart(activities.publishOrReattachVersion, [
-      { datasetId: ds.dataset_id, request: {}, marker: 'other-run.s1.00000000', stepStartedAtMs: Date.now() },
+      { datasetId: ds.dataset_id, request: {}, marker: 'other-run-s1-00000000', stepStartedAtMs: Date.now() },
     ]);
     const answer = await runActivity(activities.createOrReattachImport, [importInput(ds.dataset_id)]);
     expect(answer).toEqual({
@@ -76,12 +76,12 @@ describe('busy refusals of a create', () => {
     const ds = labeledDataset(sim, 'busy-version');
     sim.setBehavior(ds.dataset_id, { durationMs: 60_000 });
     const input = (marker: string) => ({ datasetId: ds.dataset_id, request: {}, marker, stepStartedAtMs: Date.now() });
-    await runStart(activities.publishOrReattachVersion, [input('run-a.s1.00000000')]);
-    expect(await runActivity(activities.publishOrReattachVersion, [input('run-b.s1.00000000')])).toMatchObject({
+    await runStart(activities.publishOrReattachVersion, [input('run-a-s1-00000000')]);
+    expect(await runActivity(activities.publishOrReattachVersion, [input('run-b-s1-00000000')])).toMatchObject({
       busy: true,
       errorCode: 'ModelArts.4343',
     });
-    const retry = await failureOf(runActivity(activities.publishOrReattachVersion, [input('run-b.s1.00000000')], 2));
+    const retry = await failureOf(runActivity(activities.publishOrReattachVersion, [input('run-b-s1-00000000')], 2));
     expect(retry.message).toMatch(/ModelArts\.4343/);
   });
 });
@@ -105,7 +105,7 @@ describe('an export to a new dataset whose name is taken', () => {
     const ds = labeledDataset(sim, 'name-check-src');
     const taken = sim.createDataset({ dataset_name: 'already-there' });
     const failure = await failureOf(
-      runActivity(activities.createOrReattachExport, [toNew(ds.dataset_id, 'already-there', 'run-1.s1.aaaaaaaa')]),
+      runActivity(activities.createOrReattachExport, [toNew(ds.dataset_id, 'already-there', 'run-1-s1-aaaaaaaa')]),
     );
     expect([failure.type, failure.nonRetryable]).toEqual(['ModelArtsClientError', true]);
     expect(failure.message).toContain('ModelArts.4351');
@@ -118,7 +118,7 @@ describe('an export to a new dataset whose name is taken', () => {
   it('still reattaches on a retry when the name is taken by the dataset our own export made', async () => {
     const ds = labeledDataset(sim, 'name-check-retry');
     sim.setBehavior(ds.dataset_id, { durationMs: 200, queuedMs: 0 });
-    const input = toNew(ds.dataset_id, 'made-by-us', 'run-2.s1.bbbbbbbb');
+    const input = toNew(ds.dataset_id, 'made-by-us', 'run-2-s1-bbbbbbbb');
     const first = await runStart(activities.createOrReattachExport, [input]);
     await eventually(() =>
       runActivity(activities.resolveDatasetByName, [{ name: 'made-by-us' }]).catch(() => undefined),
@@ -137,7 +137,7 @@ describe('fresh status reads (within the grace after our own create)', () => {
     const ds = labeledDataset(sim, 'fresh-reads');
     sim.setBehavior(ds.dataset_id, { durationMs: 60_000, visibleAfterMs: 60_000 });
     const { taskId } = await runStart(activities.createOrReattachExport, [
-      { datasetId: ds.dataset_id, request: { path: '/bucket/fresh/run-3.s1.cccccccc/' } },
+      { datasetId: ds.dataset_id, request: { path: '/bucket/fresh/run-3-s1-cccccccc/' } },
     ]);
     const ref = { kind: 'export' as const, datasetId: ds.dataset_id, taskId };
     expect(await runActivity(activities.readStatus, [{ ...ref, fresh: true }])).toMatchObject({
@@ -177,7 +177,7 @@ describe('resolveDatasetByName', () => {
       {
         datasetId: ds.dataset_id,
         request: {
-          path: '/bucket/out/run-4.s1.dddddddd/',
+          path: '/bucket/out/run-4-s1-dddddddd/',
           export_params: {
             export_dest: 'NEW_DATASET' as const,
             export_new_dataset_name: 'not-ready-yet',

@@ -6,7 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bar, describeProgress } from '../../src/cli/progress-view.js';
-import { listRunsQuery } from '../../src/client/runs.js';
+import { Client } from '@temporalio/client';
+import { defaultWorkflowId, detailsOf, listRunsQuery, startRun } from '../../src/client/runs.js';
+import { parsePipelineSpec, SpecError } from '../../src/spec/pipeline.js';
 import { cli, rejected } from '../support/cli-in-process.js';
 
 const base = ['start', '--dataset', 'ds1', '--path', '/bucket/out/', '--dry-run'];
@@ -278,6 +280,144 @@ describe('start: rejections exit 2 naming the flag and the allowed values', () =
     expect(await rejected(...base, '--colour', 'red')).toMatch(/unknown option '--colour'/);
     expect(await rejected('frobnicate')).toMatch(/unknown command 'frobnicate'/);
     expect((await cli()).code).toBe(2);
+  });
+});
+
+describe('start: OBS path characters, ids and sizes', () => {
+  it("rejects a path character outside ModelArts.4313's list, naming the flag and the opt-out flag", async () => {
+    const stderr = await rejected('start', '--dataset', 'ds1', '--path', '/bucket/out.v2/', '--dry-run');
+    expect(stderr).toContain(
+      '--path: character "." (U+002E) is not allowed in an OBS path: use digits, letters, "-", "_" and "/" ' +
+        '(ModelArts.4313), or pass --path-characters any',
+    );
+    expect(await rejected(...base, '--new-dataset', 'n1', '--new-dataset-work-path', '/bucket/n 1/')).toContain(
+      '--new-dataset-work-path: character " " (U+0020) is not allowed',
+    );
+  });
+
+  it('--path-characters any lets other characters through; structure and length are still checked', async () => {
+    const r = await cli(
+      'start',
+      '--dataset',
+      'ds1',
+      '--path',
+      '/my.bucket/out.v2/',
+      '--path-characters',
+      'any',
+      '--dry-run',
+    );
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      pathCharacters: 'any',
+      steps: [{ request: { path: '/my.bucket/out.v2/' } }],
+    });
+    expect(await rejected(...base, '--path-characters', 'most')).toMatch(/Allowed choices are documented, any/);
+    for (const [bad, problem] of [
+      ['/bucket/../x/', 'must not have "." or ".." as a folder name'],
+      [`/bucket/${'x'.repeat(100_000)}/`, 'is 100009 bytes long; an OBS path is at most 1024 bytes'],
+    ] as const) {
+      const stderr = await rejected('start', '--dataset', 'ds1', '--path', bad, '--path-characters', 'any');
+      expect(stderr).toContain(problem);
+      expect(stderr.length).toBeLessThan(1000); // the value is echoed cut short
+    }
+  });
+
+  it('applies to --spec files too: the message names the spec field and the flag; the flag works with --spec', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-chars-'));
+    const file = path.join(dir, 'dotted.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ steps: [{ kind: 'export', datasetId: 'ds1', request: { path: '/b-1/v1.2/' } }] }),
+    );
+    expect(await rejected('start', '--spec', file, '--dry-run')).toContain(
+      'steps[0].request.path: character "." (U+002E) is not allowed in an OBS path: use digits, letters, "-", "_" ' +
+        'and "/" (ModelArts.4313), or set pathCharacters: "any" in the spec or pass --path-characters any',
+    );
+    const r = await cli('start', '--spec', file, '--path-characters', 'any', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).pathCharacters).toBe('any');
+    expect(await rejected('schedule', 'create', 's1', '--every', '1h', '--spec', file, '--dry-run')).toContain(
+      'character "." (U+002E) is not allowed',
+    );
+    expect(
+      (await cli('schedule', 'create', 's1', '--every', '1h', '--spec', file, '--path-characters', 'any', '--dry-run'))
+        .code,
+    ).toBe(0);
+  });
+
+  it('rejects dataset and version ids of "." or "..", naming the flag', async () => {
+    expect(await rejected('start', '--dataset', '..', '--path', '/bucket/out/')).toMatch(
+      /--dataset <id>' argument '\.\.' is invalid\. It must be a non-empty id/,
+    );
+    expect(await rejected(...base, '--version-id', '.')).toMatch(/--version-id <id>' argument '\.' is invalid/);
+  });
+
+  it('--id rejects control characters, newlines, bidi overrides and more than 200 characters, naming the flag', async () => {
+    for (const [id, problem] of [
+      ['abc\ndef', 'found U+000A'],
+      ['run-\u202egnp.exe', 'found U+202E'],
+      ['a\u2066b', 'found U+2066'],
+      ['x\u0007', 'found U+0007'],
+      ['i'.repeat(201), 'must be at most 200 characters; got 201'],
+      [' ', 'must not be empty'],
+    ]) {
+      const stderr = await rejected(...base, '--id', id!);
+      expect(stderr).toMatch(/option '--id <workflow-id>' argument .* is invalid\./);
+      expect(stderr).toContain(problem);
+      // The rejected value is echoed quoted and cut short: no raw newline or bidi override reaches the terminal.
+      // eslint-disable-next-line no-control-regex -- control characters are what this rejects
+      expect(stderr).not.toMatch(/[\u0007\u202e\u2066]|abc\ndef/);
+      expect(stderr.length).toBeLessThan(600);
+    }
+    expect((await cli(...base, '--id', 'nightly-flowers.2024_05')).code).toBe(0);
+  });
+
+  it('echoes a long rejected summary cut short', async () => {
+    const stderr = await rejected(...base, '--summary', 's'.repeat(100_000));
+    expect(stderr).toContain('summary: Too big');
+    expect(stderr.length).toBeLessThan(600);
+  });
+});
+
+describe('library: workflow ids and run details', () => {
+  const spec = parsePipelineSpec({ steps: [{ kind: 'export', datasetId: 'ds1', request: { path: '/bucket/out/' } }] });
+
+  it('gives every start its own automatic id, also within one second, from documented path characters', () => {
+    const ids = Array.from({ length: 50 }, () => defaultWorkflowId(spec));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^modelarts-export-ds1-\d{8}T\d{6}Z-[a-z0-9]{6}$/);
+  });
+
+  it('startRun rejects a bad workflowId, naming it, before contacting anything', async () => {
+    // A lazy client: nothing is contacted unless a call is made (and nothing listens on port 1).
+    const client = new Client({ connection: undefined, namespace: 'default' });
+    for (const workflowId of ['a\nb', 'x\u202ey', 'w'.repeat(201)]) {
+      const err = await startRun(client, spec, { taskQueue: 'q', workflowId }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SpecError);
+      expect((err as SpecError).issues[0]?.field).toBe('workflowId');
+    }
+    await expect(
+      startRun(
+        client,
+        { steps: [{ kind: 'export', datasetId: 'ds1', request: { path: '/b-1/a.b/' } }] },
+        { taskQueue: 'q' },
+      ),
+    ).rejects.toThrow(/character "\." \(U\+002E\)/);
+  });
+
+  it('shows a small spec whole in the run details, and a big one as a short list of steps', () => {
+    expect(detailsOf(spec)).toContain('"datasetId": "ds1"');
+    const big = parsePipelineSpec({
+      steps: Array.from({ length: 100 }, (_, i) => ({
+        kind: 'export',
+        datasetId: `ds${i}`,
+        request: { path: `/bucket/out-${i}/`, export_params: { samples: Array(200).fill('sample-0123456789') } },
+      })),
+    });
+    const details = detailsOf(big);
+    expect(details.length).toBeLessThanOrEqual(4096);
+    expect(details).toContain('1. export on ds0: /bucket/out-0/');
+    expect(details).not.toContain('sample-0123456789');
   });
 });
 

@@ -97,11 +97,46 @@ describe('export task validation', () => {
 
   it('requires path and checks it is an OBS path', () => {
     expect(rejection(() => validateCreateExportTask({})).message).toContain('path: is required');
-    for (const bad of ['bucket/dir', 'http://bucket/dir/', '/B/dir/', '/test-obs//x/', 'obs://', '', '/bkt/a b/']) {
+    for (const bad of ['bucket/dir', 'http://bucket/dir/', '/B/dir/', '/test-obs//x/', 'obs://', '']) {
       const err = rejection(() => validateCreateExportTask({ path: bad }));
       expect(err.field).toBe('path');
       expect(err.message).toContain('path: must be an OBS path');
     }
+  });
+
+  it('checks the structure of OBS paths (".." folders, control characters, 1,024 bytes), not the character list', () => {
+    for (const [bad, problem] of [
+      ['/bkt/../etc/', 'must not have "." or ".." as a folder name'],
+      ['obs://bkt/a/./b/', 'must not have "." or ".." as a folder name'],
+      ['/bkt/a/..', 'must not have "." or ".." as a folder name'],
+      ['/bkt/a\nb/', 'must not contain control characters; found U+000A'],
+      ['/bkt/a\u0000/', 'must not contain control characters; found U+0000'],
+      [`/bkt/${'x'.repeat(1020)}/`, 'is 1026 bytes long; an OBS path is at most 1024 bytes'],
+      [`/bkt/${'é'.repeat(510)}/`, 'is 1026 bytes long'],
+    ] as const) {
+      const err = rejection(() => validateCreateExportTask({ path: bad }));
+      expect([err.field, err.message]).toEqual(['path', expect.stringContaining(`path: ${problem}`)]);
+      // A long value is echoed cut short.
+      expect(err.message.length).toBeLessThan(400);
+    }
+    const work = rejection(() =>
+      validateCreateExportTask({
+        path: '/bkt/out/',
+        export_params: {
+          export_dest: 'NEW_DATASET',
+          export_new_dataset_name: 'n',
+          export_new_dataset_work_path: '/bkt/../x/',
+        },
+      }),
+    );
+    expect(work.field).toBe('export_params.export_new_dataset_work_path');
+    expect(rejection(() => validateCreateImportTask({ import_path: 's3://bkt/a/../' })).field).toBe('import_path');
+    // The client is also used where a region accepts more characters (pathCharacters: "any"), and with marker
+    // folders: dots in names, spaces and other characters are the spec's business.
+    for (const ok of ['/bkt/a b/', '/bkt/run.s1.abc/', 'obs://my.bucket/daten-ä/', `/bkt/${'x'.repeat(1018)}/`]) {
+      validateCreateExportTask({ path: ok });
+    }
+    validateCreateImportTask({ import_path: 's3://bkt/a.b/c/' });
   });
 
   it.each([
@@ -266,6 +301,20 @@ describe('other request validation', () => {
     expect(rejection(() => validateListDatasetsQuery({ limit: 0 })).field).toBe('limit');
     expect(rejection(() => validateId('dataset_id', 'a/b')).message).toContain('dataset_id: must be a non-empty id');
     expect(rejection(() => validateId('task_id', '')).field).toBe('task_id');
+  });
+
+  it('rejects "." and ".." and control characters as ids (URL normalisation would call another API)', () => {
+    for (const bad of ['.', '..', 'a\u0007b', 'ab\u202e', 'x\u0085']) {
+      const err = rejection(() => validateId('task_id', bad));
+      expect(err.field).toBe('task_id');
+      expect(err.message).toContain('task_id: must be a non-empty id');
+      expect(err.message).toContain('not "." or ".."');
+    }
+    const long = rejection(() => validateId('dataset_id', 'd'.repeat(100_000)));
+    expect(long.message).toContain('dataset_id: must be at most 128 characters');
+    expect(long.message.length).toBeLessThan(300);
+    expect(validateId('version_id', '...')).toBe('...');
+    expect(validateId('dataset_id', 'gfghHSokody6AJigS5A')).toBe('gfghHSokody6AJigS5A');
   });
 });
 

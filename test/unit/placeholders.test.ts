@@ -221,8 +221,10 @@ describe('spec validation with placeholders', () => {
     expect(rest).toEqual([]);
     expect(message).toMatch(/^steps\[0\]\.request\.path: must be an OBS path/);
     expect(message).toContain('got "/bucket//{date}/" (checked as "/bucket//2024-12-31/")');
-    // An unclosed brace is not a placeholder: the path itself is invalid.
-    expect(issues(exportSpec({ path: '/bucket/{date/' }))[0]).toMatch(/steps\[0\]\.request\.path: must be an OBS path/);
+    // An unclosed brace is not a placeholder: "{" is a character OBS paths may not use (ModelArts.4313).
+    expect(issues(exportSpec({ path: '/bucket/{date/' }))[0]).toMatch(
+      /steps\[0\]\.request\.path: character "\{" \(U\+007B\) is not allowed in an OBS path/,
+    );
     // A bucket root is not a valid work path, with or without placeholders.
     expect(
       issues(

@@ -338,8 +338,16 @@ describe('import tasks', () => {
     ['bad import_type', 'ModelArts.4396', { import_path: '/bkt/in/', import_type: 'zip' }],
     ['double slash', 'ModelArts.4315', { import_path: 'obs://bkt//in/' }],
     ['not an OBS path', 'ModelArts.4313', { import_path: 'ftp://bkt/in/' }],
+    ['a dot in a folder', 'ModelArts.4313', { import_path: 'obs://bkt/in.v2/' }],
+    ['a space', 'ModelArts.4313', { import_path: 's3://bkt/in put/' }],
+    [
+      'a dot in a folder of a manifest',
+      'ModelArts.4313',
+      { import_path: 's3://bkt/a.b/x.manifest', import_type: 'manifest' },
+    ],
+    ['a dotted file name of a dir import', 'ModelArts.4313', { import_path: 's3://bkt/a/x.manifest' }],
   ])('%s → 400 %s', async (_, code, request) => {
-    const ds = seedDataset(sim, `import-bad-${_.replace(/\W/g, '')}`);
+    const ds = seedDataset(sim, `import-bad-${_.replace(/\W/g, '').slice(0, 40)}`);
     const answer = await call(sim, 'POST', `/datasets/${ds.dataset_id}/import-tasks`, { body: request });
     expect(answer.status).toBe(400);
     expect(answer.body.error_code).toBe(code);

@@ -390,12 +390,60 @@ describe('validation', () => {
     ['no leading slash or scheme', 'bucket/dir/'],
     ['double slash', '/bucket//dir/'],
     ['bad bucket name', '/B_ucket/dir/'],
-    ['bad characters', '/bucket/dir?/'],
     ['http scheme', 'http://bucket/dir/'],
+    ['a control character', '/bucket/a\tb/'],
+    ['more than 1,024 bytes', `/bucket/${'x'.repeat(1020)}/`],
   ])('path with %s → 400 ModelArts.4358', async (_, path) => {
     const answer = await call(sim, 'POST', exportsOf(datasetId), { body: { path, export_type: 0 } });
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ error_code: 'ModelArts.4358', error_msg: 'Invalid export path' });
+  });
+
+  it.each([
+    ['a dot', '/bucket/out.v2/'],
+    ['a dot in the bucket name', 'obs://my.bucket/out/'],
+    ['a ".." folder', '/bucket/../etc/'],
+    ['a question mark', '/bucket/dir?/'],
+    ['a space', 's3://bucket/a b/'],
+    ['a non-ASCII letter', '/bucket/daten-ä/'],
+  ])(
+    'a path with %s (outside digits, letters, "-", "_", "/") → 400 ModelArts.4313, for the work path too',
+    async (_, path) => {
+      const answer = await call(sim, 'POST', exportsOf(datasetId), { body: { path, export_type: 0 } });
+      expect([answer.status, answer.body]).toEqual([
+        400,
+        { error_code: 'ModelArts.4313', error_msg: 'OBS path is invalid' },
+      ]);
+      const work = await call(sim, 'POST', exportsOf(datasetId), {
+        body: {
+          path: '/bucket/out/',
+          export_params: {
+            export_dest: 'NEW_DATASET',
+            export_new_dataset_name: 'chars-work',
+            export_new_dataset_work_path: path.replace('/out/', '/new/'),
+          },
+        },
+      });
+      expect([work.status, work.body.error_code]).toEqual([400, 'ModelArts.4313']);
+    },
+  );
+
+  it('accepts those characters when told the region accepts more (obsPathCharacters: "any")', async () => {
+    const lenient = await startTestSimulator({ obsPathCharacters: 'any' });
+    try {
+      const ds = seedDataset(lenient, 'chars-any');
+      for (const path of ['/bucket/out.v2/', 'obs://my.bucket/a b/', '/bucket/daten-ä/']) {
+        const answer = await call(lenient, 'POST', exportsOf(ds.dataset_id), { body: { path } });
+        expect([path, answer.status]).toEqual([path, 200]);
+      }
+      // Structure still counts: `//` and control characters.
+      expect((await call(lenient, 'POST', exportsOf(ds.dataset_id), { body: { path: '/b-1//x/' } })).status).toBe(400);
+      expect((await call(lenient, 'POST', exportsOf(ds.dataset_id), { body: { path: '/b-1/a\nb/' } })).status).toBe(
+        400,
+      );
+    } finally {
+      await lenient.close();
+    }
   });
 
   it('accepts obs:// and s3:// paths, integer strings for ints, a numeric ratio, and null as absent', async () => {
