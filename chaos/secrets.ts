@@ -3,7 +3,7 @@
  * simulator supports (AK/SK with a security token, IAM password through the OpenStack OS_* names, a ready token),
  * plus wrong credentials for each (401 paths), and with debug logging. Runs succeed, fail (a task that ends
  * FAILED), chain into a new dataset, hit throttling and 5xx on status reads, and see their IAM tokens expire
- * mid-wait (401, refresh). Then every place a secret could end up is searched: each workflow history (payloads
+ * mid-wait (401, refresh); a failing task's error_msg echoes the mode's own secrets in prose. Then every place a secret could end up is searched: each workflow history (payloads
  * decoded), descriptions (pending activity failures), search attributes, memos, static summaries and details,
  * every worker's stdout/stderr, and the CLI's output. Expected: zero occurrences everywhere.
  */
@@ -214,6 +214,12 @@ async function startWorkers({
   return workers;
 }
 
+/** The mode's own secret values, quoted in prose as a careless service or proxy would echo them. */
+function echoed(mode: Mode): string {
+  const values = Object.values(mode.env).filter((value) => SECRET_FAMILIES.some(([, family]) => value.match(family)));
+  return values.map((value) => `'${value}'`).join(' and ');
+}
+
 /** Per working mode: a library run (tokens expire while it waits), a chain, a failing export and a plain one by CLI. */
 async function runMode(c: Canary, mode: Mode, m: number): Promise<void> {
   const { sim, client, cli, dir, libraryRuns } = c;
@@ -238,7 +244,11 @@ async function runMode(c: Canary, mode: Mode, m: number): Promise<void> {
     behavior: {
       durationMs: 2500,
       progress: 'linear',
-      fail: { error_code: 'ModelArts.4352', error_msg: 'Failed to write to OBS: access denied for the bucket' },
+      // A service that echoes the caller's secrets in prose: redaction by value must keep them out of history.
+      fail: {
+        error_code: 'ModelArts.4352',
+        error_msg: `Failed to write to OBS: access denied for the bucket; secret ${echoed(mode)} rejected`,
+      },
     },
   });
   const policy = { minDelayMs: 200, initialDelayMs: 200, maxDelayMs: 1000 };

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { truncateText } from './bounded.js';
+import { redactSecrets } from './redact.js';
 import { ModelArtsMalformedAnswerError } from './errors.js';
 import type {
   CreateTaskResponse,
@@ -39,8 +40,11 @@ const optional = <T extends z.ZodType>(schema: T) =>
 const id = z.string().min(1).max(512);
 /** Names and OBS paths (OBS keys are at most 1,024 bytes; leave room). */
 const pathText = z.string().max(4096);
-/** Free text from the service: kept, but cut (it ends up in messages and payloads). */
-const freeText = z.string().transform((text) => truncateText(text));
+/**
+ * Free text from the service: kept, but with the process's secrets blanked (a service may echo one) and cut (it ends
+ * up in messages, payloads and history).
+ */
+const freeText = z.string().transform((text) => truncateText(redactSecrets(text)));
 /** `error_code`, `code`: a string, or a number a service may send. */
 const code = z
   .union([z.string(), z.number()], { error: 'expected a string' })

@@ -9,6 +9,7 @@ import { AkSkAuth } from '../../src/modelarts/auth.js';
 import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { DEMO_DATASETS } from '../../src/simulator/index.js';
 import { CREDENTIALS, createHarness, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
+import { runMarker } from '../../src/workflows/marker.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -58,7 +59,10 @@ describe('the dataset lifecycle in one spec', () => {
     });
     expect((await client.getExportTask(source.dataset_id, copy!.taskId)).version_id).toBe(version!.versionId);
     const published = await client.getVersion(source.dataset_id, version!.versionId!);
-    expect(published.description).toMatch(/^Labeled after the new batch \[modelarts-temporal:.+\.s3\.[0-9a-f]{8}\]$/);
+    const { runId } = await h.client.workflow.getHandle(workflowId).describe();
+    expect(published.description).toBe(
+      `Labeled after the new batch [modelarts-temporal:${runMarker(workflowId, 2, runId)}]`,
+    );
     const counters = h.sim.counters().byDataset[source.dataset_id];
     expect([counters?.importCreates, counters?.versionCreates]).toEqual([1, 1]);
 

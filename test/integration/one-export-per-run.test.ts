@@ -25,7 +25,9 @@ const wait = { policy: FAST_POLICY, deadline: '2m' };
 let h: Harness;
 const schedules: string[] = [];
 beforeAll(async () => {
-  h = await createHarness();
+  // The earlier marker form has dots, which the appendix's path characters exclude: a run in flight on it had its
+  // create accepted by a service that takes more, so this simulator does too (the last test).
+  h = await createHarness({ obsPathCharacters: 'any' });
   await h.startWorker();
 });
 afterAll(async () => {

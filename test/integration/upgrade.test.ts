@@ -129,8 +129,18 @@ it('moves waits from A to an incompatible B and back, with no lost, duplicated o
     );
     expect(signalled).toBeGreaterThan(0);
     expect(events.slice(signalled).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
-    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(3); // create, read, queued read
-    expect(events.filter((e) => e.activityTaskStartedEventAttributes)).toHaveLength(2);
+    // Whether a first read ran on A before the budget was paused is a race: assert what the drain promises instead
+    // of a count of events. One create, and the read queued when the signal came was never started on A.
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
+    const named = (name: string) =>
+      scheduled.filter((e) => e.activityTaskScheduledEventAttributes!.activityType?.name === name);
+    expect(named('createOrReattachExport')).toHaveLength(1);
+    const started = new Set(
+      events.map((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? '')).filter(Boolean),
+    );
+    const queuedRead = named('readStatus').at(-1);
+    expect(queuedRead).toBeDefined();
+    expect(started.has(String(queuedRead!.eventId))).toBe(false);
     expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   }
 

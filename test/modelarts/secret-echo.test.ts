@@ -10,6 +10,7 @@ import { ModelArtsClient } from '../../src/modelarts/client.js';
 import { ModelArtsApiError } from '../../src/modelarts/errors.js';
 import { toFailure } from '../../src/activities/failures.js';
 import { redactSecrets } from '../../src/modelarts/redact.js';
+import { runActivity, startActivityEnv } from '../support/activity-env.js';
 
 const SECRETS = {
   accessKey: 'ECHOAKZQ7X9W4P2M8K6J',
@@ -104,4 +105,33 @@ it('patterns alone blank a quoted secret whole (spaces, commas, ampersands) and 
   for (const fragment of ['with, spaces', '& more', 'single quoted', 'sk value', 'prose pw'])
     expect(out).not.toContain(fragment);
   expect(out).toContain('was rejected');
+});
+
+it("a task whose error_msg echoes the worker's secret reads back without it (the status read is what reaches history)", async () => {
+  const credentials = { accessKey: 'ECHOTASKAK0000000001', secretKey: 'echo-task-secret-key-7Hq2' };
+  const env = await startActivityEnv(credentials);
+  try {
+    const ds = env.sim.createDataset({
+      dataset_name: 'echoes',
+      behavior: {
+        durationMs: 0,
+        progress: 'linear',
+        fail: {
+          error_code: 'ModelArts.4352',
+          error_msg: `OBS refused the key pair ${credentials.accessKey}/${credentials.secretKey}`,
+        },
+      },
+    });
+    const { task_id } = await env.client.createExportTask(ds.dataset_id, { path: '/bucket/echo/' });
+    const read = await runActivity(env.activities.readStatus, [
+      { kind: 'export', datasetId: ds.dataset_id, taskId: task_id },
+    ]);
+    expect(read).toMatchObject({ ok: true, outcome: 'failed', errorCode: 'ModelArts.4352' });
+    const text = JSON.stringify(read);
+    expect(text).toContain('OBS refused the key pair');
+    expect(text).not.toContain(credentials.secretKey);
+    expect(text).not.toContain(credentials.accessKey);
+  } finally {
+    await env.sim.close();
+  }
 });
