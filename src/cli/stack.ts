@@ -36,7 +36,8 @@ export function registerStack(program: Command, ctx: CliContext): void {
       'after',
       `
 Needs Debian's postgresql and Go 1.26.8+ (temporal-server and the UI server are built with go install on first
-use, about 5.5 minutes, and cached in ~/.cache/modelarts-temporal or MODELARTS_STACK_CACHE).
+use, about 5.5 minutes, and cached in ~/.cache/modelarts-temporal or MODELARTS_STACK_CACHE). PostgreSQL admits no
+other local user: Temporal's role has a random password, made by the first \`up\` in <dir>/postgres-password (0600).
 
 Examples:
   $ modelarts-export stack up --workers 3

@@ -64,16 +64,22 @@ export class ComposeFile {
   }
 }
 
-/** Compose's interpolation: `$$`, `$NAME`, `${NAME}`, `${NAME:-default}` (unset or empty) and `${NAME-default}` (unset). */
+/**
+ * Compose's interpolation: `$$`, `$NAME`, `${NAME}`, `${NAME:-default}` (unset or empty), `${NAME-default}` (unset),
+ * and `${NAME:?message}` / `${NAME?message}`, which fail with the message when NAME is unset or empty / unset.
+ */
 export function interpolate(text: string, vars: Vars): string {
   return text.replace(
-    /\$\$|\$\{([A-Za-z_]\w*)(?:(:?)-([^}]*))?\}|\$([A-Za-z_]\w*)/g,
-    (match, braced?: string, colon?: string, fallback?: string, bare?: string) => {
+    /\$\$|\$\{([A-Za-z_]\w*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_]\w*)/g,
+    (match, braced?: string, colon?: string, op?: string, word?: string, bare?: string) => {
       if (match === '$$') return '$';
-      const value = vars[(braced ?? bare)!];
-      if (fallback === undefined) return value ?? '';
-      const useFallback = colon ? !value : value === undefined;
-      return useFallback ? fallback : value!;
+      const name = (braced ?? bare)!;
+      const value = vars[name];
+      if (op === undefined) return value ?? '';
+      const missing = colon ? !value : value === undefined;
+      if (!missing) return value!;
+      if (op === '-') return word!;
+      throw new Error(`${name} is required (docker-compose.yml): ${word || 'set it'}`);
     },
   );
 }

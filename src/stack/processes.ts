@@ -3,7 +3,7 @@
  * `modelarts-export stack up`, and stopped later by PID (from this process or from `stack down`).
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, fchmodSync, readFileSync } from 'node:fs';
 import { sleep } from '../local/time.js';
 
 export { sleep };
@@ -18,8 +18,10 @@ export interface ProcessSpec {
 }
 
 export function startDetached(spec: ProcessSpec): number {
-  const out = openSync(spec.logFile, 'a');
+  // Private to the stack's user (0600), also when an older version left the file with the umask's mode.
+  const out = openSync(spec.logFile, 'a', 0o600);
   try {
+    fchmodSync(out, 0o600);
     const child = spawn(spec.command, spec.args, {
       env: spec.env,
       cwd: spec.cwd,

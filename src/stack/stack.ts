@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -18,7 +18,10 @@ import { projectRoot, resolveTemporalCli } from '../devserver/resolve-cli.js';
 import { DEMO_CREDENTIALS, DEMO_PROJECT_ID } from '../simulator/index.js';
 import { ensureStackBinaries, type StackBinaries } from './binaries.js';
 import { ComposeFile } from './compose-file.js';
+import { asRoot, claimClusterDir, clusterDirProblem, clusterOwner, type ClusterHome } from './cluster-dir.js';
 import { PostgresCluster } from './postgres.js';
+import { privateDir, writePrivateFile } from './private-files.js';
+import { stackRolePassword } from './role-password.js';
 import { isAlive, startDetached, stopPid, waitUntil, type ProcessSpec } from './processes.js';
 
 const run = promisify(execFile);
@@ -58,11 +61,16 @@ export interface StackOptions {
   log?: (message: string) => void;
 }
 
+/** The file, in the stack's folder, holding the random password of Temporal's PostgreSQL role (0600). */
+export const PASSWORD_FILE = 'postgres-password';
+
 /** What `stack down` and `stack status` need from another process: written to <dir>/stack.json. */
 export interface StackState {
   basePort: number;
   namespace: string;
   postgresDir: string;
+  /** The random id in the cluster folder's marker file: `stack down` deletes only a folder that holds it. */
+  postgresMarker?: string;
   pids: { server?: number; ui?: number; simulator?: number; workers: number[] };
   /** Workers ever started: names each new worker's log (worker-N.log), also after a kill. */
   workersStarted: number;
@@ -83,10 +91,10 @@ export class NativeStack {
     readonly postgres: PostgresCluster,
     private readonly workerEnvExtra: Record<string, string>,
     private readonly log: Log,
+    rolePassword: string,
   ) {
     this.ports = stackPorts(state.basePort);
-    // The shell plays compose's part for ${VAR:-default}: TEMPORAL_VERSION, POSTGRES_PASSWORD, ... as documented.
-    this.vars = { ...process.env };
+    this.vars = stackVars(rolePassword);
   }
 
   get address(): string {
@@ -107,7 +115,7 @@ export class NativeStack {
   }
 
   private async saveState(): Promise<void> {
-    await writeFile(path.join(this.dir, 'stack.json'), `${JSON.stringify(this.state, null, 2)}\n`);
+    await saveState(this.dir, this.state);
   }
 
   private pathWith(...dirs: string[]): string {
@@ -117,15 +125,7 @@ export class NativeStack {
   /** Brings everything up in compose's dependency order; parts already running are kept. */
   static async up(options: StackOptions = {}): Promise<NativeStack> {
     const log = options.log ?? (() => undefined);
-    const dir = path.resolve(options.dir ?? DEFAULT_STACK_DIR);
-    await mkdir(path.join(dir, 'logs'), { recursive: true });
-    const previous = readState(dir);
-    const basePort = options.basePort ?? previous?.basePort ?? DEFAULT_BASE_PORT;
-    if (!Number.isInteger(basePort) || basePort < 1024 || basePort > MAX_BASE_PORT) {
-      throw new RangeError(
-        `basePort must be from 1024 to ${MAX_BASE_PORT} (the server keeps ports in a smallint); got ${basePort}`,
-      );
-    }
+    if (options.basePort !== undefined) checkBasePort(options.basePort); // before a build of minutes
     const compose = new ComposeFile();
     const versions = {
       server: compose.imageTag('temporal', process.env),
@@ -133,23 +133,8 @@ export class NativeStack {
     };
     const binaries = await ensureStackBinaries(versions, log);
     const cli = await resolveTemporalCli(log);
-    const dbEnv = compose.environment('temporal', process.env);
-    const postgres = await PostgresCluster.open({
-      dir: path.join(dir, 'postgresql'),
-      port: stackPorts(basePort).postgres,
-      user: dbEnv.POSTGRES_USER!,
-      password: dbEnv.POSTGRES_PWD!,
-    });
-    const state: StackState = {
-      basePort,
-      namespace: compose.environment('temporal-create-namespace', process.env).NAMESPACE ?? 'default',
-      postgresDir: postgres.dir,
-      pids: { ...previous?.pids, workers: (previous?.pids.workers ?? []).filter((pid) => running(pid, 'worker')) },
-      workersStarted: previous?.workersStarted ?? 0,
-    };
-    const stack = new NativeStack(dir, state, binaries, cli.path, postgres, options.workerEnv ?? {}, log);
-    await stack.saveState();
-    await postgres.start();
+    const { dir, state, postgres, rolePassword } = await startStackDatabase(options);
+    const stack = new NativeStack(dir, state, binaries, cli.path, postgres, options.workerEnv ?? {}, log, rolePassword);
     await stack.runJob('temporal-schema-setup', 'setup-postgres.sh', {
       POSTGRES_SEEDS: '127.0.0.1',
       DB_PORT: String(stack.ports.postgres),
@@ -173,7 +158,7 @@ export class NativeStack {
     };
     try {
       const { stdout, stderr } = await run('/bin/sh', [path.join(projectRoot, 'deploy', script)], { env });
-      await writeFile(this.logFile(service), stdout + stderr, { flag: 'a' });
+      await writePrivateFile(this.logFile(service), stdout + stderr, true);
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
       throw new Error(`${service} (deploy/${script}) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
@@ -339,9 +324,66 @@ function running(pid: number | undefined, part: keyof typeof COMMAND_OF): pid is
   }
 }
 
+function checkBasePort(basePort: number): number {
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > MAX_BASE_PORT) {
+    throw new RangeError(
+      `basePort must be from 1024 to ${MAX_BASE_PORT} (the server keeps ports in a smallint); got ${basePort}`,
+    );
+  }
+  return basePort;
+}
+
 function readState(dir: string): StackState | undefined {
   const file = path.join(dir, 'stack.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackState) : undefined;
+}
+
+async function saveState(dir: string, state: StackState): Promise<void> {
+  await writePrivateFile(path.join(dir, 'stack.json'), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/**
+ * The shell plays compose's part for ${VAR:-default} (TEMPORAL_VERSION, POSTGRES_USER, ... as documented), except
+ * for POSTGRES_PASSWORD: the stack's role always has the stack's own random password.
+ */
+function stackVars(rolePassword: string): Record<string, string | undefined> {
+  return { ...process.env, POSTGRES_PASSWORD: rolePassword };
+}
+
+/**
+ * The first part of `stack up`: the stack's private folders, the role password (made on the first run), the
+ * cluster folder (recorded in stack.json before anything is created in it, so `stack down` can clean up after a
+ * failed `up`), and the cluster itself, started, with Temporal's role.
+ */
+export async function startStackDatabase(options: { dir?: string; basePort?: number }) {
+  const dir = path.resolve(options.dir ?? DEFAULT_STACK_DIR);
+  // When we are root, the postgres user may pass through (not read) our folder to a cluster folder inside it.
+  await privateDir(dir, asRoot() ? (await clusterOwner()).gid : undefined);
+  await privateDir(path.join(dir, 'logs'));
+  const previous = readState(dir);
+  const basePort = checkBasePort(options.basePort ?? previous?.basePort ?? DEFAULT_BASE_PORT);
+  const rolePassword = await stackRolePassword(path.join(dir, PASSWORD_FILE));
+  const compose = new ComposeFile();
+  const vars = stackVars(rolePassword);
+  const recorded = previous && { dir: previous.postgresDir, marker: previous.postgresMarker ?? '' };
+  const home = await claimClusterDir(path.join(dir, 'postgresql'), recorded);
+  const state: StackState = {
+    basePort,
+    namespace: compose.environment('temporal-create-namespace', vars).NAMESPACE ?? 'default',
+    postgresDir: home.dir,
+    postgresMarker: home.marker,
+    pids: { ...previous?.pids, workers: (previous?.pids.workers ?? []).filter((pid) => running(pid, 'worker')) },
+    workersStarted: previous?.workersStarted ?? 0,
+  };
+  await saveState(dir, state);
+  const dbEnv = compose.environment('temporal', vars);
+  const postgres = await PostgresCluster.open({
+    dir: home.dir,
+    port: stackPorts(basePort).postgres,
+    user: dbEnv.POSTGRES_USER!,
+    password: rolePassword,
+  });
+  return { dir, state, postgres, rolePassword };
 }
 
 async function frontendHealthy(address: string): Promise<boolean> {
@@ -359,24 +401,43 @@ async function httpOk(url: string): Promise<boolean> {
   return response.ok;
 }
 
-/** Stops every process of the stack in `dir` (workers first, PostgreSQL last); removes its data unless kept. */
+/**
+ * Stops every process of the stack in `dir` (workers first, PostgreSQL last); removes its data unless kept. The
+ * cluster folder is stopped and deleted only when it proves to be the one this stack made (`clusterDirProblem`),
+ * and `dir` only when it is a real folder of ours with a stack.json: a tampered stack.json deletes nothing.
+ */
 export async function stopStack(dir = DEFAULT_STACK_DIR, options: { keepData?: boolean } = {}): Promise<void> {
+  const stat = await lstat(dir).catch(() => undefined);
+  if (!stat) return;
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.()) {
+    throw new Error(`stack down: ${dir} is not a directory of this user (a symbolic link?): refusing to touch it`);
+  }
   const state = readState(dir);
-  if (state) {
-    await Promise.all(state.pids.workers.filter((pid) => running(pid, 'worker')).map((pid) => stopPid(pid)));
-    for (const part of ['simulator', 'ui', 'server'] as const) {
-      const pid = state.pids[part];
-      if (running(pid, part)) await stopPid(pid);
+  if (!state) {
+    // Nothing recorded, so nothing to stop; remove only what a failed `stack up` leaves before its first save,
+    // and the folder itself once that leaves it empty.
+    if (!options.keepData) {
+      await rm(path.join(dir, 'logs'), { recursive: true, force: true });
+      await rm(path.join(dir, PASSWORD_FILE), { force: true });
+      await rmdir(dir).catch(() => undefined);
     }
-    const ports = stackPorts(state.basePort);
-    const postgres = await PostgresCluster.open({
-      dir: state.postgresDir,
-      port: ports.postgres,
-      user: '',
-      password: '',
-    });
-    await postgres.stop();
-    if (!options.keepData) await rm(state.postgresDir, { recursive: true, force: true });
+    return;
+  }
+  await Promise.all(state.pids.workers.filter((pid) => running(pid, 'worker')).map((pid) => stopPid(pid)));
+  for (const part of ['simulator', 'ui', 'server'] as const) {
+    const pid = state.pids[part];
+    if (running(pid, part)) await stopPid(pid);
+  }
+  const home: ClusterHome = { dir: state.postgresDir, marker: state.postgresMarker ?? '' };
+  const problem = await clusterDirProblem(home);
+  if (problem && problem !== 'it does not exist') {
+    throw new Error(
+      `stack down: refusing to stop or delete ${home.dir}, named in ${path.join(dir, 'stack.json')}: ${problem}`,
+    );
+  }
+  if (!problem) {
+    await PostgresCluster.attach(home.dir, stackPorts(state.basePort).postgres).stop();
+    if (!options.keepData) await rm(home.dir, { recursive: true, force: true });
   }
   if (!options.keepData) await rm(dir, { recursive: true, force: true });
 }

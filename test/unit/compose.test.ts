@@ -30,6 +30,8 @@ const INSTALL_HINT =
   'run `apt-get install docker-compose` (CI installs it).';
 
 const SEARCH_ATTRIBUTES = ['ModelArtsDatasetId', 'ModelArtsTaskId', 'ModelArtsTaskStatus'];
+/** POSTGRES_PASSWORD has no default, so every resolution below sets one (unless a test says otherwise). */
+const PASSWORD = 'pw-from-env-file';
 
 let scratch: string;
 let emptyEnvFile: string;
@@ -46,10 +48,14 @@ afterAll(() => {
 
 /**
  * Runs docker-compose on our file with a controlled environment: only PATH/HOME/LANG from the host (so a
- * developer's exported TEMPORAL_ADDRESS or COMPOSE_PROFILES can't change the result) plus `env`, and an empty
- * env file instead of a local `.env`.
+ * developer's exported TEMPORAL_ADDRESS or COMPOSE_PROFILES can't change the result) plus POSTGRES_PASSWORD and
+ * `env`, and an empty env file instead of a local `.env`.
  */
 function compose(args: string[], env: Record<string, string> = {}, envFile = emptyEnvFile): SpawnSyncReturns<string> {
+  return composeRaw(args, { POSTGRES_PASSWORD: PASSWORD, ...env }, envFile);
+}
+
+function composeRaw(args: string[], env: Record<string, string>, envFile = emptyEnvFile): SpawnSyncReturns<string> {
   const result = spawnSync(
     'docker-compose',
     ['-f', composeFile, '--project-directory', repo, '--env-file', envFile, ...args],
@@ -149,7 +155,7 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     expect(version.status).toBe(0);
   });
 
-  it('is valid, with and without the simulator profile, and needs no variable to be set', () => {
+  it('is valid, with and without the simulator profile, and needs no variable but POSTGRES_PASSWORD', () => {
     for (const args of [
       ['config', '-q'],
       ['--profile', 'simulator', 'config', '-q'],
@@ -160,9 +166,29 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
         status: 0,
         stderr: expect.any(String),
       });
-      // Every ${VAR} has a default (or is a deliberate pass-through), so compose warns about nothing.
+      // Every other ${VAR} has a default (or is a deliberate pass-through), so compose warns about nothing.
       expect(result.stderr).not.toMatch(/variable is not set/i);
     }
+  });
+
+  it('refuses to start without POSTGRES_PASSWORD, unset or empty: no shared default password', () => {
+    for (const env of [{}, { POSTGRES_PASSWORD: '' }] as Record<string, string>[]) {
+      const result = composeRaw(['config', '-q'], env);
+      expect({ env, status: result.status }).toEqual({ env, status: 1 });
+      expect(result.stderr).toContain('set POSTGRES_PASSWORD');
+    }
+    // The password every service gets is the one given, in the server, the schema job and the database.
+    const services = configServices({ POSTGRES_PASSWORD: 'S3cret-given' });
+    expect(environmentOf(services.get('postgresql')!).get('POSTGRES_PASSWORD')).toBe('S3cret-given');
+    for (const name of ['temporal', 'temporal-schema-setup'])
+      expect({ name, pwd: environmentOf(services.get(name)!).get('POSTGRES_PWD') }).toEqual({
+        name,
+        pwd: 'S3cret-given',
+      });
+    // Nowhere in the file is there a password to fall back on.
+    expect(readFileSync(composeFile, 'utf8')).not.toMatch(/POSTGRES_PASSWORD:-/);
+    // The native stack reads the file the same way: without the variable, no environment at all.
+    expect(() => new ComposeFile(composeFile).environment('temporal', {})).toThrow(/POSTGRES_PASSWORD/);
   });
 
   it('has the Temporal stack, the worker and (in the simulator profile) the simulator', () => {
