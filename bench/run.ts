@@ -2,7 +2,7 @@
  * `npm run bench`: proof in figures. Prints tables and writes JSON under bench/results/.
  *
  *   npm run bench                         polling, overhead and scale, full size
- *   npm run bench -- --only polling       one part (polling | overhead | scale | stack | budget; repeat or comma-separate)
+ *   npm run bench -- --only polling       one part (polling | overhead | scale | stack | budget | follow; repeat or comma-separate)
  *   npm run bench -- --quick              smoke sizes (written to bench/results/quick.tmp.json, not latest.json)
  *
  * Parts: polling (status reads and detection delay: replay table, confirmed live on a dev server), overhead
@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBudget, runBudget, type BudgetConfig } from './budget.js';
+import { formatFollow, runFollow, type FollowConfig } from './follow.js';
 import { formatOverhead, runOverhead, type OverheadConfig } from './overhead.js';
 import { formatPolling, runPolling, type PollingConfig } from './polling.js';
 import { formatScale, runScale, type ScaleConfig } from './scale.js';
@@ -28,8 +29,8 @@ import {
   type MachineInfo,
 } from './support.js';
 
-type Part = 'polling' | 'overhead' | 'scale' | 'stack' | 'budget';
-const PARTS: Part[] = ['polling', 'overhead', 'scale', 'stack', 'budget'];
+type Part = 'polling' | 'overhead' | 'scale' | 'stack' | 'budget' | 'follow';
+const PARTS: Part[] = ['polling', 'overhead', 'scale', 'stack', 'budget', 'follow'];
 /** What runs without --only: everything that needs no more than the Temporal CLI. */
 const DEFAULT_PARTS: Part[] = ['polling', 'overhead', 'scale'];
 
@@ -138,7 +139,13 @@ function configs(quick: boolean) {
     dynamicConfig: DYNAMIC_CONFIG,
     timeoutMs: 40 * 60_000,
   };
-  return { polling, overhead, scale, stack, budget };
+  // One export per follow, of the length the issue measured (10 minutes; 1 when quick).
+  const follow: FollowConfig = {
+    taskMs: (quick ? 1 : 10) * 60_000,
+    dynamicConfig: DYNAMIC_CONFIG,
+    timeoutMs: (quick ? 5 : 30) * 60_000,
+  };
+  return { polling, overhead, scale, stack, budget, follow };
 }
 
 interface Results {
@@ -153,6 +160,7 @@ interface Results {
   scale?: unknown;
   stack?: unknown;
   budget?: unknown;
+  follow?: unknown;
   errors?: Partial<Record<Part, string>>;
 }
 
@@ -166,7 +174,9 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('npm run bench [-- --only polling|overhead|scale|stack|budget] [--quick] | npm run bench -- --render');
+    console.log(
+      'npm run bench [-- --only polling|overhead|scale|stack|budget|follow] [--quick] | npm run bench -- --render',
+    );
     return 0;
   }
   if (values.render) {
@@ -227,6 +237,10 @@ async function main(): Promise<number> {
         const r = await withTimeout(runBudget(c.budget, log(part)), c.budget.timeoutMs, 'budget');
         results.budget = r;
         console.log(`${TITLES.budget}\n\n${formatBudget(r)}\n`);
+      } else if (part === 'follow') {
+        const r = await withTimeout(runFollow(c.follow, log(part)), c.follow.timeoutMs, 'follow');
+        results.follow = r;
+        console.log(`${TITLES.follow}\n\n${formatFollow(r)}\n`);
       } else {
         const r = await withTimeout(runStack(c.stack, log(part)), c.stack.timeoutMs * 2, 'stack');
         results.stack = r;
@@ -291,6 +305,7 @@ const TITLES: Record<Part, string> = {
   scale: '### Scale: thousands of waiting exports on one worker',
   stack: '### PostgreSQL-backed server (native stack) against the dev server',
   budget: '### Request budget: fleet-wide and fair between tenants, against no budget',
+  follow: '### Following a run: progress queries and worker replays, every second against aimed at reads',
 };
 
 interface PartMeta {
@@ -319,7 +334,9 @@ export function renderMarkdown(doc: Record<string, unknown>): string {
             ? formatScale(r as Parameters<typeof formatScale>[0])
             : part === 'budget'
               ? formatBudget(r as Parameters<typeof formatBudget>[0])
-              : formatStack(r as Parameters<typeof formatStack>[0]);
+              : part === 'follow'
+                ? formatFollow(r as Parameters<typeof formatFollow>[0])
+                : formatStack(r as Parameters<typeof formatStack>[0]);
     out.push(`${TITLES[part]}\n\n_${r.measuredAt ?? ''}, ${where}; \`${r.command ?? 'npm run bench'}\`_\n\n${body}\n`);
   }
   return out.join('\n');

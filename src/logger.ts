@@ -19,9 +19,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     options.pretty ?? (process.env.LOG_FORMAT ? process.env.LOG_FORMAT === 'pretty' : process.stdout.isTTY);
   const base = { level, redact: { paths: REDACT_PATHS, censor: REDACTED }, base: undefined };
   if (pretty) {
+    // pino-pretty runs in a worker thread and writes to a file descriptor: the destination's own (stderr in `dev`).
+    const fd = (options.destination as { fd?: unknown } | undefined)?.fd;
     return pino({
       ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l' } },
+      transport: {
+        target: 'pino-pretty',
+        options: {
+          colorize: true,
+          translateTime: 'HH:MM:ss.l',
+          ...(typeof fd === 'number' ? { destination: fd } : {}),
+        },
+      },
     });
   }
   return options.destination ? pino(base, options.destination as pino.DestinationStream) : pino(base);
@@ -35,9 +44,19 @@ const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> 
   ERROR: 'error',
 };
 
+/**
+ * SDK warnings that describe our design, not a problem: the budget queues' Workers run activities only (src/worker.ts),
+ * and the SDK warns for each at start. Logged at debug instead, so a newcomer's first screen has no false alarm.
+ */
+const EXPECTED_SDK_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
 /** Routes every Temporal SDK log entry (with workflowId, activityId, ... metadata) to pino. */
 export function temporalLoggerFor(logger: Logger): DefaultLogger {
   return new DefaultLogger('DEBUG', (entry) => {
+    if (entry.level === 'WARN' && EXPECTED_SDK_WARNINGS.has(entry.message)) {
+      logger.debug({ ...entry.meta }, entry.message);
+      return;
+    }
     const meta: LogMetadata = { ...entry.meta };
     // Errors have no enumerable fields: keep what an operator needs to see.
     for (const [key, value] of Object.entries(meta)) {

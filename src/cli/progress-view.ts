@@ -111,13 +111,49 @@ async function progressWithin(
   }
 }
 
-/** Shows progress until the run ends (or `signal` aborts: the caller stopped following), then reports how it ended. */
+/** How long after a planned status read its result is usually in the step's progress answer. */
+const READ_SETTLE_MS = 300;
+/** While a planned read has not landed yet (queued behind the budget, slow), ask again this often. */
+const LANDING_RETRY_MS = 500;
+/** The longest a follow goes without asking (a step can end, or the next one start, between reads). */
+const MAX_QUERY_GAP_MS = 30_000;
+
+/**
+ * When to ask the run for progress next. The answer changes only when the step reads ModelArts, and the step says
+ * when it will (`nextReadAtMs`): ask just after that, and again soon while that read has not landed, instead of
+ * every second (each query of a step not in the worker's cache replays its history). Phases without a planned read
+ * (starting, resolving, waiting out a busy refusal) are asked every `intervalMs`, as is the run right after a change.
+ */
+export function nextQueryAt(
+  progress: RunProgress | undefined,
+  previous: RunProgress | undefined,
+  now: number,
+  intervalMs: number,
+): number {
+  const step = progress?.step;
+  const changed = describeProgress(progress, now).text !== describeProgress(previous, now).text;
+  if (!step || step.phase !== 'waiting' || step.nextReadAtMs === undefined || changed) return now + intervalMs;
+  const landed = previous?.step?.index === step.index && previous.step.statusReads < step.statusReads;
+  const planned = step.nextReadAtMs + READ_SETTLE_MS;
+  // The planned read is due but its result is not in yet: ask again soon, and less often the later it is (a read
+  // queued behind a paused budget can take minutes).
+  if (planned <= now)
+    return now + (landed ? intervalMs : Math.min(MAX_QUERY_GAP_MS, Math.max(LANDING_RETRY_MS, (now - planned) / 2)));
+  return Math.min(planned, now + MAX_QUERY_GAP_MS);
+}
+
+/**
+ * Shows progress until the run ends (or `signal` aborts: the caller stopped following), then reports how it ended.
+ * Queries are aimed at the step's planned reads (nextQueryAt); between them the view is redrawn every `intervalMs`
+ * from the last answer, so countdowns move without asking the run.
+ */
 export async function followRun(
   client: Client,
   workflowId: string,
   view: ProgressView,
-  options: { signal?: AbortSignal; intervalMs?: number } = {},
+  options: { signal?: AbortSignal; intervalMs?: number; onQuery?: () => void } = {},
 ): Promise<RunOutcome> {
+  const intervalMs = options.intervalMs ?? 1000;
   let finished = false;
   const stopped = () => finished || Boolean(options.signal?.aborted);
   // Progress reads still in flight when the run ends are cancelled, not left retrying: the caller may close the
@@ -128,15 +164,23 @@ export async function followRun(
     finished = true;
   };
   outcome.then(settle, settle);
+  const ended = outcome.then(
+    () => 'end' as const,
+    () => 'end' as const,
+  );
+  let previous: RunProgress | undefined;
   try {
     while (!stopped()) {
-      const progress = await Promise.race([
-        progressWithin(client, workflowId, 5000, reads.signal),
-        outcome.then(() => 'end' as const),
-      ]);
+      options.onQuery?.();
+      const progress = await Promise.race([progressWithin(client, workflowId, 5000, reads.signal), ended]);
       if (progress === 'end' || stopped()) break;
       view.update(progress);
-      await Promise.race([pause(options.intervalMs ?? 1000), outcome.catch(() => undefined)]);
+      const askAt = nextQueryAt(progress, previous, Date.now(), intervalMs);
+      previous = progress;
+      while (!stopped() && Date.now() < askAt) {
+        await Promise.race([pause(Math.min(intervalMs, askAt - Date.now())), ended]);
+        if (!stopped()) view.update(progress);
+      }
     }
   } finally {
     reads.abort();
