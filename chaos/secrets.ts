@@ -421,7 +421,7 @@ async function collectPlaces({ client, workers, cliRuns }: Canary): Promise<{ pl
     name: `histories (${executions.length} runs, ${events} events)`,
     text: historyText,
     // The failing tasks' echoes arrived, and were blanked: the search above is not vacuous.
-    control: `${bucketMentions(historyText)}, ${count(historyText, /secret '\[REDACTED\]/g)} echoes blanked`,
+    control: `${bucketMentions(historyText)}, ${count(historyText, /\[REDACTED\]/g)} secrets blanked`,
   });
   const descriptionText = descriptions.join('\n');
   places.push({
