@@ -303,13 +303,17 @@ export const ENV_GROUP_NOTES: Record<EnvGroup, string> = {
   ModelArts:
     'An endpoint, a project id and one way to authenticate: AK/SK signing, an IAM password token (cached, renewed ' +
     'before `expires_at` and once on a 401), or a ready token. Each setting is read from the first of its names that ' +
-    'is set: `MODELARTS_*` wins over the OpenStack `OS_*` names of an OTC `openrc` and the Huawei Cloud SDK names.',
+    'is set: `MODELARTS_*` wins over the OpenStack `OS_*` names of an OTC `openrc` and the Huawei Cloud SDK names. ' +
+    'AK/SK requests are signed with `SDK-HMAC-SHA256` (verified against the three published test vectors); IAM ' +
+    'tokens are refreshed once on a 401 (`ModelArts.4127`, `ModelArts.4201`, `APIG.0301`), with concurrent callers ' +
+    'sharing one token request.',
   Security:
     'Configured secrets are blanked out by value in every error built from a ModelArts or IAM answer, and logs ' +
     'redact tokens, keys, passwords and signatures.',
   'Worker tuning':
     '5,000 waiting exports peaked at 760 MiB with `WORKER_MAX_CACHED_WORKFLOWS=1000 ' +
-    'NODE_OPTIONS=--max-old-space-size=512`, and at 1,101 MiB without the heap limit (see [performance](performance.md#scale)).',
+    'NODE_OPTIONS=--max-old-space-size=512`, and at 1,101 MiB without the heap limit, because V8 sizes its heap from ' +
+    "the machine's memory and collects lazily during bursts of replays (see [performance](performance.md#scale)).",
   'Request budget':
     'The default limits of the whole fleet; see [the request budget](request-budget.md) for sizing them.',
   'Worker versioning': 'Off unless `MODELARTS_DEPLOYMENT_NAME` is set; see [upgrades](upgrades.md).',
