@@ -71,7 +71,8 @@ Then, against the dev server or your own Temporal:
   $ modelarts-export start --dataset gfghHSokody6AJigS5A --path obs://my-bucket/exports/ --wait
   $ modelarts-export list --dataset gfghHSokody6AJigS5A
 
-Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage or configuration.`,
+Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage or configuration,
+130 interrupted. Every command and option: docs/cli.md.`,
     );
   registerStart(program, ctx);
   registerStatus(program, ctx);

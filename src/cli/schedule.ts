@@ -235,16 +235,18 @@ function registerPause(schedule: Command, ctx: CliContext): void {
           : 'Unpause a schedule: runs start again at the next scheduled time',
       )
       .option('--note <text>', 'why (shown by describe and the Temporal UI)')
+      .option('--json', 'print {scheduleId, paused} as JSON')
       .addHelpText(
         'after',
         `
 Example:
   $ modelarts-export schedule ${name} nightly-flowers --note "${name === 'pause' ? 'bucket migration' : 'migration done'}"`,
       )
-      .action(async (id: string, options: { note?: string }) =>
+      .action(async (id: string, options: { note?: string; json?: boolean }) =>
         withClient(ctx, async ({ client }) => {
           await fn(client, id, options.note);
           writeLine(ctx.stderr, `${verb}d schedule ${id}.`);
+          if (options.json) writeLine(ctx.stdout, JSON.stringify({ scheduleId: id, paused: name === 'pause' }));
         }),
       );
   }
@@ -259,6 +261,7 @@ function registerTrigger(schedule: Command, ctx: CliContext): void {
         `overlap policy for this run: ${OVERLAP_NAMES.join(' | ')} (default allow-all)`,
       ).argParser(parseOverlap),
     )
+    .option('--json', 'print {scheduleId, workflowId} as JSON (workflowId is absent when the server did not say)')
     .addHelpText(
       'after',
       `
@@ -266,11 +269,12 @@ Example:
   $ modelarts-export schedule trigger nightly-flowers
   $ modelarts-export status "$(modelarts-export schedule trigger nightly-flowers)"`,
     )
-    .action(async (id: string, options: { overlap?: Overlap }) =>
+    .action(async (id: string, options: { overlap?: Overlap; json?: boolean }) =>
       withClient(ctx, async ({ client }) => {
         const workflowId = await triggerSchedule(client, id, { overlap: options.overlap });
         writeLine(ctx.stderr, `Triggered schedule ${id}${workflowId ? `: run ${workflowId}` : ''}.`);
-        if (workflowId) writeLine(ctx.stdout, workflowId);
+        if (options.json) writeLine(ctx.stdout, JSON.stringify({ scheduleId: id, ...(workflowId && { workflowId }) }));
+        else if (workflowId) writeLine(ctx.stdout, workflowId);
       }),
     );
 }
@@ -286,6 +290,7 @@ function registerBackfill(schedule: Command, ctx: CliContext): void {
         `overlap policy for the backfilled runs: ${OVERLAP_NAMES.join(' | ')} (default allow-all: all at once; buffer-all runs them one after another while the schedule is not paused)`,
       ).argParser(parseOverlap),
     )
+    .option('--json', 'print {scheduleId, from, to} as JSON')
     .addHelpText(
       'after',
       `
@@ -293,7 +298,7 @@ Example:
   $ modelarts-export schedule backfill nightly-flowers --from 2024-05-01T00:00:00Z --to 2024-05-07T23:59:59Z
   $ modelarts-export schedule backfill hourly-flowers --from 2024-05-01T00:00:00Z --to 2024-05-01T12:00:00Z --overlap allow-all`,
     )
-    .action(async (id: string, options: { from: Date; to: Date; overlap?: Overlap }) => {
+    .action(async (id: string, options: { from: Date; to: Date; overlap?: Overlap; json?: boolean }) => {
       if (options.to.getTime() <= options.from.getTime()) {
         throw new UsageError('--to must be after --from', 'schedule backfill');
       }
@@ -311,6 +316,11 @@ Example:
           `Backfill of schedule ${id} from ${time(options.from)} to ${time(options.to)} requested; ` +
             `see the runs with: modelarts-export schedule describe ${id}`,
         );
+        if (options.json)
+          writeLine(
+            ctx.stdout,
+            JSON.stringify({ scheduleId: id, from: options.from.toISOString(), to: options.to.toISOString() }),
+          );
       });
     });
 }
@@ -318,16 +328,18 @@ Example:
 function registerDelete(schedule: Command, ctx: CliContext): void {
   scheduleIdArgument(schedule.command('delete'))
     .description('Delete a schedule (runs it already started go on)')
+    .option('--json', 'print {scheduleId, deleted} as JSON')
     .addHelpText(
       'after',
       `
 Example:
   $ modelarts-export schedule delete nightly-flowers`,
     )
-    .action(async (id: string) =>
+    .action(async (id: string, options: { json?: boolean }) =>
       withClient(ctx, async ({ client }) => {
         await deleteSchedule(client, id);
         writeLine(ctx.stderr, `Deleted schedule ${id}.`);
+        if (options.json) writeLine(ctx.stdout, JSON.stringify({ scheduleId: id, deleted: true }));
       }),
     );
 }

@@ -28,6 +28,12 @@ function parseWorkers(value: string): number {
   return n;
 }
 
+interface DirFlags {
+  dataDir: string;
+  /** The old name of --data-dir. */
+  dir?: string;
+}
+
 export function registerStack(program: Command, ctx: CliContext): void {
   const stack = program
     .command('stack')
@@ -37,7 +43,8 @@ export function registerStack(program: Command, ctx: CliContext): void {
       `
 Needs Debian's postgresql and Go 1.26.8+ (temporal-server and the UI server are built with go install on first
 use, about 5.5 minutes, and cached in ~/.cache/modelarts-temporal or MODELARTS_STACK_CACHE). PostgreSQL admits no
-other local user: Temporal's role has a random password, made by the first \`up\` in <dir>/postgres-password (0600).
+other local user: Temporal's role has a random password, made by the first \`up\` in <data-dir>/postgres-password
+(0600).
 
 Examples:
   $ modelarts-export stack up --workers 3
@@ -45,23 +52,48 @@ Examples:
   $ modelarts-export stack status
   $ modelarts-export stack down`,
     );
-  const dirOption = () =>
-    new Option('--dir <path>', 'where the stack keeps its state and logs').default(DEFAULT_STACK_DIR);
+  // --data-dir, as `dev` names its state folder; --dir is the name before 0.2 and stays for scripts.
+  const withDataDir = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--data-dir <dir>', 'where the stack keeps its state and logs').default(DEFAULT_STACK_DIR))
+      .addOption(new Option('--dir <dir>', 'old name of --data-dir').hideHelp());
+  const dirOf = (options: DirFlags) => options.dir ?? options.dataDir;
 
-  stack
-    .command('up')
-    .description('Start the stack (parts already running are kept) and return; it keeps running in the background')
-    .addOption(dirOption())
+  withDataDir(
+    stack
+      .command('up')
+      .description('Start the stack (parts already running are kept) and return; it keeps running in the background'),
+  )
     .addOption(
       new Option('--base-port <n>', 'first of the ports the stack uses')
         .argParser(parseBasePort)
         .default(DEFAULT_BASE_PORT),
     )
     .addOption(new Option('--workers <n>', 'number of workers').argParser(parseWorkers).default(1))
-    .action(async (options: { dir: string; basePort: number; workers: number }) => {
+    .option('--json', 'print the addresses as JSON')
+    .action(async (options: DirFlags & { basePort: number; workers: number; json?: boolean }) => {
       const started = Date.now();
-      const up = await NativeStack.up({ ...options, log: (m) => writeLine(ctx.stderr, m) });
+      const up = await NativeStack.up({
+        dir: dirOf(options),
+        basePort: options.basePort,
+        workers: options.workers,
+        log: (m) => writeLine(ctx.stderr, m),
+      });
       writeLine(ctx.stderr, `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (options.json) {
+        writeLine(
+          ctx.stdout,
+          JSON.stringify({
+            address: up.address,
+            namespace: up.namespace,
+            uiUrl: up.uiUrl,
+            simulatorUrl: up.simulatorUrl,
+            workers: up.state.pids.workers.length,
+            dataDir: up.dir,
+          }),
+        );
+        return;
+      }
       writeLine(ctx.stdout, `Temporal:  ${up.address} (namespace ${up.namespace})`);
       writeLine(ctx.stdout, `Web UI:    ${up.uiUrl}`);
       writeLine(ctx.stdout, `Simulator: ${up.simulatorUrl}`);
@@ -69,31 +101,36 @@ Examples:
       writeLine(ctx.stdout, `Use it:    TEMPORAL_ADDRESS=${up.address} modelarts-export list`);
     });
 
-  stack
-    .command('down')
-    .description('Stop every process of the stack and delete its data (--keep-data keeps the database)')
-    .addOption(dirOption())
+  withDataDir(
+    stack
+      .command('down')
+      .description('Stop every process of the stack and delete its data (--keep-data keeps the database)'),
+  )
     .option('--keep-data', 'keep PostgreSQL data and logs for the next `stack up`')
-    .action(async (options: { dir: string; keepData?: boolean }) => {
-      await stopStack(options.dir, { keepData: options.keepData });
-      writeLine(ctx.stderr, `stack in ${options.dir} stopped${options.keepData ? ' (data kept)' : ' and removed'}`);
+    .action(async (options: DirFlags & { keepData?: boolean }) => {
+      const dir = dirOf(options);
+      await stopStack(dir, { keepData: options.keepData });
+      writeLine(ctx.stderr, `stack in ${dir} stopped${options.keepData ? ' (data kept)' : ' and removed'}`);
     });
 
-  stack
-    .command('status')
-    .description('Show which parts of the stack are running; exits 1 when any is not')
-    .addOption(dirOption())
-    .action(async (options: { dir: string }) => {
-      const rows = await stackStatus(options.dir);
+  withDataDir(stack.command('status').description('Show which parts of the stack are running; exits 1 when any is not'))
+    .option('--json', 'print {dataDir, running, parts: [{part, running, detail}]} as JSON')
+    .action(async (options: DirFlags & { json?: boolean }) => {
+      const dir = dirOf(options);
+      const rows = await stackStatus(dir);
+      const running = rows !== undefined && rows.every((r) => r.running);
+      if (!running) ctx.exitCode = EXIT.runFailed;
+      if (options.json) {
+        writeLine(ctx.stdout, JSON.stringify({ dataDir: dir, running, parts: rows ?? [] }));
+        return;
+      }
       if (!rows) {
-        writeLine(ctx.stdout, `no stack in ${options.dir} (start one with \`modelarts-export stack up\`)`);
-        ctx.exitCode = EXIT.runFailed;
+        writeLine(ctx.stdout, `no stack in ${dir} (start one with \`modelarts-export stack up\`)`);
         return;
       }
       const width = Math.max(...rows.map((r) => r.part.length));
       for (const row of rows) {
         writeLine(ctx.stdout, `${row.part.padEnd(width)}  ${row.running ? 'running' : 'stopped'}  ${row.detail}`);
       }
-      if (rows.some((r) => !r.running)) ctx.exitCode = EXIT.runFailed;
     });
 }

@@ -324,8 +324,9 @@ describe('modelarts-export schedule (built CLI)', () => {
       expect(human.stdout).toContain('step 1: export to /bucket/cli/{date}/');
 
       // Each CLI call starts Node and connects (about a second), so state is checked through the library.
-      const paused = await cli('schedule', 'pause', id, '--note', 'maintenance');
+      const paused = await cli('schedule', 'pause', id, '--note', 'maintenance', '--json');
       expect(paused.code).toBe(0);
+      expect(JSON.parse(paused.stdout)).toEqual({ scheduleId: id, paused: true });
       expect(await describeSchedule(h.client, id)).toMatchObject({ paused: true, note: 'maintenance' });
 
       const triggered = await cli('schedule', 'trigger', id);
@@ -343,12 +344,15 @@ describe('modelarts-export schedule (built CLI)', () => {
       });
       expect(listed).toMatchObject({ cron: ['0 3 * * *'], timezone: 'Asia/Shanghai', datasetId: ds });
 
-      expect((await cli('schedule', 'unpause', id)).code).toBe(0);
+      const unpaused = await cli('schedule', 'unpause', id, '--json');
+      expect(unpaused.code).toBe(0);
+      expect(JSON.parse(unpaused.stdout)).toEqual({ scheduleId: id, paused: false });
       expect((await describeSchedule(h.client, id)).paused).toBe(false);
 
-      const deleted = await cli('schedule', 'delete', id);
+      const deleted = await cli('schedule', 'delete', id, '--json');
       expect(deleted.code).toBe(0);
       expect(deleted.stderr).toMatch(/Deleted schedule/);
+      expect(JSON.parse(deleted.stdout)).toEqual({ scheduleId: id, deleted: true });
       const gone = await cli('schedule', 'describe', id);
       expect(gone.code).toBe(2);
       expect(gone.stderr).toMatch(new RegExp(`no schedule with id ${id}`));
