@@ -68,15 +68,20 @@ export const ACTIVITY_BUDGET: Record<keyof Activities, BudgetClass> = {
 /** The ModelArts activities, called as `modelArts.readStatus.executeWithOptions(optionsFor(...), [...])`. */
 export const modelArts = proxyActivities<Activities>(attempt);
 
-/**
- * The options of `activity` with a summary the Temporal UI shows (which ModelArts API ran). For a create or start,
- * `deadlineAtMs` (the step's deadline) shortens the retry budget to the time left, but never below one attempt.
- */
+/** How one call of an activity is made: the summary the Temporal UI shows, and what bounds and routes it. */
+export interface CallOptions {
+  /** Which ModelArts API ran, as the Temporal UI shows it. */
+  summary: string;
+  /** For a create or start: the step's deadline shortens the retry budget to the time left (never below one attempt). */
+  deadlineAtMs?: number;
+  /** The request budget the call is counted against; absent in steps started before the budget existed. */
+  budget?: StepBudget;
+}
+
+/** The options of `activity` for one call (see CallOptions). */
 export function optionsFor(
   activity: keyof Activities,
-  summary: string,
-  deadlineAtMs?: number,
-  budget?: StepBudget,
+  { summary, deadlineAtMs, budget }: CallOptions,
 ): ActivityOptions {
   const options = { ...ACTIVITY_OPTIONS[activity], summary, ...budgetedOptions(activity, budget) };
   if (deadlineAtMs !== undefined && options.scheduleToCloseTimeout !== undefined) {

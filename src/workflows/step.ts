@@ -224,12 +224,10 @@ async function waitWithCleanup(
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
       await uncancellable(() =>
         modelArts.stopTask.executeWithOptions(
-          optionsFor(
-            'stopTask',
-            `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`,
-            undefined,
-            input.budget,
-          ),
+          optionsFor('stopTask', {
+            summary: `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`,
+            budget: input.budget,
+          }),
           [ref],
         ),
       );
@@ -262,12 +260,11 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
   if (!state.resume.taskId) {
     const started = await startWhenNotBusy(state, 'export task', spec.datasetId, () =>
       modelArts.createOrReattachExport.executeWithOptions(
-        optionsFor(
-          'createOrReattachExport',
-          `POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`,
-          state.resume.deadlineAtMs,
-          input.budget,
-        ),
+        optionsFor('createOrReattachExport', {
+          summary: `POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`,
+          deadlineAtMs: state.resume.deadlineAtMs,
+          budget: input.budget,
+        }),
         [{ datasetId: spec.datasetId, request }],
       ),
     );
@@ -293,12 +290,10 @@ export async function exportStep(input: StepInput): Promise<StepResult> {
     const name = params.export_new_dataset_name;
     const resolve = () =>
       modelArts.resolveDatasetByName.executeWithOptions(
-        optionsFor(
-          'resolveDatasetByName',
-          `GET /v2/{project_id}/datasets?search_content=${name}`,
-          undefined,
-          input.budget,
-        ),
+        optionsFor('resolveDatasetByName', {
+          summary: `GET /v2/{project_id}/datasets?search_content=${name}`,
+          budget: input.budget,
+        }),
         [{ name }],
       );
     // The next step uses the dataset only once it is usable (status 1), not merely listed.
@@ -327,12 +322,11 @@ export async function intelligentTaskStep(input: StepInput): Promise<StepResult>
       };
       const started = await startWhenNotBusy(state, `${spec.request.task_type} task`, spec.datasetId, () =>
         modelArts.startOrReattachTask.executeWithOptions(
-          optionsFor(
-            'startOrReattachTask',
-            `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,
-            state.resume.deadlineAtMs,
-            input.budget,
-          ),
+          optionsFor('startOrReattachTask', {
+            summary: `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,
+            deadlineAtMs: state.resume.deadlineAtMs,
+            budget: input.budget,
+          }),
           [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
         ),
       );
@@ -379,12 +373,11 @@ export async function importStep(input: StepInput): Promise<StepResult> {
   if (!state.resume.taskId) {
     const started = await startWhenNotBusy(state, 'import task', spec.datasetId, () =>
       modelArts.createOrReattachImport.executeWithOptions(
-        optionsFor(
-          'createOrReattachImport',
-          `POST /v2/{project_id}/datasets/${spec.datasetId}/import-tasks (or reattach)`,
-          state.resume.deadlineAtMs,
-          input.budget,
-        ),
+        optionsFor('createOrReattachImport', {
+          summary: `POST /v2/{project_id}/datasets/${spec.datasetId}/import-tasks (or reattach)`,
+          deadlineAtMs: state.resume.deadlineAtMs,
+          budget: input.budget,
+        }),
         [{ datasetId: spec.datasetId, request: spec.request, stepStartedAtMs: state.resume.startedAtMs }],
       ),
     );
@@ -404,12 +397,11 @@ export async function publishVersionStep(input: StepInput): Promise<StepResult> 
     const request = { ...spec.request, description: descriptionWithMarker(spec.request.description, input.marker) };
     const started = await startWhenNotBusy(state, 'version', spec.datasetId, () =>
       modelArts.publishOrReattachVersion.executeWithOptions(
-        optionsFor(
-          'publishOrReattachVersion',
-          `POST /v2/{project_id}/datasets/${spec.datasetId}/versions (or reattach)`,
-          state.resume.deadlineAtMs,
-          input.budget,
-        ),
+        optionsFor('publishOrReattachVersion', {
+          summary: `POST /v2/{project_id}/datasets/${spec.datasetId}/versions (or reattach)`,
+          deadlineAtMs: state.resume.deadlineAtMs,
+          budget: input.budget,
+        }),
         [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
       ),
     );

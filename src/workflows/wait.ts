@@ -99,7 +99,10 @@ function refToRead(ctx: WaitContext): TaskRef {
 function readStatus(ref: TaskRef, budget?: StepBudget): Promise<StatusObservation> {
   const path = READ_PATHS[ref.kind];
   return modelArts.readStatus.executeWithOptions(
-    optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`, undefined, budget),
+    optionsFor('readStatus', {
+      summary: `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`,
+      budget,
+    }),
     [ref],
   );
 }
