@@ -7,7 +7,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import type { ExportTask } from '../modelarts/types.js';
 import { busyRefusal } from '../modelarts/refusals.js';
-import { FAILURE, type StepEndDetails } from '../workflows/failures.js';
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 import { toFailure } from './failures.js';
 import type { CreateExportInput, StartAnswer } from './types.js';
 

@@ -25,7 +25,7 @@ import {
   rootMessage,
   type RunEndDetails,
   type StepEndDetails,
-} from './failures.js';
+} from '../contract/failures.js';
 import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { schedulePrior } from './schedule-prior.js';

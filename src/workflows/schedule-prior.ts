@@ -5,7 +5,7 @@
  */
 import { log, patched, proxyActivities, type ActivityOptions, type WorkflowInfo } from '@temporalio/workflow';
 import type { ScheduleHistoryActivities } from '../activities/types.js';
-import { SCHEDULED_BY_ID } from './placeholders.js';
+import { SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineSpec, WaitOptions } from './types.js';
 
 export const SCHEDULE_PRIOR_PATCH = 'schedule-duration-prior';

@@ -11,8 +11,8 @@ import { ApplicationFailure, CancellationScope, condition, log, setCurrentDetail
 import { busyDelayMs, type PollPolicy } from '../polling/policy.js';
 import { describeDatasetStatus } from '../polling/status.js';
 import type { BusyAnswer, StartAnswer, StartedTask } from '../activities/types.js';
-import { START_RETRY_BUDGET_MS } from './activities-proxy.js';
-import { FAILURE, type StepEndDetails } from './failures.js';
+import { START_RETRY_BUDGET_MS } from '../contract/activity-options.js';
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 import type { StepProgress } from './types.js';
 
 /** What the service waits need of a step's state (see setUpStep in step.ts). */

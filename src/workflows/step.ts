@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_POLICY, initialPollState, priorOf, validatePolicy, type PollPolicy } from '../polling/policy.js';
 import type { StatusRead, TaskRef } from '../activities/types.js';
-import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
+import { FAILURE, leftBehind, type StepEndDetails } from '../contract/failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
 import {
   moveToCurrentVersionSignal,

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { firstReadDelayMs, nextDelay, readAfterWriteGraceOf } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
-import { FAILURE, type StepEndDetails } from './failures.js';
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';

@@ -1,10 +1,6 @@
-/** The activity options table (src/workflows/activities-proxy.ts): timeouts that nest, retries that end. */
-import {
-  ACTIVITY_OPTIONS,
-  optionsFor,
-  START_RETRY_BUDGET_MS,
-  START_TO_CLOSE_MS,
-} from '../../src/workflows/activities-proxy.js';
+/** The activity options table (src/contract/activity-options.ts): timeouts that nest, retries that end. */
+import { ACTIVITY_OPTIONS, START_RETRY_BUDGET_MS, START_TO_CLOSE_MS } from '../../src/contract/activity-options.js';
+import { optionsFor } from '../../src/workflows/activities-proxy.js';
 import { MAX_TIMEOUT_MS } from '../../src/modelarts/client.js';
 import { modelArtsOptionsFromEnv } from '../../src/modelarts/env.js';
 
