@@ -31,7 +31,8 @@ import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { schedulePrior } from './schedule-prior.js';
 import { DatasetIdKey } from './search-attributes.js';
 import { priorityOf, stepBudget } from '../budget/classes.js';
-import { exportStep, importStep, intelligentTaskStep, mergePolicy, publishVersionStep } from './step.js';
+import { exportStep, importStep, intelligentTaskStep, publishVersionStep } from './step.js';
+import { mergePolicy } from './step-state.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
 
 export function stepWorkflowId(pipelineWorkflowId: string, index: number): string {
