@@ -4,9 +4,11 @@
  * and an export with `version: 'previous'` exports the version the latest publish-version step published.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancelledFailure,
   ChildWorkflowFailure,
+  condition,
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
@@ -248,5 +250,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     }
   }
   progress.current = undefined;
+  // The policy update handler is async (it signals the step): let a running one finish rather than abandon it.
+  await condition(allHandlersFinished);
   return { workflowId: info.workflowId, outcome: 'succeeded', steps: results, elapsedMs: Date.now() - startedAtMs };
 }
