@@ -1,5 +1,5 @@
 /**
- * Part budget: the fleet-wide ModelArts request budget (src/budget/, README "Request budget") against today's
+ * Part budget: the fleet-wide ModelArts request budget (src/budget/, docs/request-budget.md) against today's
  * behaviour with no budget, in one run, on one dev server and one simulator whose gateway limits every API of the
  * project per second and per minute (src/simulator/api-limits.ts). Several worker processes serve one task queue;
  * the exports belong to tenants of very different sizes (one holds half of them), each export on a dataset of its

@@ -122,7 +122,7 @@ function configs(quick: boolean) {
     dynamicConfig: DYNAMIC_CONFIG,
     timeoutMs: 10 * 60_000,
   };
-  // The request budget (bench/budget.ts). Sized for 2 cores: see the README's "Request budget" for what limits it.
+  // The request budget (bench/budget.ts). Sized for 2 cores: see docs/request-budget.md for what limits it.
   const budget: BudgetConfig = {
     runs: quick ? 40 : 200,
     tenants: quick ? 5 : 20,

@@ -41,7 +41,7 @@ export interface BudgetDefaults {
 
 /**
  * Safe defaults: ModelArts publishes no limits, but its gateway enforces per-API limits smoothed per second, so a
- * fleet starts well below what one project is likely allowed and an operator raises it (README "Request budget").
+ * fleet starts well below what one project is likely allowed and an operator raises it (docs/request-budget.md).
  */
 export const DEFAULT_BUDGET: Required<BudgetDefaults> = { readsPerSecond: 10, writesPerSecond: 2 };
 

@@ -61,6 +61,23 @@ export {
   type BudgetedClass,
   type RunOrigin,
 } from './budget/classes.js';
+export {
+  describeDeployment,
+  promote,
+  ramp,
+  rollback,
+  drainVersion,
+  countPinned,
+  wakePinned,
+  newestCandidate,
+  previousVersion,
+  DeploymentNotFoundError,
+  type DeploymentState,
+  type VersionSummary,
+  type RoutingChange,
+  type DrainOptions,
+  type DrainResult,
+} from './client/deployment.js';
 export { OVERLAP_NAMES, type Overlap, type ScheduleTiming } from './spec/schedule.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';

@@ -17,7 +17,7 @@ import { createLogger, installRuntimeLogger } from './logger.js';
 import { ModelArtsClient } from './modelarts/client.js';
 import { budgetedActivities } from './activities/budgeted.js';
 import { BUDGET_CLASSES, budgetQueueName, type BudgetedClass } from './budget/classes.js';
-import { ACTIVITY_BUDGET } from './workflows/activities-proxy.js';
+import { ACTIVITY_BUDGET } from './contract/activity-options.js';
 import { WorkerGroup } from './worker-group.js';
 import { publishBudgetGauges } from './budget/gauges.js';
 
@@ -57,7 +57,7 @@ function sharedWorkerOptions(config: WorkerConfig, connection: NativeConnection)
   } satisfies Partial<WorkerOptions>;
 }
 
-/** The ModelArts activities of one budget class (the table in src/workflows/activities-proxy.ts). */
+/** The ModelArts activities of one budget class (the table in src/contract/activity-options.ts). */
 function activitiesOf<A extends Record<string, unknown>>(activities: A, budgetClass: BudgetedClass): Partial<A> {
   return Object.fromEntries(
     Object.entries(activities).filter(

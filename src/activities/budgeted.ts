@@ -1,7 +1,7 @@
 /**
  * Counts every ModelArts activity task by tenant and API, and reports throttling: a 429 (ModelArts.4206,
  * ModelArts.4395, APIG.0308) becomes a metric and one log line naming the tenant, so an operator sees whose budget
- * is too high for the service (README "Request budget"). The read itself still backs off (Retry-After).
+ * is too high for the service (docs/request-budget.md). The read itself still backs off (Retry-After).
  * Metrics go to the worker's Prometheus endpoint next to the SDK's own (`temporal_` prefix added by the runtime).
  */
 import { Context } from '@temporalio/activity';

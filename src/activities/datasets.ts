@@ -1,7 +1,7 @@
 /** Resolves the dataset a NEW_DATASET export created: the export task reports only its name. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
-import { FAILURE } from '../workflows/failures.js';
+import { FAILURE } from '../contract/failures.js';
 import { toFailure } from './failures.js';
 
 export interface ResolvedDataset {

@@ -7,32 +7,25 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import type { ExportTask } from '../modelarts/types.js';
 import { busyRefusal } from '../modelarts/refusals.js';
-import { FAILURE, type StepEndDetails } from '../workflows/failures.js';
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 import { toFailure } from './failures.js';
+import { findInPages, normaliseObsPath, TASK_SCAN } from './page-scan.js';
 import type { CreateExportInput, StartAnswer } from './types.js';
-
-/** How far back in the list to look; a run's own task is among the newest unless hundreds were created since. */
-export const REATTACH_SCAN_PAGES = 5;
-const PAGE_SIZE = 100;
-
-const normalisePath = (path: string | undefined) => (path ?? '').replace(/^(obs|s3):\/\//, '/').replace(/\/?$/, '/');
 
 export async function findExportByPath(
   client: ModelArtsClient,
   datasetId: string,
   path: string,
 ): Promise<ExportTask | undefined> {
-  const wanted = normalisePath(path);
-  for (let page = 0; page < REATTACH_SCAN_PAGES; page++) {
-    const { export_tasks: tasks, total_count: total } = await client.listExportTasks(datasetId, {
-      limit: PAGE_SIZE,
-      offset: page,
-    });
-    const match = tasks.find((task) => normalisePath(task.path) === wanted);
-    if (match) return match;
-    if ((page + 1) * PAGE_SIZE >= total || tasks.length === 0) return undefined;
-  }
-  return undefined;
+  const wanted = normaliseObsPath(path);
+  return findInPages(
+    TASK_SCAN,
+    async (page) => {
+      const { export_tasks, total_count } = await client.listExportTasks(datasetId, page);
+      return { items: export_tasks, total: total_count };
+    },
+    (task) => normaliseObsPath(task.path) === wanted,
+  );
 }
 
 /**

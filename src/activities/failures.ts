@@ -1,7 +1,7 @@
 /** Turns client errors into Temporal failures: the error type says whether a retry can help. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { classifyError, ModelArtsApiError, ModelArtsValidationError } from '../modelarts/errors.js';
-import { FAILURE, type StepEndDetails } from '../workflows/failures.js';
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 
 /**
  * Attempts an activity spends on malformed answers (a field missing or mistyped, an empty or oversized body): a

@@ -1,7 +1,7 @@
 /**
  * Every activity heartbeats while it runs, so the server notices a worker that died (or an activity task that
  * was lost on its way) after the short heartbeat timeout instead of the whole start-to-close timeout
- * (src/workflows/activities-proxy.ts). The SDK batches beats, so once a second costs nearly nothing.
+ * (src/contract/activity-options.ts). The SDK batches beats, so once a second costs nearly nothing.
  */
 import { Context } from '@temporalio/activity';
 

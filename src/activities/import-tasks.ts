@@ -11,34 +11,31 @@ import type { ModelArtsClient } from '../modelarts/client.js';
 import type { ImportTask } from '../modelarts/types.js';
 import { busyRefusal } from '../modelarts/refusals.js';
 import { toFailure } from './failures.js';
+import { normaliseObsPath, scanPages, TASK_SCAN } from './page-scan.js';
 import { CLOCK_SKEW_MS } from './task-time.js';
 import type { CreateImportInput, StartAnswer } from './types.js';
 
-const SCAN_PAGES = 5;
-const PAGE_SIZE = 100;
-
-/** `s3://b/d`, `obs://b/d/` and `/b/d/` name the same place (the service echoes s3:// back as obs://). */
-export const normaliseImportPath = (path: string | undefined) =>
-  (path ?? '').replace(/^(obs|s3):\/\//, '/').replace(/\/?$/, '/');
-
 export async function findOwnImport(client: ModelArtsClient, input: CreateImportInput): Promise<ImportTask[]> {
-  const wanted = normaliseImportPath(input.request.import_path);
+  const wanted = normaliseObsPath(input.request.import_path);
   const since = input.stepStartedAtMs - CLOCK_SKEW_MS;
   const found: ImportTask[] = [];
-  for (let page = 0; page < SCAN_PAGES; page++) {
-    const { import_tasks: tasks, total_count: total } = await client.listImportTasks(input.datasetId, {
-      limit: PAGE_SIZE,
-      offset: page,
-    });
-    found.push(
-      ...tasks.filter(
-        (t) => normaliseImportPath(t.import_path) === wanted && t.create_time !== undefined && t.create_time >= since,
-      ),
-    );
-    // Newest first: once a page reaches back before the step began, older pages cannot hold its task.
-    const oldest = tasks.at(-1)?.create_time;
-    if ((page + 1) * PAGE_SIZE >= total || tasks.length === 0 || (oldest !== undefined && oldest < since)) break;
-  }
+  await scanPages(
+    TASK_SCAN,
+    async (page) => {
+      const { import_tasks, total_count } = await client.listImportTasks(input.datasetId, page);
+      return { items: import_tasks, total: total_count };
+    },
+    (tasks) => {
+      found.push(
+        ...tasks.filter(
+          (t) => normaliseObsPath(t.import_path) === wanted && t.create_time !== undefined && t.create_time >= since,
+        ),
+      );
+      // Newest first: once a page reaches back before the step began, older pages cannot hold its task.
+      const oldest = tasks.at(-1)?.create_time;
+      return oldest !== undefined && oldest < since;
+    },
+  );
   return found;
 }
 

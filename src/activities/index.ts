@@ -1,4 +1,5 @@
 /** The activities the worker registers: thin wrappers over one shared ModelArts client. */
+import type { ModelArtsActivity } from '../contract/activity-options.js';
 import type { ModelArtsClient } from '../modelarts/client.js';
 import { resolveDatasetByNameActivity } from './datasets.js';
 import { createOrReattachExportActivity } from './export-tasks.js';
@@ -17,7 +18,7 @@ export function createActivities(client: ModelArtsClient) {
     resolveDatasetByName: heartbeating(resolveDatasetByNameActivity(client)),
     createOrReattachImport: heartbeating(createOrReattachImportActivity(client)),
     publishOrReattachVersion: heartbeating(publishOrReattachVersionActivity(client)),
-  };
+  } satisfies Record<ModelArtsActivity, unknown>;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -7,10 +7,8 @@ import { busyRefusal } from '../modelarts/refusals.js';
 import { describeStatus } from '../polling/status.js';
 import { createdWithin } from './task-time.js';
 import { toFailure } from './failures.js';
+import { scanPages, TASK_SCAN } from './page-scan.js';
 import type { StartAnswer, StartTaskInput, TaskRef } from './types.js';
-
-const SCAN_PAGES = 5;
-const PAGE_SIZE = 100;
 
 /**
  * Finds the task an earlier attempt of this start may have created. First by this run's marker in
@@ -22,24 +20,31 @@ const PAGE_SIZE = 100;
  */
 async function findOwnTask(client: ModelArtsClient, input: StartTaskInput, retry: boolean) {
   const recent: RunningTask[] = [];
-  for (let page = 0; page < SCAN_PAGES; page++) {
-    const { tasks, total_count } = await client.listTasks(input.datasetId, {
-      type: input.request.task_type,
-      limit: PAGE_SIZE,
-      offset: page,
-    });
-    const byMarker = tasks.find((task) => task.config?.description?.includes(input.marker));
-    if (byMarker) return { task: byMarker, how: 'marker' as const };
-    if (retry && input.stepStartedAtMs !== undefined) {
-      const since = input.stepStartedAtMs;
-      recent.push(
-        ...tasks.filter(
-          (t) => !describeStatus('intelligent', t.status).terminal && createdWithin(t.create_time, since, Date.now()),
-        ),
-      );
-    }
-    if ((page + 1) * PAGE_SIZE >= total_count || tasks.length === 0) break;
-  }
+  let byMarker: RunningTask | undefined;
+  await scanPages(
+    TASK_SCAN,
+    async (page) => {
+      const { tasks, total_count } = await client.listTasks(input.datasetId, {
+        type: input.request.task_type,
+        ...page,
+      });
+      return { items: tasks, total: total_count };
+    },
+    (tasks) => {
+      byMarker = tasks.find((task) => task.config?.description?.includes(input.marker));
+      if (byMarker) return true;
+      if (retry && input.stepStartedAtMs !== undefined) {
+        const since = input.stepStartedAtMs;
+        recent.push(
+          ...tasks.filter(
+            (t) => !describeStatus('intelligent', t.status).terminal && createdWithin(t.create_time, since, Date.now()),
+          ),
+        );
+      }
+      return false;
+    },
+  );
+  if (byMarker) return { task: byMarker, how: 'marker' as const };
   return recent.length === 1 ? { task: recent[0]!, how: 'type, dataset and time' as const } : undefined;
 }
 

@@ -5,8 +5,7 @@
  */
 import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { EXPORT_PIPELINE_TYPE, queryString } from '../client/runs.js';
-import { SCHEDULED_BY_ID } from '../workflows/placeholders.js';
+import { EXPORT_PIPELINE_TYPE, queryString, SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineResult } from '../workflows/types.js';
 import type { RecentDurations, RecentDurationsInput, ScheduleHistoryActivities } from './types.js';
 

@@ -14,24 +14,26 @@ import { ModelArtsApiError } from '../modelarts/errors.js';
 import type { DatasetVersion } from '../modelarts/types.js';
 import { busyRefusal } from '../modelarts/refusals.js';
 import { toFailure } from './failures.js';
+import { findInPages } from './page-scan.js';
 import { CLOCK_SKEW_MS } from './task-time.js';
 import type { PublishVersionInput, StartAnswer } from './types.js';
 
-const SCAN_PAGES = 3;
-const PAGE_SIZE = 1000;
+/** Three pages of 1000: a dataset has few versions, and the list takes larger pages. */
+const VERSION_SCAN = { pages: 3, pageSize: 1000 };
 
 async function findVersion(
   client: ModelArtsClient,
   datasetId: string,
   match: (v: DatasetVersion) => boolean,
 ): Promise<DatasetVersion | undefined> {
-  for (let page = 0; page < SCAN_PAGES; page++) {
-    const { versions, total_number: total } = await client.listVersions(datasetId, { limit: PAGE_SIZE, offset: page });
-    const found = versions.find(match);
-    if (found) return found;
-    if ((page + 1) * PAGE_SIZE >= total || versions.length === 0) return undefined;
-  }
-  return undefined;
+  return findInPages(
+    VERSION_SCAN,
+    async (page) => {
+      const { versions, total_number } = await client.listVersions(datasetId, page);
+      return { items: versions, total: total_number };
+    },
+    match,
+  );
 }
 
 /** The version named in the request, when an earlier attempt of this step can have created it. */

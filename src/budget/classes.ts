@@ -2,9 +2,9 @@
  * The ModelArts request budget, as the workflows see it (deterministic: no Node built-ins). Every activity that
  * calls ModelArts belongs to a budget class, and each class is dispatched through an activity task queue of its
  * own, `<workflow task queue>-modelarts-<class>`, whose dispatch rate the Temporal server limits for all workers at
- * once (queue RPS, per-fairness-key RPS, set with `modelarts-export budget`; src/budget/control.ts). One activity
+ * once (queue RPS, per-fairness-key RPS, set with `modelarts-export budget`; src/client/budget.ts). One activity
  * task is one ModelArts request per API: a status read is one GET; a create (or start) is one list GET, to
- * reattach, and one POST, two different APIs, so the `writes` budget is a budget per API (see README "Request
+ * reattach, and one POST, two different APIs, so the `writes` budget is a budget per API (see docs/request-budget.md ("Request
  * budget").
  */
 import type { Priority } from '@temporalio/common';

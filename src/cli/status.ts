@@ -8,7 +8,7 @@ import { describeProgress } from './progress-view.js';
 export interface StatusReport extends RunProgress {
   /** Set once the run has ended. */
   outcome?: RunOutcome['outcome'];
-  /** Which way it ended (src/workflows/failures.ts). */
+  /** Which way it ended (src/contract/failures.ts). */
   kind?: RunOutcome['kind'];
   result?: unknown;
   message?: string;

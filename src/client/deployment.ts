@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { moveToCurrentVersionSignal } from '../workflows/definitions.js';
-import { queryString } from './runs.js';
+import { queryString } from '../contract/visibility.js';
 
 export interface VersionSummary {
   buildId: string;

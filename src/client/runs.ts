@@ -19,7 +19,8 @@ import {
   TerminatedFailure,
 } from '@temporalio/common';
 import { pipelineProgressQuery, stepProgressQuery } from '../workflows/definitions.js';
-import { outcomeKindOf, type OutcomeKind, type RunEndDetails } from '../workflows/failures.js';
+import { outcomeKindOf, type OutcomeKind, type RunEndDetails } from '../contract/failures.js';
+import { EXPORT_PIPELINE_TYPE as PIPELINE_TYPE, queryString } from '../contract/visibility.js';
 import type * as workflows from '../workflows/index.js';
 import type { exportPipeline } from '../workflows/pipeline.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
@@ -29,7 +30,7 @@ import { describeCharacter, echo, unsafeCharacter, type PathCharacters } from '.
 import { rethrowRefusal } from './refused.js';
 
 /** The workflow type of a run, as the worker registers it (checked against src/workflows/index.ts). */
-export const EXPORT_PIPELINE_TYPE = 'exportPipeline' satisfies keyof typeof workflows;
+export const EXPORT_PIPELINE_TYPE = PIPELINE_TYPE satisfies keyof typeof workflows;
 
 export type RunHandle = WorkflowHandle<typeof exportPipeline>;
 
@@ -278,8 +279,6 @@ export interface RunSummary {
 }
 
 /** A string in a visibility query, quoted. */
-export const queryString = (value: string): string => `'${value.replace(/'/g, "\\'")}'`;
-
 /** The visibility clause for runs (and schedules) that start on a dataset. */
 export const datasetClause = (datasetId: string): string => `${DatasetIdKey.name} = ${queryString(datasetId)}`;
 
@@ -310,7 +309,7 @@ export async function listRuns(client: Client, filter: ListRunsFilter = {}): Pro
 
 /**
  * How a run ended. `outcome` is the coarse, stable word (the CLI's `--json` prints it); `kind` says which of the
- * ways in src/workflows/failures.ts it was; `details` carries the step, its task, ModelArts' error_code/error_msg
+ * ways in src/contract/failures.ts it was; `details` carries the step, its task, ModelArts' error_code/error_msg
  * and what was left running.
  */
 export type RunOutcome =

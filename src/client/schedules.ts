@@ -29,9 +29,9 @@ import {
   type Overlap,
   type ScheduleTiming,
 } from '../spec/schedule.js';
-import { SCHEDULED_BY_ID } from '../workflows/placeholders.js';
+import { queryString, SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineSpec } from '../workflows/types.js';
-import { datasetClause, EXPORT_PIPELINE_TYPE, queryString, runMetadata, summaryOf } from './runs.js';
+import { datasetClause, EXPORT_PIPELINE_TYPE, runMetadata, summaryOf } from './runs.js';
 import { rethrowRefusal } from './refused.js';
 import { scheduleInfoOf, scheduleListEntryOf, type ScheduleInfo, type ScheduleListEntry } from './schedule-describe.js';
 

@@ -25,7 +25,7 @@ export interface DevServerOptions {
 /**
  * What the request budget needs on server 1.32 (src/budget/classes.ts): the fairness-aware matcher (per-tenant
  * round robin and per-tenant rate limits), and one partition per task queue so that a queue's rate limit is one
- * exact limit rather than one per partition (verified with `.tools/temporal` 1.9.1: README "Request budget").
+ * exact limit rather than one per partition (verified with `.tools/temporal` 1.9.1: docs/request-budget.md).
  */
 export const BUDGET_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
   'matching.useNewMatcher': true,

@@ -75,7 +75,7 @@ export interface ModelArtsClientOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** The longest per-request timeout allowed: 4 of them fit an activity attempt (src/workflows/activities-proxy.ts). */
+/** The longest per-request timeout allowed: 4 of them fit an activity attempt (src/contract/activity-options.ts). */
 export const MAX_TIMEOUT_MS = 30_000;
 export const DEFAULT_USER_AGENT = 'modelarts-temporal/0.1';
 const CONTENT_TYPE = 'application/json';

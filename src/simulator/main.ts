@@ -1,6 +1,6 @@
 /**
  * Runnable simulator with demo data: `runSimulator({ port })` (wired into `modelarts-export simulator --port N`),
- * or `node dist/src/simulator/main.js [--port N]`. Prints one JSON line with the endpoint and demo credentials and
+ * or `node dist/simulator/main.js [--port N]`. Prints one JSON line with the endpoint and demo credentials and
  * stops cleanly on SIGINT/SIGTERM.
  */
 import { pathToFileURL } from 'node:url';

@@ -4,9 +4,11 @@
  * and an export with `version: 'previous'` exports the version the latest publish-version step published.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancelledFailure,
   ChildWorkflowFailure,
+  condition,
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
@@ -25,13 +27,14 @@ import {
   rootMessage,
   type RunEndDetails,
   type StepEndDetails,
-} from './failures.js';
+} from '../contract/failures.js';
 import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
 import { schedulePrior } from './schedule-prior.js';
 import { DatasetIdKey } from './search-attributes.js';
 import { priorityOf, stepBudget } from '../budget/classes.js';
-import { exportStep, importStep, intelligentTaskStep, mergePolicy, publishVersionStep } from './step.js';
+import { exportStep, importStep, intelligentTaskStep, publishVersionStep } from './step.js';
+import { mergePolicy } from './step-state.js';
 import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
 
 export function stepWorkflowId(pipelineWorkflowId: string, index: number): string {
@@ -247,5 +250,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
     }
   }
   progress.current = undefined;
+  // The policy update handler is async (it signals the step): let a running one finish rather than abandon it.
+  await condition(allHandlersFinished);
   return { workflowId: info.workflowId, outcome: 'succeeded', steps: results, elapsedMs: Date.now() - startedAtMs };
 }

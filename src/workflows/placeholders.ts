@@ -27,8 +27,6 @@ export const ALLOWED_PLACEHOLDERS = PLACEHOLDER_NAMES.map((n) => `{${n}}`).join(
 
 /** The search attribute Temporal sets on runs a Schedule starts (Datetime). */
 export const SCHEDULED_START_TIME = 'TemporalScheduledStartTime';
-/** The search attribute Temporal sets on runs a Schedule starts (Keyword: the schedule id). */
-export const SCHEDULED_BY_ID = 'TemporalScheduledById';
 
 const TOKEN = /\{([^{}]*)\}/g;
 

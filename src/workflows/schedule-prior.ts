@@ -3,9 +3,16 @@
  * prior (src/polling/policy.ts Prior), unless the spec gives one. One short activity at the start; any failure
  * just means no prior. Gated by patched() so histories recorded before it replay unchanged.
  */
-import { log, patched, proxyActivities, type ActivityOptions, type WorkflowInfo } from '@temporalio/workflow';
+import {
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  type ActivityOptions,
+  type WorkflowInfo,
+} from '@temporalio/workflow';
 import type { ScheduleHistoryActivities } from '../activities/types.js';
-import { SCHEDULED_BY_ID } from './placeholders.js';
+import { SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineSpec, WaitOptions } from './types.js';
 
 export const SCHEDULE_PRIOR_PATCH = 'schedule-duration-prior';
@@ -48,6 +55,7 @@ export async function schedulePrior(
       progressStep: recent.progressStep,
     };
   } catch (err) {
+    if (isCancellation(err)) throw err; // a cancelled run stops here; only a failed lookup means "no prior"
     log.warn('no duration prior: the schedule history activity failed', { scheduleId, error: String(err) });
     return undefined;
   }

@@ -7,49 +7,21 @@
  * Replay: a create that is not refused, and a new dataset that is usable at once (or whose lookup, recorded before
  * statuses were returned, has none), add no command, so histories recorded before these waits replay unchanged.
  */
-import { ApplicationFailure, CancellationScope, condition, log, setCurrentDetails } from '@temporalio/workflow';
-import { busyDelayMs, type PollPolicy } from '../polling/policy.js';
+import { ApplicationFailure, CancellationScope, log } from '@temporalio/workflow';
+import { busyDelayMs } from '../polling/policy.js';
 import { describeDatasetStatus } from '../polling/status.js';
 import type { BusyAnswer, StartAnswer, StartedTask } from '../activities/types.js';
-import { START_RETRY_BUDGET_MS } from './activities-proxy.js';
-import { FAILURE, type StepEndDetails } from './failures.js';
-import type { StepProgress } from './types.js';
-
-/** What the service waits need of a step's state (see setUpStep in step.ts). */
-export interface ServiceWaitState {
-  resume: { startedAtMs: number; deadlineAtMs?: number; policy: PollPolicy };
-  progress: StepProgress;
-  wake: { pending: boolean };
-}
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
+import type { StepState } from './step-state.js';
 
 const isBusy = (answer: StartAnswer): answer is BusyAnswer => 'busy' in answer && answer.busy === true;
-
-/** When the service waits give up: the step's deadline, or START_RETRY_BUDGET_MS after the step began. */
-function limitOf(state: ServiceWaitState): number {
-  return state.resume.deadlineAtMs ?? state.resume.startedAtMs + START_RETRY_BUDGET_MS;
-}
-
-const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
-
-/** Sleeps on a durable timer, saying what for; a policy update or a drain's signal ends it early. */
-async function sleepWaiting(state: ServiceWaitState, delayMs: number, waitingFor: string, summary: string) {
-  const { progress, wake } = state;
-  progress.waitingFor = waitingFor;
-  progress.nextReadAtMs = Date.now() + delayMs;
-  setCurrentDetails(
-    `**${progress.kind}** step on dataset \`${progress.datasetId}\`\n\n` +
-      `waiting: ${waitingFor}; next try ${clock(progress.nextReadAtMs)}`,
-  );
-  await condition(() => wake.pending, delayMs, { summary });
-  wake.pending = false;
-}
 
 /**
  * Runs `start` (a create-or-reattach activity, whose reattach scan runs before every POST) until it creates or
  * finds the task, waiting out busy refusals with backoff. Past the limit the step fails naming the code.
  */
 export async function startWhenNotBusy(
-  state: ServiceWaitState,
+  state: StepState,
   what: string,
   datasetId: string,
   start: () => Promise<StartAnswer>,
@@ -64,7 +36,7 @@ export async function startWhenNotBusy(
       }
       return answer;
     }
-    const limitAtMs = limitOf(state);
+    const limitAtMs = state.serviceWaitLimitAtMs();
     const now = Date.now();
     const said = `${answer.reason} (${answer.errorCode})`;
     if (now >= limitAtMs) {
@@ -87,7 +59,7 @@ export async function startWhenNotBusy(
     if (refusals === 1)
       log.info(`ModelArts refused the ${what} for now; waiting to try again`, { code: answer.errorCode });
     state.progress.phase = 'busy';
-    await sleepWaiting(state, delayMs, said, `try the ${what} again (${answer.errorCode})`);
+    await state.sleepWaitingFor(delayMs, said, `try the ${what} again (${answer.errorCode})`);
   }
 }
 
@@ -96,7 +68,7 @@ export async function startWhenNotBusy(
  * deleting, deleted or abnormal, or is still not usable at the limit. A lookup without a status counts as usable.
  */
 export async function waitForNewDataset(
-  state: ServiceWaitState,
+  state: StepState,
   names: { name: string; exportTaskId: string },
   first: { datasetId: string; status?: number },
   resolve: () => Promise<{ datasetId: string; status?: number }>,
@@ -120,7 +92,7 @@ export async function waitForNewDataset(
         details: [{ ...details, errorMsg: `dataset status ${dataset.status} (${s.label})` }],
       });
     }
-    const limitAtMs = limitOf(state);
+    const limitAtMs = state.serviceWaitLimitAtMs();
     const now = Date.now();
     if (now >= limitAtMs) {
       const deadline = state.resume.deadlineAtMs !== undefined;
@@ -135,8 +107,7 @@ export async function waitForNewDataset(
     }
     const delayMs = Math.max(0, Math.min(busyDelayMs(reads, state.resume.policy, Math.random), limitAtMs - now));
     state.progress.phase = 'waiting-for-dataset';
-    await sleepWaiting(
-      state,
+    await state.sleepWaitingFor(
       delayMs,
       `${what} to be ready (status ${dataset.status} ${s.label})`,
       'new dataset status read',

@@ -12,109 +12,22 @@ import {
   isCancellation,
   log,
   makeContinueAsNewFunc,
-  setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
-import { DEFAULT_POLICY, initialPollState, priorOf, validatePolicy, type PollPolicy } from '../polling/policy.js';
-import type { StatusRead, TaskRef } from '../activities/types.js';
-import { FAILURE, leftBehind, type StepEndDetails } from './failures.js';
+import type { StartAnswer, StatusRead, TaskRef } from '../activities/types.js';
+import type { ModelArtsActivity } from '../contract/activity-options.js';
+import { FAILURE, leftBehind, type StepEndDetails } from '../contract/failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
-import {
-  moveToCurrentVersionSignal,
-  pollPolicySignal,
-  setPollPolicyUpdate,
-  stepProgressQuery,
-  stepTaskSignal,
-} from './definitions.js';
+import { stepTaskSignal } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { startWhenNotBusy, waitForNewDataset } from './service-waits.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
-import type {
-  ExportStepSpec,
-  ImportStepSpec,
-  PublishVersionStepSpec,
-  StepInput,
-  StepProgress,
-  StepResult,
-  StepResume,
-} from './types.js';
+import { StepState, type StartingResume } from './step-state.js';
+import type { StepInput, StepResult, StepResume, StepSpec } from './types.js';
 import { DEFAULT_MAX_READS_PER_RUN, DEFAULT_UNKNOWN_STATUS_LIMIT_MS, waitForTerminal } from './wait.js';
-
-/** Applies a (possibly partial) policy change; nested groups are merged field by field. */
-export function mergePolicy(current: PollPolicy, patch: Partial<PollPolicy>): PollPolicy {
-  const next: PollPolicy = {
-    ...current,
-    ...patch,
-    detectionTolerance: { ...current.detectionTolerance, ...patch.detectionTolerance },
-    errorBackoff: { ...current.errorBackoff, ...patch.errorBackoff },
-  };
-  const problems = validatePolicy(next);
-  if (problems.length > 0)
-    throw ApplicationFailure.nonRetryable(`invalid poll policy: ${problems.join('; ')}`, FAILURE.invalidPolicy);
-  return next;
-}
-
-/** A step's own prior number (the pipeline passes a number; an array here is taken as not given). */
-const stepNumber = (v: number | number[] | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
-
-/** Handlers, progress and resume state every step shares. */
-function setUpStep(input: StepInput) {
-  const now = Date.now();
-  const resume: Partial<StepResume> & { policy: PollPolicy; statusReads: number; startedAtMs: number } =
-    input.resume ?? {
-      startedAtMs: now,
-      deadlineAtMs: input.wait.deadlineMs !== undefined ? now + input.wait.deadlineMs : undefined,
-      statusReads: 0,
-      pollState: initialPollState(
-        priorOf(
-          stepNumber(input.wait.expectedDurationMs),
-          stepNumber(input.wait.shortestDurationMs),
-          typeof input.wait.progressStep === 'number' ? input.wait.progressStep : undefined,
-        ),
-      ),
-      policy: mergePolicy(DEFAULT_POLICY, input.wait.policy ?? {}),
-    };
-  const progress: StepProgress = {
-    index: input.index,
-    kind: input.spec.kind,
-    datasetId: input.spec.datasetId,
-    taskId: resume.taskId,
-    status: resume.lastStatus,
-    phase: resume.taskId ? 'waiting' : 'starting',
-    progress: 0,
-    statusReads: resume.statusReads,
-    startedAtMs: resume.startedAtMs,
-  };
-  const wake = { pending: false, move: false };
-  const applyPolicy = (patch: Partial<PollPolicy>) => {
-    resume.policy = mergePolicy(resume.policy, patch);
-    wake.pending = true;
-    return resume.policy;
-  };
-  setHandler(stepProgressQuery, () => progress);
-  setHandler(setPollPolicyUpdate, applyPolicy, {
-    validator: (patch) => void mergePolicy(resume.policy, patch),
-  });
-  setHandler(pollPolicySignal, (patch) => {
-    try {
-      applyPolicy(patch);
-    } catch (err) {
-      log.warn('ignored invalid poll policy', { error: (err as Error).message });
-    }
-  });
-  // A signal handler adds no commands: histories recorded before it existed replay unchanged.
-  setHandler(moveToCurrentVersionSignal, () => {
-    wake.move = true;
-    wake.pending = true;
-  });
-  // The pipeline sets the dataset id when it starts the step; a step started on its own sets it here.
-  if (!input.resume && workflowInfo().typedSearchAttributes.get(DatasetIdKey) === undefined) {
-    upsertSearchAttributes([{ key: DatasetIdKey, value: input.spec.datasetId }]);
-  }
-  return { resume, progress, wake };
-}
 
 /**
  * Starting a task is never cut short by a cancel: the task may already exist at ModelArts, and the step must know
@@ -138,18 +51,11 @@ async function tellParent(input: StepInput, taskId: string, reattached: boolean)
 }
 
 /** Records the task on the step (and, for steps started by 0.1.0, tells the pipeline at once). */
-async function adoptTask(
-  input: StepInput,
-  resume: Partial<StepResume>,
-  taskId: string,
-  reattached: boolean,
-): Promise<void> {
-  resume.taskId = taskId;
-  resume.reattached = reattached;
-  // A task this step created may be missing from the service's reads for a moment (wait.ts readAfterWriteGrace).
-  if (!reattached) resume.createdAtMs = Date.now();
+async function adoptTask(input: StepInput, state: StepState, taskId: string, reattached: boolean): Promise<StepResume> {
+  const resume = state.adopt(taskId, reattached);
   upsertSearchAttributes([{ key: TaskIdKey, value: taskId }]);
   if (input.tellParent !== 'on-cancel') await tellParent(input, taskId, reattached);
+  return resume;
 }
 
 function failedTask(ref: TaskRef, read: StatusRead, partial: StepResult): never {
@@ -197,15 +103,15 @@ function upgradeByContinueAsNew(next: StepInput): Promise<never> {
 async function waitWithCleanup(
   input: StepInput,
   ref: TaskRef,
-  state: ReturnType<typeof setUpStep> & { resume: StepResume },
+  state: StepState,
+  resume: StepResume,
   continueAsNew: (next: StepInput) => Promise<never>,
 ): Promise<StatusRead> {
   try {
     return await waitForTerminal({
       ref,
-      resume: state.resume,
-      progress: state.progress,
-      wake: state.wake,
+      resume,
+      state,
       maxReadsPerRun: input.wait.maxReadsPerRun ?? DEFAULT_MAX_READS_PER_RUN,
       unknownStatusLimitMs: input.wait.unknownStatusLimitMs ?? DEFAULT_UNKNOWN_STATUS_LIMIT_MS,
       malformedReadLimit: input.wait.malformedReadLimit,
@@ -215,7 +121,7 @@ async function waitWithCleanup(
       upgrade: (resume) => upgradeByContinueAsNew({ ...input, resume }),
     });
   } catch (err) {
-    const deadline = err instanceof ApplicationFailure && err.type === FAILURE.deadlineExceeded;
+    const deadline = err instanceof ApplicationFailure && err.type === FAILURE.deadlineExceeded ? err : undefined;
     if (!isCancellation(err) && !deadline) throw err;
     const { what, leftRunning } = leftBehind(input.spec.kind, ref.taskId);
     if (leftRunning) {
@@ -224,12 +130,10 @@ async function waitWithCleanup(
       // This step started the task, so it stops it; the stop must run although this scope is being cancelled.
       await uncancellable(() =>
         modelArts.stopTask.executeWithOptions(
-          optionsFor(
-            'stopTask',
-            `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`,
-            undefined,
-            input.budget,
-          ),
+          optionsFor('stopTask', {
+            summary: `POST /v2/{project_id}/datasets/${ref.datasetId}/tasks/${ref.taskId}/stop`,
+            budget: input.budget,
+          }),
           [ref],
         ),
       );
@@ -240,7 +144,7 @@ async function waitWithCleanup(
       const details: StepEndDetails = { taskId: ref.taskId, datasetId: ref.datasetId, leftRunning };
       throw ApplicationFailure.create({
         type: FAILURE.deadlineExceeded,
-        message: `${(err as Error).message}; ${what}`,
+        message: `${deadline.message}; ${what}`,
         nonRetryable: true,
         details: [details],
       });
@@ -249,175 +153,253 @@ async function waitWithCleanup(
     // what was left behind is also kept in the memo, where `awaitRun` and the Temporal UI show it.
     const cancellation = { message: `cancelled; ${what}`, taskId: ref.taskId, datasetId: ref.datasetId, leftRunning };
     upsertMemo({ cancellation });
-    if (input.tellParent === 'on-cancel') await tellParent(input, ref.taskId, state.resume.reattached);
+    if (input.tellParent === 'on-cancel') await tellParent(input, ref.taskId, resume.reattached);
     throw new CancelledFailure(cancellation.message, [cancellation]);
   }
 }
 
-export async function exportStep(input: StepInput): Promise<StepResult> {
-  const spec = input.spec as ExportStepSpec & { datasetId: string };
-  const state = setUpStep(input);
-  const request = { ...spec.request, path: withMarker(spec.request.path ?? '', input.marker) };
+/** A step's spec of the kinds `K`, with the dataset id the pipeline filled in. */
+type SpecOf<K extends StepSpec['kind']> = Extract<StepSpec, { kind: K }> & { datasetId: string };
 
-  if (!state.resume.taskId) {
-    const started = await startWhenNotBusy(state, 'export task', spec.datasetId, () =>
-      modelArts.createOrReattachExport.executeWithOptions(
-        optionsFor(
-          'createOrReattachExport',
-          `POST /v2/{project_id}/datasets/${spec.datasetId}/export-tasks (or reattach)`,
-          state.resume.deadlineAtMs,
-          input.budget,
-        ),
-        [{ datasetId: spec.datasetId, request }],
-      ),
-    );
-    log.info(started.reattached ? 'reattached to export task' : 'created export task', { taskId: started.taskId });
-    await adoptTask(input, state.resume, started.taskId, started.reattached);
-  }
-  const resume = state.resume as StepResume;
-  const ref: TaskRef = { kind: 'export', datasetId: spec.datasetId, taskId: resume.taskId };
-  state.progress.taskId = ref.taskId;
-  state.progress.phase = 'waiting';
-
-  const read = await waitWithCleanup(input, ref, { ...state, resume }, makeContinueAsNewFunc<typeof exportStep>());
-  const result: StepResult = {
-    ...resultOf(input, ref, resume, read),
-    outputPath: read.path ?? request.path,
-    ...(spec.request.version_id ? { versionId: spec.request.version_id } : {}),
-  };
-  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
-
-  const params = spec.request.export_params;
-  if (params?.export_dest === 'NEW_DATASET' && params.export_new_dataset_name) {
-    state.progress.phase = 'resolving';
-    const name = params.export_new_dataset_name;
-    const resolve = () =>
-      modelArts.resolveDatasetByName.executeWithOptions(
-        optionsFor(
-          'resolveDatasetByName',
-          `GET /v2/{project_id}/datasets?search_content=${name}`,
-          undefined,
-          input.budget,
-        ),
-        [{ name }],
-      );
-    // The next step uses the dataset only once it is usable (status 1), not merely listed.
-    const dataset = await waitForNewDataset(state, { name, exportTaskId: ref.taskId }, await resolve(), resolve);
-    result.newDatasetId = dataset.datasetId;
-    result.newDatasetName = params.export_new_dataset_name;
-  }
-  state.progress.phase = 'done';
-  return result;
+/** How one create-or-reattach activity is called: what it makes, where, and the call itself. */
+interface Starter {
+  /** What the step creates, for messages (`export task`, `version`, ...). */
+  what: string;
+  activity: ModelArtsActivity;
+  /** The collection POSTed to, under `/v2/{project_id}/datasets/{dataset_id}/`. */
+  collection: string;
+  call: (options: ActivityOptions) => Promise<StartAnswer>;
+  /** The log lines when it created, or found, the task; `key` names the id in them. */
+  said: { created: string; reattached: string; key: 'taskId' | 'versionId' };
 }
 
-export async function intelligentTaskStep(input: StepInput): Promise<StepResult> {
-  const { spec } = input;
-  const state = setUpStep(input);
+interface Finish<K extends StepSpec['kind']> {
+  input: StepInput;
+  spec: SpecOf<K>;
+  state: StepState;
+  ref: TaskRef;
+  read: StatusRead;
+  /** The result every kind shares (resultOf). */
+  result: StepResult;
+}
 
-  if (!state.resume.taskId) {
-    if (spec.kind === 'wait-task') {
-      await adoptTask(input, state.resume, spec.taskId, true);
-    } else if (spec.kind === 'intelligent-task') {
-      const request = {
-        ...spec.request,
-        config: {
-          ...spec.request.config,
-          description: descriptionWithMarker(spec.request.config?.description, input.marker),
-        },
-      };
-      const started = await startWhenNotBusy(state, `${spec.request.task_type} task`, spec.datasetId, () =>
-        modelArts.startOrReattachTask.executeWithOptions(
-          optionsFor(
-            'startOrReattachTask',
-            `POST /v2/{project_id}/datasets/${spec.datasetId}/tasks (or reattach)`,
-            state.resume.deadlineAtMs,
-            input.budget,
-          ),
-          [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
-        ),
-      );
-      log.info(started.reattached ? 'reattached to intelligent task' : 'started intelligent task', {
-        taskId: started.taskId,
-      });
-      await adoptTask(input, state.resume, started.taskId, started.reattached);
-    } else {
-      throw ApplicationFailure.nonRetryable(`intelligentTaskStep cannot run a ${spec.kind} step`, FAILURE.invalidSpec);
+/** One kind of step: the task kind it waits on, how it starts (or adopts) its task, and how its result is made. */
+interface StepKind<K extends StepSpec['kind']> {
+  kinds: readonly K[];
+  taskKind: TaskRef['kind'];
+  /** The create-or-reattach call, or the id of a task that already exists (a wait-task step). */
+  start: (spec: SpecOf<K>, input: StepInput, resume: StartingResume) => Starter | { existingTaskId: string };
+  /** Read-side facts of the ref (e.g. when the task was created after); none by default. */
+  refExtras?: (spec: SpecOf<K>, resume: StepResume) => Partial<TaskRef>;
+  /** The step's result once the task ended: fails unless it succeeded. */
+  finish: (f: Finish<K>) => Promise<StepResult>;
+}
+
+/** The result of a task that must have succeeded. */
+function succeeded({
+  ref,
+  read,
+  result,
+}: Pick<Finish<StepSpec['kind']>, 'ref' | 'read' | 'result'>): Promise<StepResult> {
+  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
+  return Promise.resolve(result);
+}
+
+/** An export's request: the user's, with this run's marker folder at the end of the path (marker.ts). */
+const exportRequest = (spec: SpecOf<'export'>, input: StepInput) => ({
+  ...spec.request,
+  path: withMarker(spec.request.path ?? '', input.marker),
+});
+
+const EXPORT: StepKind<'export'> = {
+  kinds: ['export'],
+  taskKind: 'export',
+  start: (spec, input) => ({
+    what: 'export task',
+    activity: 'createOrReattachExport',
+    collection: 'export-tasks',
+    call: (options) =>
+      modelArts.createOrReattachExport.executeWithOptions(options, [
+        { datasetId: spec.datasetId, request: exportRequest(spec, input) },
+      ]),
+    said: { created: 'created export task', reattached: 'reattached to export task', key: 'taskId' },
+  }),
+  async finish({ input, spec, state, ref, read, result: base }) {
+    const result: StepResult = {
+      ...base,
+      outputPath: read.path ?? exportRequest(spec, input).path,
+      ...(spec.request.version_id ? { versionId: spec.request.version_id } : {}),
+    };
+    if (read.outcome !== 'succeeded') failedTask(ref, read, result);
+    const params = spec.request.export_params;
+    if (params?.export_dest === 'NEW_DATASET' && params.export_new_dataset_name) {
+      state.progress.phase = 'resolving';
+      const name = params.export_new_dataset_name;
+      const resolve = () =>
+        modelArts.resolveDatasetByName.executeWithOptions(
+          optionsFor('resolveDatasetByName', {
+            summary: `GET /v2/{project_id}/datasets?search_content=${name}`,
+            budget: input.budget,
+          }),
+          [{ name }],
+        );
+      // The next step uses the dataset only once it is usable (status 1), not merely listed.
+      const dataset = await waitForNewDataset(state, { name, exportTaskId: ref.taskId }, await resolve(), resolve);
+      result.newDatasetId = dataset.datasetId;
+      result.newDatasetName = params.export_new_dataset_name;
     }
-  }
-  const ref: TaskRef = {
-    kind: 'intelligent',
-    datasetId: spec.datasetId,
-    taskId: state.resume.taskId!,
-    // A task this step started was created after the step began: that fixes create_time's unknown zone.
-    ...(spec.kind === 'intelligent-task' ? { createdAfterMs: state.resume.startedAtMs } : {}),
-  };
-  const { result } = await waitToEnd(input, ref, state, makeContinueAsNewFunc<typeof intelligentTaskStep>());
-  return result;
+    return result;
+  },
+};
+
+const INTELLIGENT: StepKind<'intelligent-task' | 'wait-task'> = {
+  kinds: ['intelligent-task', 'wait-task'],
+  taskKind: 'intelligent',
+  start: (spec, input, resume) => {
+    if (spec.kind === 'wait-task') return { existingTaskId: spec.taskId };
+    const request = {
+      ...spec.request,
+      config: {
+        ...spec.request.config,
+        description: descriptionWithMarker(spec.request.config?.description, input.marker),
+      },
+    };
+    return {
+      what: `${spec.request.task_type} task`,
+      activity: 'startOrReattachTask',
+      collection: 'tasks',
+      call: (options) =>
+        modelArts.startOrReattachTask.executeWithOptions(options, [
+          { datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: resume.startedAtMs },
+        ]),
+      said: { created: 'started intelligent task', reattached: 'reattached to intelligent task', key: 'taskId' },
+    };
+  },
+  // A task this step started was created after the step began: that fixes create_time's unknown zone.
+  refExtras: (spec, resume) => (spec.kind === 'intelligent-task' ? { createdAfterMs: resume.startedAtMs } : {}),
+  finish: succeeded,
+};
+
+const IMPORT: StepKind<'import'> = {
+  kinds: ['import'],
+  taskKind: 'import',
+  start: (spec, _input, resume) => ({
+    what: 'import task',
+    activity: 'createOrReattachImport',
+    collection: 'import-tasks',
+    call: (options) =>
+      modelArts.createOrReattachImport.executeWithOptions(options, [
+        { datasetId: spec.datasetId, request: spec.request, stepStartedAtMs: resume.startedAtMs },
+      ]),
+    said: { created: 'created import task', reattached: 'reattached to import task', key: 'taskId' },
+  }),
+  finish: succeeded,
+};
+
+const PUBLISH_VERSION: StepKind<'publish-version'> = {
+  kinds: ['publish-version'],
+  taskKind: 'version',
+  start: (spec, input, resume) => {
+    const request = { ...spec.request, description: descriptionWithMarker(spec.request.description, input.marker) };
+    return {
+      what: 'version',
+      activity: 'publishOrReattachVersion',
+      collection: 'versions',
+      call: (options) =>
+        modelArts.publishOrReattachVersion.executeWithOptions(options, [
+          { datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: resume.startedAtMs },
+        ]),
+      said: { created: 'created version', reattached: 'reattached to version', key: 'versionId' },
+    };
+  },
+  async finish(f) {
+    const result = await succeeded(f);
+    // The manifest path is where the version's annotations live: the "output" of a release.
+    return { ...result, versionId: f.ref.taskId, versionName: f.read.versionName, outputPath: f.read.path };
+  },
+};
+
+/** The spec, when it is one of the kinds this step workflow runs. */
+function specOfKind<K extends StepSpec['kind']>(input: StepInput, kind: StepKind<K>, workflow: string): SpecOf<K> {
+  const { spec } = input;
+  if (isOfKind(spec, kind.kinds)) return spec;
+  throw ApplicationFailure.nonRetryable(`${workflow} cannot run a ${spec.kind} step`, FAILURE.invalidSpec);
 }
 
-/** Runs a started task's wait to its end: the shared tail of the intelligent-task, import and publish-version steps. */
-async function waitToEnd(
+function isOfKind<K extends StepSpec['kind']>(spec: StepInput['spec'], kinds: readonly K[]): spec is SpecOf<K> {
+  return kinds.some((k) => k === spec.kind);
+}
+
+/**
+ * The one create-or-reattach prologue: a step continued from an earlier run has its task; otherwise it creates
+ * (or reattaches to) one, waiting out busy refusals (startWhenNotBusy), or adopts the task it waits on.
+ */
+async function startOrAdopt<K extends StepSpec['kind']>(
   input: StepInput,
-  ref: TaskRef,
-  state: ReturnType<typeof setUpStep>,
+  spec: SpecOf<K>,
+  kind: StepKind<K>,
+  state: StepState,
+): Promise<StepResume> {
+  const carried = state.adopted();
+  if (carried) return carried;
+  const start = kind.start(spec, input, state.resume);
+  if ('existingTaskId' in start) return adoptTask(input, state, start.existingTaskId, true);
+  const started = await startWhenNotBusy(state, start.what, spec.datasetId, () =>
+    start.call(
+      optionsFor(start.activity, {
+        summary: `POST /v2/{project_id}/datasets/${spec.datasetId}/${start.collection} (or reattach)`,
+        deadlineAtMs: state.resume.deadlineAtMs,
+        budget: input.budget,
+      }),
+    ),
+  );
+  log.info(started.reattached ? start.said.reattached : start.said.created, { [start.said.key]: started.taskId });
+  return adoptTask(input, state, started.taskId, started.reattached);
+}
+
+/** Runs one step of any kind: its handlers, its task (created, reattached or carried), the wait, the result. */
+async function runStep<K extends StepSpec['kind']>(
+  input: StepInput,
+  kind: StepKind<K>,
+  workflow: string,
   continueAsNew: (next: StepInput) => Promise<never>,
-): Promise<{ read: StatusRead; result: StepResult }> {
-  const resume = state.resume as StepResume;
+): Promise<StepResult> {
+  const state = new StepState(input);
+  state.installHandlers();
+  // The pipeline sets the dataset id when it starts the step; a step started on its own sets it here.
+  if (!input.resume && workflowInfo().typedSearchAttributes.get(DatasetIdKey) === undefined) {
+    upsertSearchAttributes([{ key: DatasetIdKey, value: input.spec.datasetId }]);
+  }
+  const spec = specOfKind(input, kind, workflow);
+  const resume = await startOrAdopt(input, spec, kind, state);
+  const ref: TaskRef = {
+    kind: kind.taskKind,
+    datasetId: spec.datasetId,
+    taskId: resume.taskId,
+    ...kind.refExtras?.(spec, resume),
+  };
   state.progress.taskId = ref.taskId;
   state.progress.phase = 'waiting';
-  const read = await waitWithCleanup(input, ref, { ...state, resume }, continueAsNew);
-  const result = resultOf(input, ref, resume, read);
-  if (read.outcome !== 'succeeded') failedTask(ref, read, result);
+  const read = await waitWithCleanup(input, ref, state, resume, continueAsNew);
+  const result = await kind.finish({ input, spec, state, ref, read, result: resultOf(input, ref, resume, read) });
   state.progress.phase = 'done';
-  return { read, result };
-}
-
-export async function importStep(input: StepInput): Promise<StepResult> {
-  const spec = input.spec as ImportStepSpec & { datasetId: string };
-  const state = setUpStep(input);
-
-  if (!state.resume.taskId) {
-    const started = await startWhenNotBusy(state, 'import task', spec.datasetId, () =>
-      modelArts.createOrReattachImport.executeWithOptions(
-        optionsFor(
-          'createOrReattachImport',
-          `POST /v2/{project_id}/datasets/${spec.datasetId}/import-tasks (or reattach)`,
-          state.resume.deadlineAtMs,
-          input.budget,
-        ),
-        [{ datasetId: spec.datasetId, request: spec.request, stepStartedAtMs: state.resume.startedAtMs }],
-      ),
-    );
-    log.info(started.reattached ? 'reattached to import task' : 'created import task', { taskId: started.taskId });
-    await adoptTask(input, state.resume, started.taskId, started.reattached);
-  }
-  const ref: TaskRef = { kind: 'import', datasetId: spec.datasetId, taskId: state.resume.taskId! };
-  const { result } = await waitToEnd(input, ref, state, makeContinueAsNewFunc<typeof importStep>());
   return result;
 }
 
-export async function publishVersionStep(input: StepInput): Promise<StepResult> {
-  const spec = input.spec as PublishVersionStepSpec & { datasetId: string };
-  const state = setUpStep(input);
+// The four step workflows: their names and inputs are in recorded histories, so they stay, as thin wrappers.
 
-  if (!state.resume.taskId) {
-    const request = { ...spec.request, description: descriptionWithMarker(spec.request.description, input.marker) };
-    const started = await startWhenNotBusy(state, 'version', spec.datasetId, () =>
-      modelArts.publishOrReattachVersion.executeWithOptions(
-        optionsFor(
-          'publishOrReattachVersion',
-          `POST /v2/{project_id}/datasets/${spec.datasetId}/versions (or reattach)`,
-          state.resume.deadlineAtMs,
-          input.budget,
-        ),
-        [{ datasetId: spec.datasetId, request, marker: input.marker, stepStartedAtMs: state.resume.startedAtMs }],
-      ),
-    );
-    log.info(started.reattached ? 'reattached to version' : 'created version', { versionId: started.taskId });
-    await adoptTask(input, state.resume, started.taskId, started.reattached);
-  }
-  const ref: TaskRef = { kind: 'version', datasetId: spec.datasetId, taskId: state.resume.taskId! };
-  const { read, result } = await waitToEnd(input, ref, state, makeContinueAsNewFunc<typeof publishVersionStep>());
-  // The manifest path is where the version's annotations live: the "output" of a release.
-  return { ...result, versionId: ref.taskId, versionName: read.versionName, outputPath: read.path };
+export function exportStep(input: StepInput): Promise<StepResult> {
+  return runStep(input, EXPORT, 'exportStep', makeContinueAsNewFunc<typeof exportStep>());
+}
+
+export function intelligentTaskStep(input: StepInput): Promise<StepResult> {
+  return runStep(input, INTELLIGENT, 'intelligentTaskStep', makeContinueAsNewFunc<typeof intelligentTaskStep>());
+}
+
+export function importStep(input: StepInput): Promise<StepResult> {
+  return runStep(input, IMPORT, 'importStep', makeContinueAsNewFunc<typeof importStep>());
+}
+
+export function publishVersionStep(input: StepInput): Promise<StepResult> {
+  return runStep(input, PUBLISH_VERSION, 'publishVersionStep', makeContinueAsNewFunc<typeof publishVersionStep>());
 }

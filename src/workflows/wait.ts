@@ -15,11 +15,12 @@ import {
 } from '@temporalio/workflow';
 import { firstReadDelayMs, nextDelay, readAfterWriteGraceOf } from '../polling/policy.js';
 import type { StatusObservation, StatusRead, TaskRef } from '../activities/types.js';
-import { FAILURE, type StepEndDetails } from './failures.js';
+import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
 import type { StepProgress, StepResume } from './types.js';
 import type { StepBudget } from '../budget/classes.js';
+import type { StepState } from './step-state.js';
 
 /** About 10 history events per read: 15 reads keep every run well under 200 events. */
 export const DEFAULT_MAX_READS_PER_RUN = 15;
@@ -27,7 +28,8 @@ export const DEFAULT_MAX_READS_PER_RUN = 15;
 export interface WaitContext {
   ref: TaskRef;
   resume: StepResume;
-  progress: StepProgress;
+  /** The step's progress and its wake and move requests (step-state.ts). */
+  state: StepState;
   maxReadsPerRun: number;
   /** How long a status no document lists is waited out. */
   unknownStatusLimitMs: number;
@@ -35,11 +37,6 @@ export interface WaitContext {
   malformedReadLimit?: number;
   /** How long status reads may keep failing, of any kind, before the step fails (DEFAULT_FAILED_READ_LIMIT_MS). */
   failedReadLimitMs?: number;
-  /**
-   * Set by the policy update handler (pending: the wait wakes up early and re-plans the next read) and by a drain's
-   * moveToCurrentVersion signal (move as well: see moveAsked).
-   */
-  wake: { pending: boolean; move?: boolean };
   /** Continue-as-new with the given resume state (never returns). */
   continueAsNew: (resume: StepResume) => Promise<never>;
   /** The request budget the reads are counted against (src/budget/classes.ts). */
@@ -47,9 +44,9 @@ export interface WaitContext {
   /**
    * Continue-as-new onto the deployment's current version (Worker Versioning): called when the server says this
    * pinned run's target version changed, so a long wait reaches new code at its next wake without replaying old
-   * history on it. Optional: without it such a run stays on its version.
+   * history on it.
    */
-  upgrade?: (resume: StepResume) => Promise<never>;
+  upgrade: (resume: StepResume) => Promise<never>;
 }
 
 /** A number for the details, or `?`: nothing a read carries may fail the workflow task that shows it. */
@@ -99,14 +96,18 @@ function refToRead(ctx: WaitContext): TaskRef {
 function readStatus(ref: TaskRef, budget?: StepBudget): Promise<StatusObservation> {
   const path = READ_PATHS[ref.kind];
   return modelArts.readStatus.executeWithOptions(
-    optionsFor('readStatus', `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`, undefined, budget),
+    optionsFor('readStatus', {
+      summary: `GET /v2/{project_id}/datasets/${ref.datasetId}/${path}/${ref.taskId}`,
+      budget,
+    }),
     [ref],
   );
 }
 
 /** Records a successful read: one log line and one search-attribute update per status transition, not per read. */
 function record(ctx: WaitContext, read: StatusRead): void {
-  const { resume, progress } = ctx;
+  const { resume } = ctx;
+  const { progress } = ctx.state;
   if (read.status !== resume.lastStatus) {
     log.info('task status changed', {
       taskId: ctx.ref.taskId,
@@ -253,27 +254,36 @@ function checkUnknownStatus(ctx: WaitContext, read: StatusRead): void {
  * Whether a drain asked this run to move (the moveToCurrentVersion signal). An unversioned worker has no version to
  * move to (it still reports a build id, but no deployment name): there the signal is only a wake.
  */
-function moveAsked(ctx: WaitContext): boolean {
-  return ctx.wake.move === true && Boolean(workflowInfo().currentDeploymentVersion?.deploymentName);
+function onVersionedWorker(): boolean {
+  return Boolean(workflowInfo().currentDeploymentVersion?.deploymentName);
 }
 
 /** Continues-as-new onto the deployment's target version (never returns). */
-async function move(ctx: WaitContext, upgrade: NonNullable<WaitContext['upgrade']>, asked: boolean): Promise<never> {
+async function move(ctx: WaitContext, asked: boolean): Promise<never> {
   log.info('continuing as new on the target worker version', { statusReads: ctx.resume.statusReads, asked });
   await condition(allHandlersFinished);
-  return upgrade(ctx.resume);
+  return ctx.upgrade(ctx.resume);
 }
 
 /**
- * Moves to the deployment's target version when the server says it is no longer this run's, or when a drain
- * asked: a wake served from the sticky queue may lack the server's mark. With no new target, the continued run
- * just lands on the current version.
+ * The wait's one checkpoint, at each wake: it consumes a drain's move request and moves to the deployment's target
+ * version when the server says it is no longer this run's, or when a drain asked (a wake served from the sticky
+ * queue may lack the server's mark; with no new target, the continued run just lands on the current version).
+ * Given the reads this run made, it then continues-as-new when the history is large; after the move check, as a
+ * plain continue-as-new would keep the run pinned to the version it leaves.
+ *
+ * `targetWorkerDeploymentVersionChanged` is marked @experimental in the SDK (1.24, packages/workflow
+ * interfaces.ts): the upgrade path of pinned steps relies on it, so an SDK upgrade must keep the upgrade chaos
+ * scenario and test/integration/upgrade.test.ts green.
  */
-async function upgradeIfTargetMoved(ctx: WaitContext): Promise<void> {
-  if (!ctx.upgrade) return;
-  const asked = moveAsked(ctx);
-  ctx.wake.move = false;
-  if (asked || workflowInfo().targetWorkerDeploymentVersionChanged) await move(ctx, ctx.upgrade, asked);
+async function checkpoint(ctx: WaitContext, readsThisRun?: number): Promise<void> {
+  const asked = ctx.state.takeMove() && onVersionedWorker();
+  if (asked || workflowInfo().targetWorkerDeploymentVersionChanged) await move(ctx, asked);
+  if (readsThisRun === undefined) return;
+  if (readsThisRun >= ctx.maxReadsPerRun || workflowInfo().continueAsNewSuggested) {
+    await condition(allHandlersFinished);
+    await ctx.continueAsNew(ctx.resume);
+  }
 }
 
 /**
@@ -282,12 +292,10 @@ async function upgradeIfTargetMoved(ctx: WaitContext): Promise<void> {
  * Adds no command unless the signal comes, so older histories replay unchanged.
  */
 async function readOrMove(ctx: WaitContext): Promise<StatusObservation> {
-  const { upgrade } = ctx;
-  if (!upgrade) return readStatus(refToRead(ctx), ctx.budget);
   const readScope = new CancellationScope();
   const watchScope = new CancellationScope();
   const reading = readScope.run(() => readStatus(refToRead(ctx), ctx.budget));
-  const asked = watchScope.run(() => condition(() => moveAsked(ctx)));
+  const asked = watchScope.run(() => condition(() => ctx.state.moveIsRequested && onVersionedWorker()));
   let first: StatusObservation | undefined; // the race handles both promises' rejections (cancellations)
   try {
     first = await Promise.race([reading, asked.then(() => undefined)]);
@@ -296,13 +304,14 @@ async function readOrMove(ctx: WaitContext): Promise<StatusObservation> {
   }
   if (first) return first;
   readScope.cancel();
-  ctx.wake.move = false;
-  return move(ctx, upgrade, true);
+  ctx.state.takeMove();
+  return move(ctx, true);
 }
 
 /** Waits until the task is terminal and returns the final read. Throws DeadlineExceeded past the deadline. */
 export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
-  const { ref, resume, progress } = ctx;
+  const { ref, resume } = ctx;
+  const { progress } = ctx.state;
   let readsThisRun = 0;
 
   // With a duration prior, a task this step just created is first read shortly before the prior's earliest finish:
@@ -313,9 +322,8 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     if (delayMs > 0) {
       progress.nextReadAtMs = Date.now() + delayMs;
       setCurrentDetails(describeDetails(progress));
-      await condition(() => ctx.wake.pending, delayMs, { summary: 'first status read (prior)' });
-      ctx.wake.pending = false;
-      await upgradeIfTargetMoved(ctx);
+      await ctx.state.sleep(delayMs, 'first status read (prior)');
+      await checkpoint(ctx);
     }
   }
 
@@ -332,29 +340,8 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     resume.statusReads += 1;
     readsThisRun += 1;
     progress.statusReads = resume.statusReads;
-
-    if (observation.ok) {
-      progress.waitingFor = undefined;
-      record(ctx, observation);
-      checkUnknownStatus(ctx, observation);
-      if (observation.terminal) {
-        progress.nextReadAtMs = undefined;
-        progress.etaAtMs = undefined;
-        setCurrentDetails(describeDetails(progress, observation));
-        return observation;
-      }
-    } else if ('notFound' in observation) {
-      // Within the grace after our own create: the service may not show the task yet (a read behind a write).
-      if (progress.waitingFor === undefined)
-        log.info('the task just created is not visible yet; reading again', {
-          taskId: ref.taskId,
-          code: observation.errorCode,
-        });
-      progress.waitingFor = `ModelArts to show the task it just created (it answers ${observation.errorCode})`;
-    } else {
-      log.debug('status read failed; will read again', { taskId: ref.taskId, error: observation.message });
-    }
-    checkFailedReads(ctx, observation);
+    const ended = observe(ctx, observation);
+    if (ended) return ended;
 
     const decision = nextDelay(
       resume.pollState,
@@ -380,15 +367,37 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
 
     // The server may tell of a new target version on any task (on a wake's, or the read's after it): moving
     // before the sleep keeps a woken wait from sleeping on the old version for another planned delay.
-    await upgradeIfTargetMoved(ctx);
-    await condition(() => ctx.wake.pending, decision.delayMs, { summary: `next status read (${decision.reason})` });
-    ctx.wake.pending = false;
-
-    // Before the size check: a plain continue-as-new would keep the run pinned to the version it leaves.
-    await upgradeIfTargetMoved(ctx);
-    if (readsThisRun >= ctx.maxReadsPerRun || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await ctx.continueAsNew(resume);
-    }
+    await checkpoint(ctx);
+    await ctx.state.sleep(decision.delayMs, `next status read (${decision.reason})`);
+    await checkpoint(ctx, readsThisRun);
   }
+}
+
+/** Takes in one read: records it and checks its limits; returns the read when the task ended. */
+function observe(ctx: WaitContext, observation: StatusObservation): StatusRead | undefined {
+  const { ref } = ctx;
+  const { progress } = ctx.state;
+  if (observation.ok) {
+    progress.waitingFor = undefined;
+    record(ctx, observation);
+    checkUnknownStatus(ctx, observation);
+    if (observation.terminal) {
+      progress.nextReadAtMs = undefined;
+      progress.etaAtMs = undefined;
+      setCurrentDetails(describeDetails(progress, observation));
+      return observation;
+    }
+  } else if ('notFound' in observation) {
+    // Within the grace after our own create: the service may not show the task yet (a read behind a write).
+    if (progress.waitingFor === undefined)
+      log.info('the task just created is not visible yet; reading again', {
+        taskId: ref.taskId,
+        code: observation.errorCode,
+      });
+    progress.waitingFor = `ModelArts to show the task it just created (it answers ${observation.errorCode})`;
+  } else {
+    log.debug('status read failed; will read again', { taskId: ref.taskId, error: observation.message });
+  }
+  checkFailedReads(ctx, observation);
+  return undefined;
 }

@@ -1,10 +1,6 @@
-/** The activity options table (src/workflows/activities-proxy.ts): timeouts that nest, retries that end. */
-import {
-  ACTIVITY_OPTIONS,
-  optionsFor,
-  START_RETRY_BUDGET_MS,
-  START_TO_CLOSE_MS,
-} from '../../src/workflows/activities-proxy.js';
+/** The activity options table (src/contract/activity-options.ts): timeouts that nest, retries that end. */
+import { ACTIVITY_OPTIONS, START_RETRY_BUDGET_MS, START_TO_CLOSE_MS } from '../../src/contract/activity-options.js';
+import { optionsFor } from '../../src/workflows/activities-proxy.js';
 import { MAX_TIMEOUT_MS } from '../../src/modelarts/client.js';
 import { modelArtsOptionsFromEnv } from '../../src/modelarts/env.js';
 
@@ -23,13 +19,21 @@ describe('activity options', () => {
 
   it("bounds a create's retries by the step's deadline, never below one attempt, and by an hour without one", () => {
     const now = Date.now();
-    expect(ms(optionsFor('createOrReattachExport', 's').scheduleToCloseTimeout)).toBe(START_RETRY_BUDGET_MS);
-    const soon = ms(optionsFor('createOrReattachExport', 's', now + 20 * 60_000).scheduleToCloseTimeout);
+    expect(ms(optionsFor('createOrReattachExport', { summary: 's' }).scheduleToCloseTimeout)).toBe(
+      START_RETRY_BUDGET_MS,
+    );
+    const soon = ms(
+      optionsFor('createOrReattachExport', { summary: 's', deadlineAtMs: now + 20 * 60_000 }).scheduleToCloseTimeout,
+    );
     expect(soon).toBeGreaterThan(19 * 60_000);
     expect(soon).toBeLessThanOrEqual(20 * 60_000);
-    expect(ms(optionsFor('startOrReattachTask', 's', now - 1000).scheduleToCloseTimeout)).toBe(START_TO_CLOSE_MS);
-    expect(optionsFor('readStatus', 'GET …', now + 1000).scheduleToCloseTimeout).toBeUndefined();
-    expect(optionsFor('readStatus', 'GET …').summary).toBe('GET …');
+    expect(
+      ms(optionsFor('startOrReattachTask', { summary: 's', deadlineAtMs: now - 1000 }).scheduleToCloseTimeout),
+    ).toBe(START_TO_CLOSE_MS);
+    expect(
+      optionsFor('readStatus', { summary: 'GET …', deadlineAtMs: now + 1000 }).scheduleToCloseTimeout,
+    ).toBeUndefined();
+    expect(optionsFor('readStatus', { summary: 'GET …' }).summary).toBe('GET …');
   });
 
   it('refuses an HTTP timeout longer than an attempt allows, naming the variable', () => {

@@ -3,7 +3,7 @@ import { DEFAULT_BUDGET, workerConfigFromEnv } from '../../src/config.js';
 import { priorityOf, stepBudget } from '../../src/budget/classes.js';
 import { parsePipelineSpec, SpecError } from '../../src/spec/pipeline.js';
 import { scheduledSpec } from '../../src/client/schedules.js';
-import { ACTIVITY_BUDGET } from '../../src/workflows/activities-proxy.js';
+import { ACTIVITY_BUDGET } from '../../src/contract/activity-options.js';
 import { rejected } from '../support/cli-in-process.js';
 import { configProblems, MODELARTS_ENV } from '../support/worker-config.js';
 

@@ -5,7 +5,7 @@
  * Sandbox-safe (only @temporalio/common), so workflows, activities and clients share it.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { StepResult, StepSpec } from './types.js';
+import type { StepResult, StepSpec } from '../workflows/types.js';
 
 /** Every ApplicationFailure type our code raises. */
 export const FAILURE = {
