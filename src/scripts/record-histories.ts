@@ -1,6 +1,7 @@
 /**
  * `npm run histories:record`: runs representative workflows (single export, three-step chain, intelligent task,
- * failed task, cancelled wait, continue-as-new) on a throwaway dev server and simulator, and writes their histories
+ * failed task, cancelled wait, continue-as-new, the dataset lifecycle, a busy refusal waited out, a task shown late and
+ * a new dataset ready late) on a throwaway dev server and simulator, and writes their histories
  * to test/histories/. The replay test runs them through the current workflow code on every `npm test`, so a change
  * that would break running workflows (non-determinism) fails CI. Re-record only on purpose; names given as arguments
  * (`npm run histories:record -- lifecycle`) record only those, leaving the others as they are.
@@ -32,13 +33,12 @@ const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 const taskQueue = 'record-histories';
 const nativeConnection = await NativeConnection.connect({ address: server.address });
-const activities = createActivities(
-  new ModelArtsClient({
-    endpoint: sim.url,
-    projectId: sim.projectId,
-    auth: new TokenAuth(sim.issueToken(24 * 3600_000)),
-  }),
-);
+const modelarts = new ModelArtsClient({
+  endpoint: sim.url,
+  projectId: sim.projectId,
+  auth: new TokenAuth(sim.issueToken(24 * 3600_000)),
+});
+const activities = createActivities(modelarts);
 const worker = await Worker.create({
   connection: nativeConnection,
   taskQueue,
@@ -162,6 +162,39 @@ const recording = worker.runUntil(async () => {
         },
       },
       { kind: 'export', request: { path: '/bucket/lifecycle-coco/', annotation_format: 'COCO' } },
+    ],
+    wait: { policy },
+  });
+
+  // A busy service: the import is refused (4356, another import runs) and waited out on timers.
+  const d7 = sim.createDataset({ dataset_name: 'history-busy' });
+  sim.setBehavior(d7.dataset_id, { durationMs: 1200, progress: 'linear' });
+  await modelarts.createImportTask(d7.dataset_id, { import_path: 'obs://bucket/other/', import_type: 'dir' });
+  await record('busy', {
+    steps: [
+      { kind: 'import', datasetId: d7.dataset_id, request: { import_path: 'obs://bucket/mine/', import_type: 'dir' } },
+    ],
+    wait: { policy },
+  });
+
+  // A slow service: the new task shows late (read again within the grace), the new dataset is ready late.
+  const d8 = sim.createDataset({ dataset_name: 'history-late' });
+  sim.setBehavior(d8.dataset_id, { durationMs: 800, progress: 'linear', visibleAfterMs: 300, newDatasetReadyMs: 700 });
+  await record('late', {
+    steps: [
+      {
+        kind: 'export',
+        datasetId: d8.dataset_id,
+        request: {
+          path: '/bucket/late/',
+          export_params: {
+            export_dest: 'NEW_DATASET',
+            export_new_dataset_name: 'history-late-new',
+            export_new_dataset_work_path: '/bucket/late-new/',
+          },
+        },
+      },
+      { kind: 'export', request: { path: '/bucket/late-coco/', annotation_format: 'COCO' } },
     ],
     wait: { policy },
   });
