@@ -9,7 +9,16 @@ import type { Client } from '@temporalio/client';
 import { awaitRun, getProgress, startRun } from '../src/client/runs.js';
 import { followRun } from '../src/cli/progress-view.js';
 import { freePort } from '../src/devserver/dev-server.js';
-import { benchClient, benchScope, benchStack, mdTable, REAL_WORKER_ENTRY, sleep, startBenchWorker } from './support.js';
+import {
+  benchClient,
+  benchScope,
+  benchStack,
+  cpuMs,
+  mdTable,
+  REAL_WORKER_ENTRY,
+  sleep,
+  startBenchWorker,
+} from './support.js';
 
 export interface FollowConfig {
   /** Length of each export (one per follow). */
@@ -23,8 +32,11 @@ interface FollowRow {
   taskMs: number;
   statusReads: number;
   progressQueries: number;
+  /** Workflow-task replays as the SDK's workflow_task_replay_latency counts them (query-only replays are not in it). */
   workerReplays: number;
   stickyCacheMisses: number;
+  /** CPU the worker process spent during the follow (ms): what answering the queries cost it. */
+  workerCpuMs: number;
   outcome: string;
 }
 
@@ -62,7 +74,7 @@ export async function runFollow(config: FollowConfig, log: (m: string) => void):
     const stack = await benchStack(scope, config.dynamicConfig, taskQueue);
     const metricsPort = await freePort();
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    await startBenchWorker(scope, REAL_WORKER_ENTRY, {
+    const worker = await startBenchWorker(scope, REAL_WORKER_ENTRY, {
       ...stack.workerEnv(),
       WORKER_MAX_CACHED_WORKFLOWS: '1',
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
@@ -75,6 +87,7 @@ export async function runFollow(config: FollowConfig, log: (m: string) => void):
       const before = {
         replays: await metric(metricsUrl, 'workflow_task_replay_latency', true),
         misses: await metric(metricsUrl, 'sticky_cache_miss', false),
+        cpu: cpuMs(worker.pid) ?? 0,
       };
       const { workflowId } = await startRun(
         client,
@@ -101,6 +114,7 @@ export async function runFollow(config: FollowConfig, log: (m: string) => void):
         progressQueries: queries,
         workerReplays: (await metric(metricsUrl, 'workflow_task_replay_latency', true)) - before.replays,
         stickyCacheMisses: (await metric(metricsUrl, 'sticky_cache_miss', false)) - before.misses,
+        workerCpuMs: Math.round((cpuMs(worker.pid) ?? 0) - before.cpu),
         outcome: outcome.outcome,
       });
       log(JSON.stringify(rows.at(-1)));
@@ -114,12 +128,22 @@ export async function runFollow(config: FollowConfig, log: (m: string) => void):
 
 export function formatFollow(r: FollowResult): string {
   return mdTable(
-    ['follow', 'export', 'status reads', 'progress queries', 'worker replays', 'sticky cache misses', 'outcome'],
+    [
+      'follow',
+      'export',
+      'status reads',
+      'progress queries',
+      'worker CPU',
+      'worker replays',
+      'sticky cache misses',
+      'outcome',
+    ],
     r.rows.map((row) => [
       row.follow,
       `${row.taskMs / 60_000} min`,
       row.statusReads,
       row.progressQueries,
+      row.workerCpuMs === undefined ? '' : `${(row.workerCpuMs / 1000).toFixed(1)} s`,
       row.workerReplays,
       row.stickyCacheMisses,
       row.outcome,
