@@ -81,7 +81,8 @@ async function record(
 }
 
 await mkdir(outDir, { recursive: true });
-const recording = worker.runUntil(async () => {
+/** A single export, a three-step chain, a failed task, continue-as-new and a cancelled wait. */
+async function recordBasics(): Promise<void> {
   const d1 = sim.createDataset({ dataset_name: 'history-export' });
   sim.setBehavior(d1.dataset_id, { durationMs: 1500, progress: 'linear' });
   await record('export', {
@@ -141,7 +142,10 @@ const recording = worker.runUntil(async () => {
       await client.workflow.getHandle(id).cancel();
     },
   );
+}
 
+/** The dataset lifecycle in one spec: import, auto label, publish a version, export it, export the new dataset. */
+async function recordLifecycle(): Promise<void> {
   const d6 = sim.createDataset({ dataset_name: 'history-lifecycle', ...labeled });
   sim.setBehavior(d6.dataset_id, { durationMs: 800, progress: 'linear' });
   await record('lifecycle', {
@@ -165,7 +169,10 @@ const recording = worker.runUntil(async () => {
     ],
     wait: { policy },
   });
+}
 
+/** A service that is busy (a refusal waited out) and slow (a task shown late, a new dataset ready late). */
+async function recordSlowService(): Promise<void> {
   // A busy service: the import is refused (4356, another import runs) and waited out on timers.
   const d7 = sim.createDataset({ dataset_name: 'history-busy' });
   sim.setBehavior(d7.dataset_id, { durationMs: 1200, progress: 'linear' });
@@ -198,6 +205,12 @@ const recording = worker.runUntil(async () => {
     ],
     wait: { policy },
   });
+}
+
+const recording = worker.runUntil(async () => {
+  await recordBasics();
+  await recordLifecycle();
+  await recordSlowService();
 });
 await Promise.all([recording, ...budgetWorkers.map((w) => w.runUntil(recording))]);
 await nativeConnection.close();
