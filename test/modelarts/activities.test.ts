@@ -2,10 +2,9 @@
  * The activities as Temporal runs them (MockActivityEnvironment supplies the activity context), over the real
  * client and the simulator on real HTTP: create-or-reattach, status reads, failure types and heartbeats.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Simulator } from '../../src/simulator/index.js';
-import { runActivity, runStart, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
+import { type ActivityEnv, failureOf, runActivity, runStart, startActivityEnv } from '../support/activity-env.js';
 import { labeledDataset } from '../support/harness.js';
 
 const AK = 'ACTIVITYTESTKEY00001';
@@ -17,15 +16,6 @@ beforeAll(async () => {
   ({ sim, activities } = await startActivityEnv({ accessKey: AK, secretKey: SK }, { seed: 7 }));
 });
 afterAll(() => sim.close());
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 describe('createOrReattachExport', () => {
   it('creates once; a retry of the same request (same marker folder) reattaches to that task', async () => {

@@ -4,9 +4,8 @@
  * checked before an export to a new dataset, fresh status reads that report "not found" instead of failing, and the
  * new dataset's status from its lookup.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { Simulator } from '../../src/simulator/index.js';
-import { runActivity, runStart, startActivityEnv, type ActivityEnv } from '../support/activity-env.js';
+import { type ActivityEnv, failureOf, runActivity, runStart, startActivityEnv } from '../support/activity-env.js';
 import { eventually, labeledDataset } from '../support/harness.js';
 
 let sim: Simulator;
@@ -18,15 +17,6 @@ beforeAll(async () => {
   ));
 });
 afterAll(() => sim.close());
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
 
 const importInput = (datasetId: string, path = 's3://bucket/batch/') => ({
   datasetId,

@@ -1,4 +1,5 @@
 /** The activities over the real client and a simulator on real HTTP, run as Temporal runs them. */
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities/index.js';
 import { AkSkAuth } from '../../src/modelarts/auth.js';
@@ -36,4 +37,14 @@ export async function runStart<A extends unknown[]>(
   const answer = await runActivity(fn, args, attempt);
   if ('busy' in answer) throw new Error(`the service answered busy: ${answer.errorCode} (${answer.reason})`);
   return answer;
+}
+
+/** Awaits an activity that must fail, and returns its ApplicationFailure (type, message, details). */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
 }
