@@ -80,7 +80,7 @@ export {
 } from './client/deployment.js';
 export { OVERLAP_NAMES, type Overlap, type ScheduleTiming } from './spec/schedule.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
-export { PLACEHOLDER_NAMES, expandPlaceholders } from './workflows/placeholders.js';
+export { PLACEHOLDER_NAMES, expandPlaceholders } from './contract/placeholders.js';
 export { createWorker, runWorker, type ExtraActivities, type RunningWorker } from './worker.js';
 export { workerConfigFromEnv, temporalConfigFromEnv, DEFAULT_TASK_QUEUE, type WorkerConfig } from './config.js';
 export { ConfigError } from './config-error.js';

@@ -9,6 +9,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { Client } from '@temporalio/client';
 import { createActivities } from './activities/index.js';
+import { runLocalActivities } from './activities/placeholders.js';
 import { scheduleHistoryActivities } from './activities/schedule-history.js';
 import { ConfigError } from './config-error.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
@@ -90,6 +91,8 @@ export async function createWorker(
     activities: {
       ...activities,
       ...scheduleHistoryActivities(new Client({ connection, namespace: config.temporal.namespace })),
+      // The pipeline's local activities run where its workflow tasks run.
+      ...runLocalActivities(),
       ...extraActivities,
     },
     ...workflowSource(config),

@@ -6,6 +6,7 @@ import type {
   StartTaskRequest,
 } from '../modelarts/types.js';
 import type { TaskKind } from '../polling/status.js';
+import type { PipelineSpec } from '../workflows/types.js';
 
 export interface CreateExportInput {
   datasetId: string;
@@ -152,4 +153,16 @@ export interface RecentDurations {
 /** Activities that read Temporal rather than ModelArts (the worker registers them beside the ModelArts ones). */
 export interface ScheduleHistoryActivities {
   recentStepDurations(input: RecentDurationsInput): Promise<RecentDurations | null>;
+}
+
+/** Input of `expandRunPaths` (src/activities/placeholders.ts). */
+export interface ExpandRunPathsInput {
+  spec: PipelineSpec;
+  /** The run's placeholder time (its scheduled or start time), epoch ms. */
+  atMs: number;
+}
+
+/** Local activities of the pipeline: their result is recorded in its history, so replays reuse it. */
+export interface RunLocalActivities {
+  expandRunPaths(input: ExpandRunPathsInput): Promise<PipelineSpec>;
 }

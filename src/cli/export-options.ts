@@ -31,7 +31,7 @@ import {
 import { parseDuration } from '../spec/duration.js';
 import { PATH_CHARACTERS, obsPathStructureProblem, type PathCharacters } from '../modelarts/obs-path.js';
 import { parsePipelineSpec, PATH_CHARACTERS_OPT_OUT, SpecError } from '../spec/pipeline.js';
-import { ALLOWED_PLACEHOLDERS, expandPlaceholders, unknownPlaceholders } from '../workflows/placeholders.js';
+import { ALLOWED_PLACEHOLDERS, expandPlaceholders, unknownPlaceholders } from '../contract/placeholders.js';
 import { UsageError } from './context.js';
 
 /** The flags every command that runs a spec takes, as commander hands them over; the export flags come on top. */
@@ -92,7 +92,7 @@ export const parseSampleState = friendly(
   (v) => toSampleState(v),
   `${names(SAMPLE_STATE_NAMES)}, or an API value such as __ALL__`,
 );
-/** An OBS path, which may hold time placeholders ({date}, …; see src/workflows/placeholders.ts). */
+/** An OBS path, which may hold time placeholders ({date}, …; see src/contract/placeholders.ts). */
 export function parseObsPath(value: string): string {
   const unknown = unknownPlaceholders(value);
   if (unknown.length > 0) {

@@ -29,7 +29,7 @@ import {
   type Overlap,
   type ScheduleTiming,
 } from '../spec/schedule.js';
-import { ALLOWED_PLACEHOLDERS } from '../workflows/placeholders.js';
+import { ALLOWED_PLACEHOLDERS } from '../contract/placeholders.js';
 import { UsageError, withClient, writeLine, type CliContext } from './context.js';
 import { addExportOptions, parseId, repeatable, specFromExportFlags, type ExportFlags } from './export-options.js';
 import { formatSchedule, json, scheduleTable, scheduleTimes, time } from './format.js';

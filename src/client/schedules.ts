@@ -6,7 +6,7 @@
  * search attribute and a static summary. Workflow ids follow Temporal's default for schedules:
  * `{scheduleId}-workflow-{scheduled time, RFC 3339}` (e.g. `nightly-workflow-2024-05-31T02:00:00Z`), so a scheduled
  * slot never starts twice. `{date}`, `{time}`, … in export paths are filled in from that scheduled time by the run
- * itself (src/workflows/placeholders.ts); the placeholders' time zone is the schedule's unless the spec sets one.
+ * itself (src/contract/placeholders.ts); the placeholders' time zone is the schedule's unless the spec sets one.
  *
  * Everything is validated before anything is contacted (src/spec/schedule.ts): a bad cron expression, duration,
  * time zone or spec throws `ScheduleOptionsError` (a `SpecError`) listing every problem by field. Unknown schedule

@@ -13,6 +13,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { BUDGET_CLASSES, budgetQueueName } from '../budget/classes.js';
 import { createActivities } from '../activities/index.js';
+import { runLocalActivities } from '../activities/placeholders.js';
 import { awaitRun, startRun } from '../client/runs.js';
 import { startDevServer } from '../devserver/dev-server.js';
 import { projectRoot } from '../devserver/resolve-cli.js';
@@ -43,7 +44,7 @@ const worker = await Worker.create({
   connection: nativeConnection,
   taskQueue,
   workflowBundle: { codePath: path.join(projectRoot, 'dist', 'workflow-bundle.js') },
-  activities,
+  activities: { ...activities, ...runLocalActivities() },
 });
 // The ModelArts activities run on the budgeted queues (src/budget/classes.ts), as in the real worker.
 const budgetWorkers = await Promise.all(
@@ -86,7 +87,8 @@ async function recordBasics(): Promise<void> {
   const d1 = sim.createDataset({ dataset_name: 'history-export' });
   sim.setBehavior(d1.dataset_id, { durationMs: 1500, progress: 'linear' });
   await record('export', {
-    steps: [{ kind: 'export', datasetId: d1.dataset_id, request: { path: '/bucket/out/' } }],
+    // A placeholder: its expansion is recorded once (a local activity behind a patch).
+    steps: [{ kind: 'export', datasetId: d1.dataset_id, request: { path: '/bucket/out/{date}/' } }],
     wait: { policy },
   });
 

@@ -29,7 +29,7 @@ import {
   hasPlaceholders,
   PLACEHOLDER_FIELDS,
   unknownPlaceholders,
-} from '../workflows/placeholders.js';
+} from '../contract/placeholders.js';
 import { RUN_ORIGINS, TENANT_PATTERN } from '../budget/classes.js';
 import { parseDuration } from './duration.js';
 import { timeZoneProblem } from './schedule.js';
@@ -257,7 +257,7 @@ interface Filled {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Export paths may hold time placeholders (src/workflows/placeholders.ts). They are checked here: unknown names are
+ * Export paths may hold time placeholders (src/contract/placeholders.ts). They are checked here: unknown names are
  * reported, and the value must be valid with sample values filled in. Returns a copy of the input with the sample
  * values in place (for the schema check) and what was filled in (to put the originals back afterwards).
  */

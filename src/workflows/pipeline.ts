@@ -13,10 +13,13 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
+  proxyLocalActivities,
   setHandler,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RunLocalActivities } from '../activities/types.js';
 import { DEFAULT_POLICY, type PollPolicy } from '../polling/policy.js';
 import { pipelineProgressQuery, pollPolicySignal, setPollPolicyUpdate, stepTaskSignal } from './definitions.js';
 import {
@@ -29,7 +32,7 @@ import {
   type StepEndDetails,
 } from '../contract/failures.js';
 import { runMarker } from './marker.js';
-import { expandSpecPlaceholders, placeholderTime } from './placeholders.js';
+import { expandSpecPlaceholders, placeholderTime } from '../contract/placeholders.js';
 import { schedulePrior } from './schedule-prior.js';
 import { DatasetIdKey } from './search-attributes.js';
 import { priorityOf, stepBudget } from '../budget/classes.js';
@@ -97,15 +100,27 @@ function withPublishedVersion(step: StepSpec, datasetId: string, published: Publ
   return { ...step, datasetId, request: { ...step.request, version_id: published.versionId } };
 }
 
-/** {date}, {time}, … in export paths, from the scheduled (or start) time recorded in history (placeholders.ts). */
-function expandPlaceholders(input: PipelineSpec): PipelineSpec {
+export const PLACEHOLDERS_ONCE_PATCH = 'placeholders-filled-once';
+
+/** Filling in a run's paths is pure and quick; a local activity, so its result is recorded in the run's history. */
+const local = proxyLocalActivities<RunLocalActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
+
+/**
+ * {date}, {time}, … in export paths, from the scheduled (or start) time recorded in history (placeholders.ts).
+ * Filled in once: with `Intl` time-zone data, which a newer Node may change, so a replay must not fill them in
+ * again. A spec without placeholders adds no command; runs started before the patch fill them in on every replay.
+ */
+async function expandPlaceholders(input: PipelineSpec): Promise<PipelineSpec> {
+  const at = placeholderTime(workflowInfo());
+  let filled: PipelineSpec;
   try {
-    // A pure function of the run's info: it adds no commands and replays identically.
-    return expandSpecPlaceholders(input, placeholderTime(workflowInfo()));
+    filled = expandSpecPlaceholders(input, at);
   } catch (err) {
     // Only a spec that skipped validation gets here (an unknown time zone): fail the run, not the workflow task.
     throw ApplicationFailure.nonRetryable(`cannot fill in path placeholders: ${rootMessage(err)}`, FAILURE.invalidSpec);
   }
+  if (filled === input || !patched(PLACEHOLDERS_ONCE_PATCH)) return filled;
+  return local.expandRunPaths({ spec: input, atMs: at.getTime() });
 }
 
 /** The progress query, the steps' task-id signal and the policy update; returns the policy patch in force. */
@@ -194,7 +209,7 @@ type RunEnd = Pick<RunEndDetails, 'workflowId' | 'steps' | 'failedStep' | 'datas
 
 export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
   const info = workflowInfo();
-  const spec = expandPlaceholders(input);
+  const spec = await expandPlaceholders(input);
   const startedAtMs = Date.now();
   const results: StepResult[] = [];
   const progress: PipelineProgress = {

@@ -86,7 +86,7 @@ export interface PipelineSpec {
   summary?: string;
   /**
    * IANA time zone in which `{date}`, `{time}`, … in export paths are filled in (default UTC); see
-   * src/workflows/placeholders.ts. `createSchedule` sets it to the schedule's time zone when the spec names none.
+   * src/contract/placeholders.ts. `createSchedule` sets it to the schedule's time zone when the spec names none.
    */
   timezone?: string;
   /**

@@ -23,7 +23,7 @@ import {
   unpauseSchedule,
   updateSchedule,
 } from '../../src/client/schedules.js';
-import { placeholderValues, scheduledStartTime } from '../../src/workflows/placeholders.js';
+import { placeholderValues, scheduledStartTime } from '../../src/contract/placeholders.js';
 import { DatasetIdKey } from '../../src/workflows/search-attributes.js';
 import type { StepInput } from '../../src/workflows/types.js';
 import { runCli, type CliResult } from '../support/cli-process.js';

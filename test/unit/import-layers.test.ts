@@ -19,14 +19,14 @@ const LAYERS: Record<string, { runtime: string[]; types?: string[] }> = {
   modelarts: { runtime: ['config-error', 'loopback', 'secret-files'] },
   polling: { runtime: [] },
   simulator: { runtime: ['modelarts', 'polling', 'loopback'] },
-  // The shared contract: failures, activity tables, visibility names.
+  // The shared contract: failures, activity tables, visibility names, path placeholders.
   contract: { runtime: [], types: ['budget'] },
   budget: { runtime: [] },
   deployment: { runtime: ['config-error'] },
   // Deterministic code: polling/, the contract and types only (budget/classes.ts is sandbox-safe vocabulary).
   workflows: { runtime: ['polling', 'contract', 'budget'], types: ['activities', 'modelarts'] },
   activities: { runtime: ['modelarts', 'polling', 'contract', 'budget'] },
-  spec: { runtime: ['modelarts', 'polling', 'budget', 'workflows'] },
+  spec: { runtime: ['modelarts', 'polling', 'budget', 'contract', 'workflows'] },
   devserver: { runtime: ['workflows'] },
   client: { runtime: ['modelarts', 'polling', 'contract', 'budget', 'spec', 'workflows', ...LEAVES] },
   worker: { runtime: ['activities', 'modelarts', 'contract', 'budget', 'deployment', 'worker-group', ...LEAVES] },

@@ -12,7 +12,7 @@ import {
   placeholderValues,
   scheduledStartTime,
   unknownPlaceholders,
-} from '../../src/workflows/placeholders.js';
+} from '../../src/contract/placeholders.js';
 import type { PipelineSpec } from '../../src/workflows/types.js';
 
 const at = new Date('2024-03-09T07:05:03.250Z');

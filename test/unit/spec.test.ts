@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from '../../src/spec/pipeline.js';
-import { placeholderValues, PLACEHOLDER_NAMES } from '../../src/workflows/placeholders.js';
+import { placeholderValues, PLACEHOLDER_NAMES } from '../../src/contract/placeholders.js';
 
 const exportStep = { kind: 'export', datasetId: 'ds1', request: { path: '/bucket/out/' } };
 

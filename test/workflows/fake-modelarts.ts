@@ -18,6 +18,7 @@ import type {
   TaskRef,
   TransientReadFailure,
 } from '../../src/activities/types.js';
+import { runLocalActivities } from '../../src/activities/placeholders.js';
 
 export const running = (progress: number): Partial<StatusRead> => ({
   status: 'RUNNING',
@@ -218,7 +219,8 @@ export async function startInProcessWorker(): Promise<InProcessWorker> {
     taskQueue,
     // The bundle `npm run build` makes: no webpack run per test file.
     workflowBundle: { codePath: path.resolve('dist', 'workflow-bundle.js') },
-    activities,
+    // The pipeline's own local activities are real (pure): only ModelArts is faked.
+    activities: { ...activities, ...runLocalActivities() },
   });
   // The ModelArts activities run on the budgeted queues (src/budget/classes.ts), as in the real worker.
   const budgeted = await Promise.all(

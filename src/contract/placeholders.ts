@@ -17,7 +17,7 @@
  * (no Node built-ins, no I/O, no commands).
  */
 import type { SearchAttributes, TypedSearchAttributes } from '@temporalio/common';
-import type { PipelineSpec, StepSpec } from './types.js';
+import type { PipelineSpec, StepSpec } from '../workflows/types.js';
 
 export const PLACEHOLDER_NAMES = ['date', 'time', 'datetime', 'year', 'month', 'day', 'hour', 'minute'] as const;
 export type PlaceholderName = (typeof PLACEHOLDER_NAMES)[number];
