@@ -16,6 +16,17 @@ import type { StepState } from './step-state.js';
 
 const isBusy = (answer: StartAnswer): answer is BusyAnswer => 'busy' in answer && answer.busy === true;
 
+/** How long until the next try (backoff, never past the limit), and how the limit reads in a failure message. */
+function nextTry(state: StepState, attempt: number, limitAtMs: number, now: number) {
+  return {
+    delayMs: Math.max(0, Math.min(busyDelayMs(attempt, state.resume.policy, Math.random), limitAtMs - now)),
+    limit:
+      state.resume.deadlineAtMs !== undefined
+        ? `at the deadline ${new Date(limitAtMs).toISOString()}`
+        : `after waiting ${Math.round((now - state.resume.startedAtMs) / 60_000)} min`,
+  };
+}
+
 /**
  * Runs `start` (a create-or-reattach activity, whose reattach scan runs before every POST) until it creates or
  * finds the task, waiting out busy refusals with backoff. Past the limit the step fails naming the code.
@@ -30,32 +41,24 @@ export async function startWhenNotBusy(
     // Never cut short by a cancel: the task may already exist at ModelArts (see uncancellable in step.ts).
     const answer = await CancellationScope.nonCancellable(start);
     if (!isBusy(answer)) {
-      if (refusals > 1) {
-        state.progress.waitingFor = undefined;
-        state.progress.nextReadAtMs = undefined;
-      }
+      if (refusals > 1) state.doneWaiting();
       return answer;
     }
     const limitAtMs = state.serviceWaitLimitAtMs();
     const now = Date.now();
     const said = `${answer.reason} (${answer.errorCode})`;
+    const { delayMs, limit } = nextTry(state, refusals, limitAtMs, now);
     if (now >= limitAtMs) {
-      const deadline = state.resume.deadlineAtMs !== undefined;
       const details: StepEndDetails = { datasetId, errorCode: answer.errorCode, errorMsg: answer.errorMsg };
       throw ApplicationFailure.create({
-        type: deadline ? FAILURE.deadlineExceeded : FAILURE.clientError,
+        type: state.resume.deadlineAtMs !== undefined ? FAILURE.deadlineExceeded : FAILURE.clientError,
         message:
           `${what} on dataset ${datasetId} not created: ModelArts still refused it with ${answer.errorCode} ` +
-          `${answer.errorMsg ?? ''} (${answer.reason}) ` +
-          (deadline
-            ? `at the deadline ${new Date(limitAtMs).toISOString()}`
-            : `after waiting ${Math.round((now - state.resume.startedAtMs) / 60_000)} min`) +
-          `; no task was created`,
+          `${answer.errorMsg ?? ''} (${answer.reason}) ${limit}; no task was created`,
         nonRetryable: true,
         details: [details],
       });
     }
-    const delayMs = Math.max(0, Math.min(busyDelayMs(refusals, state.resume.policy, Math.random), limitAtMs - now));
     if (refusals === 1)
       log.info(`ModelArts refused the ${what} for now; waiting to try again`, { code: answer.errorCode });
     state.progress.phase = 'busy';
@@ -80,8 +83,7 @@ export async function waitForNewDataset(
     const what = `new dataset ${names.name} (${dataset.datasetId})`;
     const details: StepEndDetails = { taskId: names.exportTaskId, datasetId: dataset.datasetId };
     if (s.terminal && s.outcome === 'succeeded') {
-      state.progress.waitingFor = undefined;
-      state.progress.nextReadAtMs = undefined;
+      state.doneWaiting();
       return dataset;
     }
     if (s.terminal) {
@@ -94,18 +96,17 @@ export async function waitForNewDataset(
     }
     const limitAtMs = state.serviceWaitLimitAtMs();
     const now = Date.now();
+    const { delayMs, limit } = nextTry(state, reads, limitAtMs, now);
     if (now >= limitAtMs) {
-      const deadline = state.resume.deadlineAtMs !== undefined;
       throw ApplicationFailure.create({
         type: FAILURE.deadlineExceeded,
         message:
           `export task ${names.exportTaskId} succeeded, but its ${what} was still ${s.label} ` +
-          `(status ${dataset.status}) ${deadline ? `at the deadline ${new Date(limitAtMs).toISOString()}` : `after waiting ${Math.round((now - state.resume.startedAtMs) / 60_000)} min`}`,
+          `(status ${dataset.status}) ${limit}`,
         nonRetryable: true,
         details: [details],
       });
     }
-    const delayMs = Math.max(0, Math.min(busyDelayMs(reads, state.resume.policy, Math.random), limitAtMs - now));
     state.progress.phase = 'waiting-for-dataset';
     await state.sleepWaitingFor(
       delayMs,

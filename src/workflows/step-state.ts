@@ -139,6 +139,12 @@ export class StepState {
     await this.sleep(delayMs, summary);
   }
 
+  /** Ends a service wait: the progress query no longer says what the step waits for, nor when it tries next. */
+  doneWaiting(): void {
+    this.progress.waitingFor = undefined;
+    this.progress.nextReadAtMs = undefined;
+  }
+
   /** When the service waits give up: the step's deadline, or START_RETRY_BUDGET_MS after the step began. */
   serviceWaitLimitAtMs(): number {
     return this.resume.deadlineAtMs ?? this.resume.startedAtMs + START_RETRY_BUDGET_MS;
