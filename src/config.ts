@@ -13,6 +13,7 @@ import { workerVersionFromEnv, type WorkerVersion } from './deployment/worker-ve
 import { ALLOW_CLEARTEXT_VARIABLE, cleartextAllowed, hostOf, isLoopbackHost } from './loopback.js';
 import { modelArtsOptionsFromEnv } from './modelarts/env.js';
 import type { ModelArtsClientOptions } from './modelarts/client.js';
+import { tracingConfigFromEnv, type TracingConfig } from './tracing/config.js';
 
 export const DEFAULT_TASK_QUEUE = 'modelarts-export';
 
@@ -51,6 +52,8 @@ export interface WorkerConfig {
   tuning: WorkerTuning;
   /** The Worker Deployment Version served (MODELARTS_DEPLOYMENT_NAME, MODELARTS_BUILD_ID); unversioned when absent. */
   deployment?: WorkerVersion;
+  /** OpenTelemetry tracing (the standard OTEL_* variables); off when absent. */
+  tracing?: TracingConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -183,6 +186,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
   const temporal = collect(() => temporalConfigFromEnv(env));
   const modelarts = collect(() => modelArtsOptionsFromEnv(env));
   const deployment = collect(() => workerVersionFromEnv(env));
+  const tracing = collect(() => tracingConfigFromEnv(env));
   const parsed = tuningSchema.safeParse(emptyToUndefined(env));
   if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => issue.message));
   if (problems.length > 0 || !temporal || !modelarts || !parsed.success) throw new ConfigError(problems);
@@ -200,5 +204,6 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
       budget: { readsPerSecond: t.MODELARTS_BUDGET_READS_RPS, writesPerSecond: t.MODELARTS_BUDGET_WRITES_RPS },
     },
     ...(deployment && { deployment }),
+    ...(tracing && { tracing }),
   };
 }

@@ -6,6 +6,7 @@
 import { DEFAULT_BUDGET, DEFAULT_TASK_QUEUE } from './config.js';
 import { DEFAULT_TIMEOUT_MS } from './modelarts/client.js';
 import { ENV_VARIABLES, SECRET_VARIABLES } from './modelarts/env.js';
+import { DEFAULT_MAX_QUEUE_SIZE, DEFAULT_SERVICE_NAME, SUPPORTED_PROTOCOL } from './tracing/config.js';
 
 export type EnvGroup =
   | 'Temporal connection'
@@ -15,6 +16,7 @@ export type EnvGroup =
   | 'Request budget'
   | 'Worker versioning'
   | 'Logging'
+  | 'Tracing'
   | 'Simulator'
   | 'Local tools and tests';
 
@@ -42,6 +44,7 @@ const modelArts = (setting: keyof typeof ENV_VARIABLES, what: string, needed: st
 });
 
 const envconfig = '`@temporalio/envconfig`, from `src/config.ts`';
+const tracingConfig = '`src/tracing/config.ts`';
 
 export const ENV_REFERENCE: readonly EnvVariable[] = [
   // Temporal: the standard variables, as the Temporal CLI and SDKs read them.
@@ -271,6 +274,106 @@ export const ENV_REFERENCE: readonly EnvVariable[] = [
     default: 'only requests addressed to this machine',
     readIn: '`src/cli/simulator.ts`, `src/simulator/admin-gate.ts`',
   },
+  // Tracing: the standard OpenTelemetry variables (docs/tracing.md); every one is checked at start.
+  {
+    names: ['OTEL_EXPORTER_OTLP_ENDPOINT'],
+    group: 'Tracing',
+    what: 'OTLP/HTTP base URL (`http://` or `https://`); spans go to `<URL>/v1/traces`. Setting it turns tracing on',
+    default: 'tracing off',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
+    group: 'Tracing',
+    what: 'the full URL spans are POSTed to (used as is); also turns tracing on',
+    default: '`OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'],
+    group: 'Tracing',
+    what: `only \`${SUPPORTED_PROTOCOL}\` (what the exporter sends); \`grpc\` and \`http/protobuf\` are refused`,
+    default: `\`${SUPPORTED_PROTOCOL}\``,
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'],
+    group: 'Tracing',
+    what: 'request headers for the backend, `key=value,key2=value2` (values percent-encoded); never logged',
+    default: '',
+    readIn: tracingConfig,
+    secret: true,
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'],
+    group: 'Tracing',
+    what: 'milliseconds one export may take',
+    default: '10000',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_SERVICE_NAME'],
+    group: 'Tracing',
+    what: 'the service name of every span (must not be empty)',
+    default: `\`service.name\` of \`OTEL_RESOURCE_ATTRIBUTES\`, else \`${DEFAULT_SERVICE_NAME}\``,
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_RESOURCE_ATTRIBUTES'],
+    group: 'Tracing',
+    what: 'more resource attributes, `key=value,...` (e.g. `deployment.environment=prod`)',
+    default: '',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_TRACES_SAMPLER'],
+    group: 'Tracing',
+    what: '`parentbased_always_on` or `always_on`; ratio samplers are refused (a sampled-out step would orphan its activities\' spans)',
+    default: '`parentbased_always_on`',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_TRACES_EXPORTER'],
+    group: 'Tracing',
+    what: '`otlp`, or `none` to turn tracing off with an endpoint set',
+    default: '`otlp`',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_SDK_DISABLED'],
+    group: 'Tracing',
+    what: '`true` turns tracing off (`true`/`false`)',
+    default: '`false`',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_BSP_SCHEDULE_DELAY'],
+    group: 'Tracing',
+    what: 'milliseconds between two batch exports',
+    default: '5000',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_BSP_EXPORT_TIMEOUT'],
+    group: 'Tracing',
+    what: 'milliseconds a batch export may take',
+    default: '30000',
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_BSP_MAX_QUEUE_SIZE'],
+    group: 'Tracing',
+    what: 'spans waiting for export; more are dropped and counted in `modelarts_spans_dropped`',
+    default: String(DEFAULT_MAX_QUEUE_SIZE),
+    readIn: tracingConfig,
+  },
+  {
+    names: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+    group: 'Tracing',
+    what: 'spans per export (at most `OTEL_BSP_MAX_QUEUE_SIZE`)',
+    default: '512',
+    readIn: tracingConfig,
+  },
   // Local tools and tests.
   {
     names: ['TEMPORAL_CLI_PATH'],
@@ -318,6 +421,10 @@ export const ENV_GROUP_NOTES: Record<EnvGroup, string> = {
     'The default limits of the whole fleet; see [the request budget](request-budget.md) for sizing them.',
   'Worker versioning': 'Off unless `MODELARTS_DEPLOYMENT_NAME` is set; see [upgrades](upgrades.md).',
   Logging: 'The worker logs with pino; tokens, keys, passwords and signatures are redacted.',
+  Tracing:
+    'OpenTelemetry traces over OTLP/HTTP, off unless an endpoint is set; read by the worker and by every CLI ' +
+    'command and library client that starts runs. A wrong value stops the process at start naming the variable ' +
+    '(the worker exits 2). See [tracing](tracing.md).',
   Simulator:
     'The local ModelArts (`modelarts-export simulator`, `dev`); see [operations](operations.md#the-simulator).',
   'Local tools and tests': 'Read by `dev`, `stack`, the test commands and the benchmarks.',

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { Client } from '@temporalio/client';
 import { createActivities } from './activities/index.js';
@@ -21,11 +21,16 @@ import { BUDGET_CLASSES, budgetQueueName, type BudgetedClass } from './budget/cl
 import { ACTIVITY_BUDGET } from './contract/activity-options.js';
 import { WorkerGroup } from './worker-group.js';
 import { publishBudgetGauges } from './budget/gauges.js';
+import { tracedActivityInterceptors } from './tracing/activity.js';
+import { currentTracing, startTracing, type Tracing } from './tracing/provider.js';
+import { tracingSinks } from './tracing/sink.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Where the workflow code comes from: the prebuilt bundle in production, the sources otherwise. */
-function workflowSource(config: WorkerConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+function workflowSource(
+  config: WorkerConfig,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { workflowInterceptorModules?: string[] } {
   // A versioned worker loads the entry that declares each workflow's versioning behaviour (workflows/versioned.ts).
   const versioned = config.deployment !== undefined;
   const bundle =
@@ -33,7 +38,42 @@ function workflowSource(config: WorkerConfig): Pick<WorkerOptions, 'workflowBund
     path.join(here, versioned ? 'workflow-bundle-versioned.js' : 'workflow-bundle.js');
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
   const ext = path.extname(fileURLToPath(import.meta.url));
-  return { workflowsPath: path.join(here, 'workflows', `${versioned ? 'versioned' : 'index'}${ext}`) };
+  return {
+    workflowsPath: path.join(here, 'workflows', `${versioned ? 'versioned' : 'index'}${ext}`),
+    // The prebuilt bundles include it (src/scripts/build-workflow-bundle.ts): one workflow code, traced or not.
+    workflowInterceptorModules: [path.join(here, 'workflows', `tracing${ext}`)],
+  };
+}
+
+/** Workflow code and its interceptor modules: inside the bundle, or given beside the sources. */
+function workflowCode(config: WorkerConfig, tracing: Tracing | undefined): Partial<WorkerOptions> {
+  const { workflowInterceptorModules, ...source } = workflowSource(config);
+  return {
+    ...source,
+    ...(workflowInterceptorModules && {
+      interceptors: { ...tracingInterceptors(tracing), workflowModules: workflowInterceptorModules },
+    }),
+  };
+}
+
+/** The activity interceptors of a traced worker (none when tracing is off). */
+function tracingInterceptors(tracing: Tracing | undefined): NonNullable<WorkerOptions['interceptors']> {
+  return tracing ? { activity: tracedActivityInterceptors } : {};
+}
+
+/** Starts the process's tracer provider when tracing is configured; dropped spans become a worker metric. */
+function startWorkerTracing(config: WorkerConfig, logger: Logger): Tracing | undefined {
+  if (!config.tracing) return undefined;
+  const dropped = Runtime.instance().metricMeter.createCounter(
+    'modelarts_spans_dropped',
+    'spans',
+    'Trace spans lost: the trace backend refused or was unreachable, or the export queue was full',
+  );
+  return startTracing(config.tracing, {
+    warn: (message) => logger.warn({ endpoint: config.tracing?.url }, message),
+    info: (message) => logger.info(message),
+    onDropped: (count) => dropped.add(count),
+  });
 }
 
 export interface RunningWorker {
@@ -47,9 +87,12 @@ export interface RunningWorker {
 export type ExtraActivities = NonNullable<WorkerOptions['activities']>;
 
 /** Options every Worker of the process shares (the workflows' one and the budgeted activity ones). */
-function sharedWorkerOptions(config: WorkerConfig, connection: NativeConnection) {
+function sharedWorkerOptions(config: WorkerConfig, connection: NativeConnection, tracing: Tracing | undefined) {
   return {
     connection,
+    interceptors: tracingInterceptors(tracing),
+    // Every worker registers the workflow spans' sink: a no-op when tracing is off.
+    sinks: tracingSinks(tracing),
     namespace: config.temporal.namespace,
     maxConcurrentActivityTaskExecutions: config.tuning.maxConcurrentActivityTaskExecutions,
     shutdownGraceTime: config.tuning.shutdownGraceTimeMs,
@@ -78,10 +121,11 @@ export async function createWorker(
   extraActivities: ExtraActivities = {},
 ): Promise<RunningWorker> {
   installRuntimeLogger(logger, config.tuning.metricsBindAddress);
+  const tracing = startWorkerTracing(config, logger);
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const activities = budgetedActivities(createActivities(client), logger);
-  const common = sharedWorkerOptions(config, connection);
+  const common = sharedWorkerOptions(config, connection, tracing);
   // The workflows' queue hosts the workflows and any extra activities; each budget class gets its own queue.
   const main = await Worker.create({
     ...common,
@@ -95,7 +139,7 @@ export async function createWorker(
       ...runLocalActivities(),
       ...extraActivities,
     },
-    ...workflowSource(config),
+    ...workflowCode(config, tracing),
     maxCachedWorkflows: config.tuning.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.tuning.maxConcurrentWorkflowTaskExecutions,
   });
@@ -120,9 +164,11 @@ export async function createWorker(
     : () => undefined;
   return {
     worker,
-    close: () => {
+    close: async () => {
       stopGauges();
-      return connection.close();
+      await connection.close();
+      // Spans of the last activities and workflow tasks leave before the process does.
+      await tracing?.flush().catch(() => undefined);
     },
   };
 }
@@ -147,6 +193,7 @@ export async function runWorker(
     await worker.run();
   } finally {
     await close();
+    await currentTracing()?.shutdown();
   }
   logger.info('worker stopped');
 }

@@ -4,6 +4,7 @@
  */
 import { connect, type Connected } from '../client/connect.js';
 import { temporalConfigFromEnv } from '../config.js';
+import { tracingConfigFromEnv } from '../tracing/config.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -57,9 +58,11 @@ export function writeLine(stream: OutStream, text = ''): void {
 /** Connects from the environment, runs `fn`, and always closes the connection (an open channel keeps Node alive). */
 export async function withClient<T>(ctx: CliContext, fn: (connected: Connected) => Promise<T>): Promise<T> {
   const config = temporalConfigFromEnv(ctx.env);
+  // Tracing's OTEL_* variables are checked before connecting: a bad one is a ConfigError (exit 2).
+  tracingConfigFromEnv(ctx.env);
   let connected: Connected;
   try {
-    connected = await connect(config);
+    connected = await connect(config, ctx.env);
   } catch (err) {
     throw new ConnectError(
       `cannot reach Temporal at ${config.connectionOptions.address} (namespace ${config.namespace}): ${(err as Error).message}\n` +

@@ -238,6 +238,7 @@ export class IamPasswordAuth implements AuthProvider {
     const response = await send({
       method: 'POST',
       url,
+      route: '/v3/auth/tokens',
       headers: { 'Content-Type': 'application/json;charset=utf8', Accept: 'application/json' },
       body: JSON.stringify(body),
       timeoutMs: o.timeoutMs ?? 30_000,

@@ -82,6 +82,12 @@ const CONTENT_TYPE = 'application/json';
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** Where a call goes: the path after `/v2/{project_id}`, and the same as a template without ids. */
+interface Target {
+  suffix: string;
+  route: string;
+}
+
 interface CallOptions<T> {
   query?: Query;
   body?: unknown;
@@ -128,7 +134,7 @@ export class ModelArtsClient {
   }
 
   async getExportTask(datasetId: string, taskId: string): Promise<ExportTask> {
-    return this.#call('GET', this.#dataset(datasetId, 'export-tasks', validateId('task_id', taskId)), {
+    return this.#call('GET', this.#dataset(datasetId, 'export-tasks', ['task_id', taskId]), {
       answer: ANSWERS.exportTask,
     });
   }
@@ -153,7 +159,7 @@ export class ModelArtsClient {
   }
 
   async getTask(datasetId: string, taskId: string): Promise<IntelligentTask> {
-    return this.#call('GET', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId)), {
+    return this.#call('GET', this.#dataset(datasetId, 'tasks', ['task_id', taskId]), {
       answer: ANSWERS.intelligentTask,
     });
   }
@@ -168,7 +174,7 @@ export class ModelArtsClient {
 
   /** POST .../tasks/{task_id}/stop; the service answers 204. */
   async stopTask(datasetId: string, taskId: string): Promise<void> {
-    await this.#call<void>('POST', this.#dataset(datasetId, 'tasks', validateId('task_id', taskId), 'stop'));
+    await this.#call<void>('POST', this.#dataset(datasetId, 'tasks', ['task_id', taskId], 'stop'));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -222,7 +228,7 @@ export class ModelArtsClient {
   }
 
   async getVersion(datasetId: string, versionId: string): Promise<DatasetVersion> {
-    return this.#call('GET', this.#dataset(datasetId, 'versions', validateId('version_id', versionId)), {
+    return this.#call('GET', this.#dataset(datasetId, 'versions', ['version_id', versionId]), {
       answer: ANSWERS.version,
     });
   }
@@ -247,7 +253,7 @@ export class ModelArtsClient {
   }
 
   async getImportTask(datasetId: string, taskId: string): Promise<ImportTask> {
-    return this.#call('GET', this.#dataset(datasetId, 'import-tasks', validateId('task_id', taskId)), {
+    return this.#call('GET', this.#dataset(datasetId, 'import-tasks', ['task_id', taskId]), {
       answer: ANSWERS.importTask,
     });
   }
@@ -264,18 +270,21 @@ export class ModelArtsClient {
   // Plumbing
   // -------------------------------------------------------------------------------------------------------------
 
-  /** `/datasets/{id}[/more…]`, ids validated and encoded. */
-  #dataset(datasetId: string, ...rest: string[]): string {
-    const id = validateId('dataset_id', datasetId);
-    return ['/datasets', id, ...rest].map((s, i) => (i === 0 ? s : encodeURIComponent(s))).join('/');
+  /**
+   * `/datasets/{dataset_id}[/more…]`: the path with ids validated and encoded, and its route template. A segment is
+   * a literal or a named id (`['task_id', taskId]`).
+   */
+  #dataset(datasetId: string, ...rest: (string | [name: string, id: string])[]): Target {
+    const segments: (string | [string, string])[] = ['datasets', ['dataset_id', datasetId], ...rest];
+    return {
+      suffix: segments.map((s) => `/${typeof s === 'string' ? s : encodeURIComponent(validateId(s[0], s[1]))}`).join(''),
+      route: segments.map((s) => `/${typeof s === 'string' ? s : `{${s[0]}}`}`).join(''),
+    };
   }
 
-  #fullPath(suffix: string): string {
-    return `/v2/${encodeURIComponent(this.projectId)}${suffix}`;
-  }
-
-  async #call<T>(method: HttpMethod, suffix: string, options: CallOptions<T> = {}): Promise<T> {
-    const url = new URL(this.endpoint + this.#fullPath(suffix));
+  async #call<T>(method: HttpMethod, target: Target | string, options: CallOptions<T> = {}): Promise<T> {
+    const { suffix, route } = typeof target === 'string' ? { suffix: target, route: target } : target;
+    const url = new URL(`${this.endpoint}/v2/${encodeURIComponent(this.projectId)}${suffix}`);
     // RFC 3986 encoding (space as %20, not URLSearchParams' "+"), as the Huawei SDKs send it, so the server decodes
     // exactly the values that were signed.
     url.search = Object.entries(options.query ?? {})
@@ -305,6 +314,7 @@ export class ModelArtsClient {
         response = await send({
           method,
           url,
+          route: `/v2/{project_id}${route}`,
           headers,
           body,
           timeoutMs: this.#timeoutMs,

@@ -4,16 +4,20 @@
  * ModelArtsNetworkError. The got error is not attached as `cause` because it carries the request headers.
  * The answer is counted as it streams in and abandoned past `maxBytes`, so a huge answer costs at most that much.
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import got, { RequestError, TimeoutError } from 'got';
 import type { IncomingHttpHeaders } from 'node:http';
 import { DEFAULT_MAX_ANSWER_BYTES, formatBytes } from './bounded.js';
-import { ModelArtsMalformedAnswerError, ModelArtsNetworkError } from './errors.js';
+import { ModelArtsMalformedAnswerError, ModelArtsNetworkError, parseErrorBody } from './errors.js';
+import { activityAttempt, httpSpanAttributes, httpSpanName, type HttpSpanFacts } from './http-span.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpRequest {
   method: HttpMethod;
   url: URL;
+  /** The path as a template (`/v2/{project_id}/datasets/{dataset_id}`): the trace span's name, never the ids. */
+  route: string;
   headers: Record<string, string>;
   /** Exact bytes to send (and that were signed); omitted for no body. */
   body?: string;
@@ -28,7 +32,34 @@ export interface HttpResponse {
   body: string;
 }
 
+const tracer = trace.getTracer('modelarts-temporal/http');
+
+/** Sends one request inside a CLIENT span (a no-op unless tracing is on): one span per request. */
 export async function send(request: HttpRequest): Promise<HttpResponse> {
+  const span = tracer.startSpan(httpSpanName(request.method, request.route), { kind: SpanKind.CLIENT });
+  const facts: HttpSpanFacts = { method: request.method, route: request.route, attempt: activityAttempt() };
+  try {
+    const response = await sendUntraced(request);
+    facts.status = response.status;
+    facts.requestId = header(response.headers, 'x-request-id');
+    if (response.status >= 400) {
+      facts.errorCode = span.isRecording() ? parseErrorBody(response.body, response.headers).errorCode : undefined;
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    return response;
+  } catch (err) {
+    if (err instanceof ModelArtsNetworkError) facts.networkError = err.code;
+    if (err instanceof ModelArtsMalformedAnswerError) facts.status = err.httpStatus;
+    // The error's name or code only: its message carries the raw path with ids.
+    span.setStatus({ code: SpanStatusCode.ERROR, message: facts.networkError ?? (err as Error).name });
+    throw err;
+  } finally {
+    span.setAttributes(httpSpanAttributes(facts));
+    span.end();
+  }
+}
+
+async function sendUntraced(request: HttpRequest): Promise<HttpResponse> {
   const maxBytes = request.maxBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   let tooLarge: number | undefined;
   let status = 0;

@@ -15,6 +15,8 @@ for (const [entry, file] of [
 ] as const) {
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(here, '..', 'workflows', entry),
+    // Always in: tracing is a no-op sink when off, so traced and untraced workers run the same workflow code.
+    workflowInterceptorModules: [path.join(here, '..', 'workflows', 'tracing.js')],
     logger: new DefaultLogger('WARN'),
   });
   const out = path.join(here, '..', file);

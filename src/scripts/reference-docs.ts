@@ -188,6 +188,7 @@ const GROUP_ORDER: EnvGroup[] = [
   'Request budget',
   'Worker versioning',
   'Logging',
+  'Tracing',
   'Simulator',
   'Local tools and tests',
 ];

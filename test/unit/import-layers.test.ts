@@ -28,8 +28,12 @@ const LAYERS: Record<string, { runtime: string[]; types?: string[] }> = {
   activities: { runtime: ['modelarts', 'polling', 'contract', 'budget'] },
   spec: { runtime: ['modelarts', 'polling', 'budget', 'contract', 'workflows'] },
   devserver: { runtime: ['workflows'] },
-  client: { runtime: ['modelarts', 'polling', 'contract', 'budget', 'spec', 'workflows', ...LEAVES] },
-  worker: { runtime: ['activities', 'modelarts', 'contract', 'budget', 'deployment', 'worker-group', ...LEAVES] },
+  // OpenTelemetry setup, the worker's span sink and activity interceptors (the HTTP spans' seam is in modelarts/).
+  tracing: { runtime: ['contract', 'modelarts', 'config-error'] },
+  client: { runtime: ['modelarts', 'polling', 'contract', 'budget', 'spec', 'workflows', 'tracing', ...LEAVES] },
+  worker: {
+    runtime: ['activities', 'modelarts', 'contract', 'budget', 'deployment', 'worker-group', 'tracing', ...LEAVES],
+  },
   local: { runtime: ['devserver', 'simulator', 'modelarts', 'client', 'worker', ...LEAVES] },
 };
 

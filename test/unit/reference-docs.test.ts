@@ -62,11 +62,11 @@ function sources(dir: string): string[] {
 describe('ENV_REFERENCE (src/env-reference.ts)', () => {
   const documented = new Set(ENV_REFERENCE.flatMap((v) => v.names));
 
-  it('names every MODELARTS_*, WORKER_*, LOG_*, WORKFLOW_* and TEMPORAL_* variable that src/ mentions', () => {
+  it('names every MODELARTS_*, WORKER_*, LOG_*, WORKFLOW_*, TEMPORAL_* and OTEL_* variable that src/ mentions', () => {
     const missing = new Set<string>();
     for (const file of sources(path.join(root, 'src'))) {
       for (const [name] of readFileSync(file, 'utf8').matchAll(
-        /\b(?:MODELARTS|WORKER|LOG|WORKFLOW|TEMPORAL)_[A-Z0-9_]+\b/g,
+        /\b(?:MODELARTS|WORKER|LOG|WORKFLOW|TEMPORAL|OTEL)_[A-Z0-9_]+\b/g,
       )) {
         if (!documented.has(name) && !NOT_OURS.has(name)) missing.add(`${name} (${path.relative(root, file)})`);
       }
