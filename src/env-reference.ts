@@ -328,7 +328,7 @@ export const ENV_REFERENCE: readonly EnvVariable[] = [
   {
     names: ['OTEL_TRACES_SAMPLER'],
     group: 'Tracing',
-    what: '`parentbased_always_on` or `always_on`; ratio samplers are refused (a sampled-out step would orphan its activities\' spans)',
+    what: "`parentbased_always_on` or `always_on`; ratio samplers are refused (a sampled-out step would orphan its activities' spans)",
     default: '`parentbased_always_on`',
     readIn: tracingConfig,
   },

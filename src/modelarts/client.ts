@@ -277,7 +277,9 @@ export class ModelArtsClient {
   #dataset(datasetId: string, ...rest: (string | [name: string, id: string])[]): Target {
     const segments: (string | [string, string])[] = ['datasets', ['dataset_id', datasetId], ...rest];
     return {
-      suffix: segments.map((s) => `/${typeof s === 'string' ? s : encodeURIComponent(validateId(s[0], s[1]))}`).join(''),
+      suffix: segments
+        .map((s) => `/${typeof s === 'string' ? s : encodeURIComponent(validateId(s[0], s[1]))}`)
+        .join(''),
       route: segments.map((s) => `/${typeof s === 'string' ? s : `{${s[0]}}`}`).join(''),
     };
   }

@@ -17,7 +17,12 @@ export interface TracingConfig {
   timeoutMs?: number;
   serviceName: string;
   resourceAttributes: Record<string, string>;
-  batch: { scheduledDelayMillis?: number; exportTimeoutMillis?: number; maxQueueSize: number; maxExportBatchSize?: number };
+  batch: {
+    scheduledDelayMillis?: number;
+    exportTimeoutMillis?: number;
+    maxQueueSize: number;
+    maxExportBatchSize?: number;
+  };
   sampler: TracingSampler;
 }
 
@@ -94,7 +99,9 @@ export function parseKeyValueList(name: string, value: string | undefined, probl
     const eq = item.indexOf('=');
     const key = eq > 0 ? item.slice(0, eq).trim() : '';
     if (!key) {
-      problems.push(`${name} must be a list of key=value pairs separated by commas; got the item ${JSON.stringify(item.trim())}`);
+      problems.push(
+        `${name} must be a list of key=value pairs separated by commas; got the item ${JSON.stringify(item.trim())}`,
+      );
       continue;
     }
     try {
@@ -120,7 +127,7 @@ export function tracingConfigFromEnv(env: Env = process.env): TracingConfig | un
     if (protocol !== undefined && protocol !== SUPPORTED_PROTOCOL)
       problems.push(
         `${name}: only ${SUPPORTED_PROTOCOL} (OTLP over HTTP with JSON bodies) is supported; got ${JSON.stringify(protocol)}` +
-          (protocol === 'grpc' ? ' (for gRPC, point the endpoint at the collector\'s HTTP port, usually 4318)' : ''),
+          (protocol === 'grpc' ? " (for gRPC, point the endpoint at the collector's HTTP port, usually 4318)" : ''),
       );
   }
   const headers = {
@@ -159,7 +166,8 @@ export function tracingConfigFromEnv(env: Env = process.env): TracingConfig | un
     );
   if (problems.length > 0) throw new ConfigError(problems);
   if (disabled || exporter === 'none') return undefined;
-  const target = traces?.href ?? (base ? new URL(`${base.pathname.replace(/\/+$/, '')}/v1/traces`, base).href : undefined);
+  const target =
+    traces?.href ?? (base ? new URL(`${base.pathname.replace(/\/+$/, '')}/v1/traces`, base).href : undefined);
   if (target === undefined) return undefined;
   return {
     url: target,

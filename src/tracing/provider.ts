@@ -80,7 +80,11 @@ class CountingExporter implements SpanExporter {
     this.accounting.pending = Math.max(0, this.accounting.pending - spans.length);
     this.inner.export(spans, (result) => {
       if (result.code === ExportResultCode.SUCCESS) this.accounting.recovered();
-      else this.accounting.drop(spans.length, `the trace backend did not take a batch: ${result.error?.message ?? 'failed'}`);
+      else
+        this.accounting.drop(
+          spans.length,
+          `the trace backend did not take a batch: ${result.error?.message ?? 'failed'}`,
+        );
       done(result);
     });
   }

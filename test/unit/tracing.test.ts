@@ -115,7 +115,14 @@ describe('trace context', () => {
     const a = spanIdFor('wf', 'run-1', 'run');
     expect(a).toMatch(/^[0-9a-f]{16}$/);
     expect(spanIdFor('wf', 'run-1', 'run')).toBe(a);
-    expect(new Set([a, spanIdFor('wf', 'run-2', 'run'), spanIdFor('wf2', 'run-1', 'run'), spanIdFor('wf', 'run-1', 'sleep:r:1')]).size).toBe(4);
+    expect(
+      new Set([
+        a,
+        spanIdFor('wf', 'run-2', 'run'),
+        spanIdFor('wf2', 'run-1', 'run'),
+        spanIdFor('wf', 'run-1', 'sleep:r:1'),
+      ]).size,
+    ).toBe(4);
     const t = traceIdFor('wf', 'run-1');
     expect(t).toMatch(/^[0-9a-f]{32}$/);
     expect(traceIdFor('wf', 'run-1')).toBe(t);
