@@ -39,6 +39,7 @@ export interface Tracing {
   readonly processor: SpanProcessor;
   /** Spans lost so far. */
   dropped(): number;
+  /** Exports what is queued; never rejects (a backend that is down loses the spans, counted). */
   flush(): Promise<void>;
   /** Flushes, then stops exporting and unregisters the global provider. */
   shutdown(): Promise<void>;
@@ -172,7 +173,8 @@ export function startTracing(config: TracingConfig, hooks: TracingHooks, exporte
     resource,
     processor,
     dropped: () => accounting.lost,
-    flush: () => provider.forceFlush(),
+    // A failed export is already counted and warned about: flushing never fails the caller.
+    flush: () => provider.forceFlush().catch(() => undefined),
     shutdown: async () => {
       if (current === tracing) current = undefined;
       await provider.shutdown().catch(() => undefined);
