@@ -78,6 +78,15 @@ export {
   type DrainOptions,
   type DrainResult,
 } from './client/deployment.js';
+export {
+  listOverdueWaits,
+  OverdueOptionsError,
+  type OpenWait,
+  type OverdueOptions,
+  type OverdueWait,
+} from './exporter/overdue.js';
+export { classifyOverdue, OVERDUE_REASONS, type OverdueReason, type WaitFacts } from './exporter/classify.js';
+export { startExporter, type ExporterOptions, type RunningExporter } from './exporter/server.js';
 export { OVERLAP_NAMES, type Overlap, type ScheduleTiming } from './spec/schedule.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './contract/placeholders.js';
@@ -85,7 +94,15 @@ export { createWorker, runWorker, type ExtraActivities, type RunningWorker } fro
 export { workerConfigFromEnv, temporalConfigFromEnv, DEFAULT_TASK_QUEUE, type WorkerConfig } from './config.js';
 export { ConfigError } from './config-error.js';
 export { createLogger } from './logger.js';
-export { DatasetIdKey, TaskIdKey, TaskStatusKey } from './workflows/search-attributes.js';
+export {
+  DatasetIdKey,
+  TaskIdKey,
+  TaskStatusKey,
+  TenantKey,
+  NextReadAtKey,
+  OverdueAtKey,
+  ReadsFailingSinceKey,
+} from './workflows/search-attributes.js';
 export { pipelineProgressQuery, stepProgressQuery, setPollPolicyUpdate } from './workflows/definitions.js';
 export type * from './workflows/types.js';
 export { DEFAULT_POLICY, type PollPolicy } from './polling/policy.js';

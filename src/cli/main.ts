@@ -20,6 +20,7 @@ import { ConnectError, EXIT, UsageError, waitForSignal, writeLine, type CliConte
 import { registerDeploy } from './deploy.js';
 import { registerDev } from './dev.js';
 import { registerList } from './list.js';
+import { registerOverdue } from './overdue.js';
 import { registerSchedule } from './schedule.js';
 import { registerSimulator } from './simulator.js';
 import { registerStack } from './stack.js';
@@ -85,6 +86,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerStack(program, ctx);
   registerBudget(program, ctx);
   registerDeploy(program, ctx);
+  registerOverdue(program, ctx);
   return program;
 }
 

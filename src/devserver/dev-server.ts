@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
+import { SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTE_TYPE_NAMES } from '../workflows/search-attributes.js';
 import { resolveTemporalCli } from './resolve-cli.js';
 
 export interface DevServerOptions {
@@ -139,7 +139,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (uiPort !== undefined) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
-  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of SEARCH_ATTRIBUTE_KEYS)
+    args.push('--search-attribute', `${key.name}=${SEARCH_ATTRIBUTE_TYPE_NAMES[key.type as 'KEYWORD' | 'DATETIME']}`);
   const dynamicConfig = { ...BUDGET_DYNAMIC_CONFIG, ...VERSIONING_DYNAMIC_CONFIG, ...options.dynamicConfig };
   for (const [key, value] of Object.entries(dynamicConfig)) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);

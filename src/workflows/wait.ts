@@ -18,12 +18,20 @@ import type { StatusObservation, StatusRead, TaskRef } from '../activities/types
 import { FAILURE, type StepEndDetails } from '../contract/failures.js';
 import { modelArts, optionsFor } from './activities-proxy.js';
 import { TaskStatusKey } from './search-attributes.js';
+import { ReadPlan } from './read-plan.js';
+import { DEFAULT_TENANT } from '../budget/classes.js';
 import type { StepProgress, StepResume } from './types.js';
 import type { StepBudget } from '../budget/classes.js';
 import type { StepState } from './step-state.js';
 
-/** About 10 history events per read: 15 reads keep every run well under 200 events. */
+/** About 11 history events per read (12 with the read plan): 15 reads keep a run under 200 events. */
 export const DEFAULT_MAX_READS_PER_RUN = 15;
+/**
+ * A run that records its read plan also continues-as-new once its history reaches this length at a wake: status
+ * changes, failing marks and the plan's upserts then cannot push a run past 200 events (one more read cycle and the
+ * continue-as-new add at most 15).
+ */
+export const HISTORY_EVENTS_BEFORE_CONTINUE = 180;
 
 export interface WaitContext {
   ref: TaskRef;
@@ -276,11 +284,12 @@ async function move(ctx: WaitContext, asked: boolean): Promise<never> {
  * interfaces.ts): the upgrade path of pinned steps relies on it, so an SDK upgrade must keep the upgrade chaos
  * scenario and test/integration/upgrade.test.ts green.
  */
-async function checkpoint(ctx: WaitContext, readsThisRun?: number): Promise<void> {
+async function checkpoint(ctx: WaitContext, readsThisRun?: number, boundByLength = false): Promise<void> {
   const asked = ctx.state.takeMove() && onVersionedWorker();
   if (asked || workflowInfo().targetWorkerDeploymentVersionChanged) await move(ctx, asked);
   if (readsThisRun === undefined) return;
-  if (readsThisRun >= ctx.maxReadsPerRun || workflowInfo().continueAsNewSuggested) {
+  const long = boundByLength && workflowInfo().historyLength >= HISTORY_EVENTS_BEFORE_CONTINUE;
+  if (readsThisRun >= ctx.maxReadsPerRun || long || workflowInfo().continueAsNewSuggested) {
     await condition(allHandlersFinished);
     await ctx.continueAsNew(ctx.resume);
   }
@@ -313,6 +322,8 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
   const { ref, resume } = ctx;
   const { progress } = ctx.state;
   let readsThisRun = 0;
+  const plan = new ReadPlan(ctx.budget?.tenant ?? DEFAULT_TENANT);
+  let firstReadPlanned = false;
 
   // With a duration prior, a task this step just created is first read shortly before the prior's earliest finish:
   // a read at creation would only say 0 %. A reattached task (created earlier) is read at once.
@@ -321,6 +332,8 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     if (resume.deadlineAtMs !== undefined) delayMs = Math.min(delayMs, Math.max(0, resume.deadlineAtMs - Date.now()));
     if (delayMs > 0) {
       progress.nextReadAtMs = Date.now() + delayMs;
+      plan.planned(delayMs);
+      firstReadPlanned = true;
       setCurrentDetails(describeDetails(progress));
       await ctx.state.sleep(delayMs, 'first status read (prior)');
       await checkpoint(ctx);
@@ -336,12 +349,20 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
       });
     }
 
+    // The first read of a step is due now (a continued run carries the plan made before its last sleep).
+    if (resume.statusReads === 0 && !firstReadPlanned) {
+      plan.planned(0);
+      firstReadPlanned = true;
+    }
     const observation = screened(ctx, await readOrMove(ctx));
     resume.statusReads += 1;
     readsThisRun += 1;
     progress.statusReads = resume.statusReads;
     const ended = observe(ctx, observation);
-    if (ended) return ended;
+    if (ended) {
+      plan.ended();
+      return ended;
+    }
 
     const decision = nextDelay(
       resume.pollState,
@@ -364,12 +385,16 @@ export async function waitForTerminal(ctx: WaitContext): Promise<StatusRead> {
     progress.nextReadAtMs = Date.now() + decision.delayMs;
     progress.etaAtMs = decision.etaMs;
     setCurrentDetails(describeDetails(progress, observation.ok ? observation : undefined));
+    // A sound answer moves the plan; a failed read leaves it, so reads failing everywhere make the wait overdue.
+    if (observation.ok || 'notFound' in observation) plan.planned(decision.delayMs);
+    else if (resume.failingSinceMs !== undefined) plan.failing(resume.failingSinceMs);
 
     // The server may tell of a new target version on any task (on a wake's, or the read's after it): moving
     // before the sleep keeps a woken wait from sleeping on the old version for another planned delay.
     await checkpoint(ctx);
     await ctx.state.sleep(decision.delayMs, `next status read (${decision.reason})`);
-    await checkpoint(ctx, readsThisRun);
+    // (Only runs that record the plan are bound by length: older histories replay as they ran.)
+    await checkpoint(ctx, readsThisRun, plan.recording);
   }
 }
 

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComposeFile } from '../../src/stack/compose-file.js';
+import { SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTE_TYPE_NAMES } from '../../src/workflows/search-attributes.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const composeFile = path.join(repo, 'docker-compose.yml');
@@ -29,7 +30,12 @@ const INSTALL_HINT =
   'docker-compose (v1.29, the Debian package) is needed to validate docker-compose.yml without a Docker engine: ' +
   'run `apt-get install docker-compose` (CI installs it).';
 
-const SEARCH_ATTRIBUTES = ['ModelArtsDatasetId', 'ModelArtsTaskId', 'ModelArtsTaskStatus'];
+/** Every search attribute the workflows set, with the type the namespace job registers it as. */
+const SEARCH_ATTRIBUTE_TYPES = SEARCH_ATTRIBUTE_KEYS.map((key) => ({
+  name: key.name,
+  type: SEARCH_ATTRIBUTE_TYPE_NAMES[key.type as 'KEYWORD' | 'DATETIME'],
+}));
+const SEARCH_ATTRIBUTES = SEARCH_ATTRIBUTE_TYPES.map((a) => a.name);
 /** POSTGRES_PASSWORD has no default, so every resolution below sets one (unless a test says otherwise). */
 const PASSWORD = 'pw-from-env-file';
 
@@ -524,16 +530,16 @@ describe('deploy/create-namespace.sh against a stubbed Temporal CLI', () => {
   const calls = () => readFileSync(path.join(state, 'calls'), 'utf8').trim().split('\n');
   const creates = () => calls().filter((c) => c.startsWith('operator search-attribute create'));
 
-  it('waits for the server, creates the namespace and registers the three Keyword attributes', () => {
+  it('waits for the server, creates the namespace and registers the Keyword and Datetime attributes', () => {
     writeFileSync(path.join(state, 'health_failures'), '2');
     const result = run();
     expect(result.status).toBe(0);
     expect(calls().filter((c) => c.startsWith('operator cluster health'))).toHaveLength(3);
     expect(calls()).toContain('operator namespace create --namespace default --retention 72h --address temporal:7233');
     expect(creates()).toEqual(
-      SEARCH_ATTRIBUTES.map(
-        (name) =>
-          `operator search-attribute create --namespace default --address temporal:7233 --name ${name} --type Keyword`,
+      SEARCH_ATTRIBUTE_TYPES.map(
+        ({ name, type }) =>
+          `operator search-attribute create --namespace default --address temporal:7233 --name ${name} --type ${type}`,
       ),
     );
   });

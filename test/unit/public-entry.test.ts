@@ -23,6 +23,8 @@ it('exports the run, schedule, budget and deployment calls', () => {
     'runWorker',
     'parsePipelineSpec',
     'startSimulator',
+    'listOverdueWaits',
+    'startExporter',
   ] as const;
   for (const name of calls) expect([name, typeof library[name]]).toEqual([name, 'function']);
   expect(library.DeploymentNotFoundError.prototype).toBeInstanceOf(Error);
