@@ -20,7 +20,7 @@ import { budgetedActivities } from './activities/budgeted.js';
 import { BUDGET_CLASSES, budgetQueueName, type BudgetedClass } from './budget/classes.js';
 import { ACTIVITY_BUDGET } from './contract/activity-options.js';
 import { WorkerGroup } from './worker-group.js';
-import { publishBudgetGauges } from './budget/gauges.js';
+import { publishBudgetGauges, publishWorkerStartTime } from './budget/gauges.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -112,6 +112,7 @@ export async function createWorker(
     );
   }
   const worker = new WorkerGroup([main, ...budgeted]);
+  if (config.tuning.metricsBindAddress) publishWorkerStartTime();
   const stopGauges = config.tuning.metricsBindAddress
     ? publishBudgetGauges(
         { connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
