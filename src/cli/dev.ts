@@ -12,7 +12,7 @@ import { connect, type Connected } from '../client/connect.js';
 import { startRun } from '../client/runs.js';
 import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../config.js';
 import type { DevServer } from '../devserver/dev-server.js';
-import { startLocalJaeger, type LocalJaeger } from '../local/jaeger.js';
+import { startLocalJaeger, type LocalJaeger } from '../stack/local-jaeger.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { createLogger } from '../logger.js';
 import { DEMO_DATASETS } from '../simulator/index.js';

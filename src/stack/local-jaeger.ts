@@ -5,10 +5,10 @@
  */
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { ensureJaeger } from '../stack/binaries.js';
-import { jaegerConfig } from '../stack/observability.js';
-import { writePrivateFile } from '../stack/private-files.js';
-import { startDetached, stopPid, waitUntil } from '../stack/processes.js';
+import { ensureJaeger } from './binaries.js';
+import { jaegerConfig } from './observability.js';
+import { writePrivateFile } from './private-files.js';
+import { startDetached, stopPid, waitUntil } from './processes.js';
 
 export interface LocalJaeger {
   /** UI and query API. */
