@@ -20,7 +20,7 @@ import { budgetedActivities } from './activities/budgeted.js';
 import { BUDGET_CLASSES, budgetQueueName, type BudgetedClass } from './budget/classes.js';
 import { ACTIVITY_BUDGET } from './contract/activity-options.js';
 import { WorkerGroup } from './worker-group.js';
-import { publishBudgetGauges } from './budget/gauges.js';
+import { publishBudgetGauges, publishWorkerStartTime } from './budget/gauges.js';
 import { tracedActivityInterceptors } from './tracing/activity.js';
 import { currentTracing, startTracing, type Tracing } from './tracing/provider.js';
 import { tracingSinks } from './tracing/sink.js';
@@ -69,6 +69,7 @@ function startWorkerTracing(config: WorkerConfig, logger: Logger): Tracing | und
     'spans',
     'Trace spans lost: the trace backend refused or was unreachable, or the export queue was full',
   );
+  dropped.add(0); // the series exists from the start, so a dashboard shows 0 rather than "no data"
   return startTracing(config.tracing, {
     warn: (message) => logger.warn({ endpoint: config.tracing?.url }, message),
     info: (message) => logger.info(message),
@@ -156,6 +157,7 @@ export async function createWorker(
     );
   }
   const worker = new WorkerGroup([main, ...budgeted]);
+  if (config.tuning.metricsBindAddress) publishWorkerStartTime();
   const stopGauges = config.tuning.metricsBindAddress
     ? publishBudgetGauges(
         { connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },

@@ -32,3 +32,14 @@ export function publishBudgetGauges(target: BudgetTarget, logger: Logger): () =>
   void publish();
   return () => clearInterval(timer);
 }
+
+/**
+ * `modelarts_worker_start_time_seconds`: when this worker process started (Unix seconds), set once. A worker in a
+ * restart loop shows as this value changing on the same scrape target (the WorkerRestartLoop alert), which a
+ * counter cannot show: each new process starts its counters at 0 again.
+ */
+export function publishWorkerStartTime(startedAtMs = Date.now()): void {
+  Runtime.instance()
+    .metricMeter.createGauge('modelarts_worker_start_time_seconds', 'float', 's', 'Start time of this worker process')
+    .set(startedAtMs / 1000);
+}

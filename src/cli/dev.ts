@@ -12,6 +12,7 @@ import { connect, type Connected } from '../client/connect.js';
 import { startRun } from '../client/runs.js';
 import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../config.js';
 import type { DevServer } from '../devserver/dev-server.js';
+import { startLocalJaeger, type LocalJaeger } from '../stack/local-jaeger.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { createLogger } from '../logger.js';
 import { DEMO_DATASETS } from '../simulator/index.js';
@@ -28,6 +29,7 @@ interface DevFlags {
   dataDir: string;
   demo?: boolean;
   exitAfterDemo?: boolean;
+  tracing?: boolean;
 }
 
 const TEMPORAL_DB = 'temporal.db';
@@ -96,7 +98,11 @@ export function demoSpec(stamp: string): Record<string, unknown> {
   };
 }
 
+/** The service name dev's worker and CLI report spans under. */
+const DEV_TRACE_SERVICE = 'modelarts-dev';
+
 interface Running {
+  jaeger?: LocalJaeger;
   stack?: LocalStack;
   worker?: RunningWorker;
   workerDone?: Promise<void>;
@@ -110,6 +116,7 @@ async function shutdown(r: Running, log: (m: string) => void): Promise<void> {
   await r.worker?.close().catch(() => undefined);
   await r.client?.close().catch(() => undefined);
   await r.stack?.close().catch((err: unknown) => log((err as Error).message));
+  await r.jaeger?.stop().catch((err: unknown) => log(`jaeger: ${(err as Error).message}`));
 }
 
 async function runDemo(ctx: CliContext, r: { client: Connected; server: DevServer }): Promise<number> {
@@ -141,7 +148,15 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
   const r: Running = {};
   const temporalDb = path.join(dataDir, TEMPORAL_DB);
   const simulatorState = path.join(dataDir, SIMULATOR_STATE);
+  let otelEnv: Record<string, string> = {};
   try {
+    if (flags.tracing) {
+      log('Starting Jaeger (built with Go on first use, then cached)…');
+      r.jaeger = await startLocalJaeger(dataDir, log);
+      otelEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: r.jaeger.otlpEndpoint, OTEL_SERVICE_NAME: DEV_TRACE_SERVICE };
+      // The worker and the client run in this process, and tracing reads the standard OTel variables.
+      Object.assign(process.env, otelEnv);
+    }
     log('Starting the Temporal dev server…');
     r.stack = await startLocalStack({
       demo: true,
@@ -158,7 +173,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     });
     const server = r.stack.devServer!;
     const sim = r.stack.sim;
-    const config = workerConfigFromEnv(r.stack.workerEnv());
+    const config = workerConfigFromEnv({ ...r.stack.workerEnv(), ...otelEnv });
     // Quiet by default, and on stderr, so the console shows the banner and the demo.
     r.worker = await createWorker(
       config,
@@ -168,7 +183,9 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     r.client = await connect(config.temporal);
 
     const address = server.address;
-    const envPrefix = flags.port === 7233 ? '' : `TEMPORAL_ADDRESS=${address} `;
+    const envPrefix =
+      (flags.port === 7233 ? '' : `TEMPORAL_ADDRESS=${address} `) +
+      (r.jaeger ? `OTEL_EXPORTER_OTLP_ENDPOINT=${r.jaeger.otlpEndpoint} OTEL_SERVICE_NAME=${DEV_TRACE_SERVICE} ` : '');
     const example = `start --dataset ${DEMO_DATASETS[0]!.dataset_id} --path /demo-bucket/exports/ --annotation-format COCO --wait`;
     writeLine(
       ctx.stdout,
@@ -179,6 +196,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
         `  Temporal server:     ${address} (namespace ${server.namespace}, history kept in ${temporalDb})`,
         `  ModelArts simulator: ${sim.url} (project ${sim.projectId}, state kept in ${simulatorState})`,
         `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
+        `  Jaeger UI (traces):  ${r.jaeger ? `${r.jaeger.url} (service ${DEV_TRACE_SERVICE})` : '(off; --tracing turns it on)'}`,
         `  Demo datasets:       ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
         '',
         'Start an export from another terminal:',
@@ -218,12 +236,17 @@ export function registerDev(program: Command, ctx: CliContext): void {
     )
     .option('--demo', 'also run a demo: export a dataset into a new dataset, then export that as COCO')
     .option('--exit-after-demo', 'run the demo, then stop everything and exit (0 if the demo run succeeded)')
+    .option(
+      '--tracing',
+      "also run Jaeger (built with Go on first use, then cached) and send the worker's and the CLI's traces to it",
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ modelarts-export dev
   $ modelarts-export dev --demo
+  $ modelarts-export dev --tracing
   $ modelarts-export dev --port 7300 --ui-port 8300 --sim-port 8190 --data-dir /tmp/modelarts-dev
 
 Stop with Ctrl-C: the worker drains, then the simulator and the dev server stop. Runs still waiting go on at the

@@ -37,12 +37,14 @@ interface DirFlags {
 export function registerStack(program: Command, ctx: CliContext): void {
   const stack = program
     .command('stack')
-    .description('Run the docker-compose.yml topology natively (PostgreSQL-backed Temporal, UI, simulator, workers)')
+    .description(
+      'Run the docker-compose.yml topology natively (PostgreSQL-backed Temporal, UI, simulator, workers, Prometheus, Jaeger)',
+    )
     .addHelpText(
       'after',
       `
-Needs Debian's postgresql and Go 1.26.8+ (temporal-server and the UI server are built with go install on first
-use, about 5.5 minutes, and cached in ~/.cache/modelarts-temporal or MODELARTS_STACK_CACHE). PostgreSQL admits no
+Needs Debian's postgresql and prometheus, and Go 1.26.8+ (temporal-server, the UI server and Jaeger are built from
+the Go module proxy on first use, about 5.5 minutes each, and cached in ~/.cache/modelarts-temporal or MODELARTS_STACK_CACHE). PostgreSQL admits no
 other local user: Temporal's role has a random password, made by the first \`up\` in <data-dir>/postgres-password
 (0600).
 
@@ -88,6 +90,9 @@ Examples:
             namespace: up.namespace,
             uiUrl: up.uiUrl,
             simulatorUrl: up.simulatorUrl,
+            prometheusUrl: up.prometheusUrl,
+            jaegerUrl: up.jaegerUrl,
+            exporterUrl: up.exporterUrl ?? null,
             workers: up.state.pids.workers.length,
             dataDir: up.dir,
           }),
@@ -97,6 +102,9 @@ Examples:
       writeLine(ctx.stdout, `Temporal:  ${up.address} (namespace ${up.namespace})`);
       writeLine(ctx.stdout, `Web UI:    ${up.uiUrl}`);
       writeLine(ctx.stdout, `Simulator: ${up.simulatorUrl}`);
+      writeLine(ctx.stdout, `Prometheus: ${up.prometheusUrl} (rules from deploy/prometheus/rules)`);
+      writeLine(ctx.stdout, `Jaeger UI: ${up.jaegerUrl} (traces over OTLP/HTTP at ${up.otlpEndpoint})`);
+      if (up.exporterUrl) writeLine(ctx.stdout, `Exporter:  ${up.exporterUrl}`);
       writeLine(ctx.stdout, `Workers:   ${up.state.pids.workers.length}; logs in ${up.dir}/logs`);
       writeLine(ctx.stdout, `Use it:    TEMPORAL_ADDRESS=${up.address} modelarts-export list`);
     });

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { ensureJaeger } from '../stack/binaries.js';
 
 interface Tool {
   /** Debian package that provides it; none for a tool apt cannot give in a usable version. */
@@ -39,6 +40,17 @@ const TOOLS: Record<string, Tool> = {
   go: {
     present: () => onPath('go'),
     hint: 'the native stack builds temporal-server with Go 1.26.8 or later (go.dev/dl)',
+  },
+  prometheus: {
+    // Debian's 2.42 ships promtool beside the server: the rule tests need the one, the stack the other.
+    debian: 'prometheus',
+    present: () => onPath('prometheus') && onPath('promtool'),
+    hint: 'promtool tests the alert rules and the native stack runs Prometheus',
+  },
+  jaeger: {
+    // Built with Go after the apt step (below), not installed: present once the build is cached.
+    present: () => onPath('go'),
+    hint: 'the native stack builds Jaeger v1.75.0 with Go 1.26.8 or later (go.dev/dl)',
   },
 };
 
@@ -79,4 +91,11 @@ if (stillMissing.length > 0) {
         : `Install them (${how.join('; ')}) or run the test command as root, which installs them.`),
   );
   process.exit(1);
+}
+if (wanted.includes('jaeger')) {
+  // Cached beside the Temporal server; a cold build takes minutes, so it happens here and not inside a test.
+  const started = Date.now();
+  const binary = await ensureJaeger((line) => console.error(`test tools: ${line}`));
+  if (Date.now() - started > 1000)
+    console.error(`test tools: Jaeger built in ${Math.round((Date.now() - started) / 1000)} s: ${binary}`);
 }

@@ -41,15 +41,19 @@ export function stackCacheDir(env: Record<string, string | undefined> = process.
 // No toolchain downloads (GOTOOLCHAIN=local) and no VCS stamping (the module cache is not a repository).
 const goEnv = (gobin: string) => ({ ...process.env, GOBIN: gobin, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' });
 
-async function goInstall(gobin: string, packages: string[], log: Log): Promise<void> {
+async function checkGo(what: string): Promise<void> {
   try {
     await run('go', ['version']);
   } catch {
     throw new ToolMissingError(
-      'Go 1.26.8 or later is needed to build temporal-server for the native stack: install Go, ' +
+      `Go 1.26.8 or later is needed to build ${what} for the native stack: install Go, ` +
         'or set MODELARTS_STACK_CACHE to a folder that already holds the built binaries.',
     );
   }
+}
+
+async function goInstall(gobin: string, packages: string[], log: Log): Promise<void> {
+  await checkGo('temporal-server');
   log(`go install ${packages.join(' ')} (minutes on a cold Go cache: about 5.5 for the server, seconds on a warm one)`);
   await run('go', ['install', ...packages], { env: goEnv(gobin), maxBuffer: 64 * 1024 * 1024 });
 }
@@ -107,6 +111,35 @@ async function ensureUi(cache: string, version: string, log: Log) {
   await writeFile(path.join(dir, 'config', 'base.yaml'), 'host: 127.0.0.1\n');
   await writeFile(done, `${new Date().toISOString()}\n`);
   return result;
+}
+
+/** Jaeger's version: the approved release (newer ones are on the proxy but not approved here). */
+export const JAEGER_VERSION = '1.75.0';
+
+/**
+ * Jaeger all-in-one (`cmd/jaeger`, "Jaeger backend v2": OTLP receiver, in-memory store, query API and UI), built
+ * from the Go module proxy and cached beside the Temporal server. Jaeger's module has replace directives, which
+ * `go install pkg@version` refuses, so it is built in a throwaway module that requires it as a tool.
+ */
+export async function ensureJaeger(log: Log, cache = stackCacheDir(), version = JAEGER_VERSION): Promise<string> {
+  const dir = path.join(cache, `jaeger-v${version}`);
+  const binary = path.join(dir, 'bin', 'jaeger');
+  const done = path.join(dir, '.complete');
+  if (existsSync(done)) return binary;
+  await checkGo('Jaeger');
+  const work = path.join(dir, '.module');
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const pkg = 'github.com/jaegertracing/jaeger/cmd/jaeger';
+  log(`go build ${pkg}@v${version} (about 5 minutes on a cold Go cache, seconds on a warm one)`);
+  const opts = { cwd: work, env: goEnv(''), maxBuffer: 64 * 1024 * 1024 };
+  await run('go', ['mod', 'init', 'modelarts-temporal/jaeger-build'], opts);
+  await run('go', ['get', '-tool', `${pkg}@v${version}`], opts);
+  await mkdir(path.dirname(binary), { recursive: true });
+  await run('go', ['build', '-o', binary, pkg], opts);
+  await rm(work, { recursive: true, force: true });
+  await writeFile(done, `${new Date().toISOString()}\n`);
+  return binary;
 }
 
 /** Builds what is missing from the cache (both builds share Go's module and build caches). */

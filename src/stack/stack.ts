@@ -8,7 +8,7 @@
  * schema comes from the server's Go module instead of the admin-tools image; and the UI gets `host: 127.0.0.1`
  * (the image binds every interface).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { lstat, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,13 +16,14 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { projectRoot, resolveTemporalCli } from '../devserver/resolve-cli.js';
 import { DEMO_CREDENTIALS, DEMO_PROJECT_ID } from '../simulator/index.js';
-import { ensureStackBinaries, type StackBinaries } from './binaries.js';
+import { ensureJaeger, ensureStackBinaries, ToolMissingError, type StackBinaries } from './binaries.js';
 import { ComposeFile } from './compose-file.js';
 import { asRoot, claimClusterDir, clusterDirProblem, clusterOwner, type ClusterHome } from './cluster-dir.js';
 import { PostgresCluster } from './postgres.js';
 import { privateDir, writePrivateFile } from './private-files.js';
 import { stackRolePassword } from './role-password.js';
 import { isAlive, startDetached, stopPid, waitUntil, type ProcessSpec } from './processes.js';
+import { jaegerConfig, prometheusConfig, writeWorkerTargets } from './observability.js';
 
 const run = promisify(execFile);
 
@@ -46,6 +47,15 @@ export function stackPorts(base: number) {
     matchingMembership: base + 13,
     workerMembership: base + 14,
     postgres: base + 32,
+    jaegerOtlpHttp: base + 40,
+    jaegerQuery: base + 41,
+    jaegerQueryGrpc: base + 42,
+    jaegerMetrics: base + 43,
+    prometheus: base + 44,
+    exporter: base + 45,
+    serverMetrics: base + 46,
+    /** Worker metrics: base + 47 + slot, slot 1 to 32 (a slot is reused once its worker is gone). */
+    workerMetricsBase: base + 47,
     ui: base + 80,
     simulator: base + 90,
   };
@@ -64,6 +74,10 @@ export interface StackOptions {
 /** The file, in the stack's folder, holding the random password of Temporal's PostgreSQL role (0600). */
 export const PASSWORD_FILE = 'postgres-password';
 
+/** The service name the stack's workers report their spans under (OTEL_SERVICE_NAME), for Jaeger's query API. */
+export const TRACE_SERVICE_NAME = 'modelarts-worker';
+const MAX_WORKERS = 32;
+
 /** What `stack down` and `stack status` need from another process: written to <dir>/stack.json. */
 export interface StackState {
   basePort: number;
@@ -71,7 +85,17 @@ export interface StackState {
   postgresDir: string;
   /** The random id in the cluster folder's marker file: `stack down` deletes only a folder that holds it. */
   postgresMarker?: string;
-  pids: { server?: number; ui?: number; simulator?: number; workers: number[] };
+  pids: {
+    server?: number;
+    ui?: number;
+    simulator?: number;
+    jaeger?: number;
+    prometheus?: number;
+    exporter?: number;
+    workers: number[];
+  };
+  /** Each live worker's metrics port, by PID (what Prometheus scrapes). */
+  workerMetrics?: Record<string, number>;
   /** Workers ever started: names each new worker's log (worker-N.log), also after a kill. */
   workersStarted: number;
 }
@@ -86,7 +110,7 @@ export class NativeStack {
   private constructor(
     readonly dir: string,
     readonly state: StackState,
-    private readonly binaries: StackBinaries,
+    private readonly binaries: StackBinaries & { jaeger: string },
     private readonly temporalCli: string,
     readonly postgres: PostgresCluster,
     private readonly workerEnvExtra: Record<string, string>,
@@ -108,6 +132,21 @@ export class NativeStack {
   }
   get simulatorUrl(): string {
     return `http://127.0.0.1:${this.ports.simulator}`;
+  }
+  /** Jaeger's UI and query API (`/api/services`, `/api/traces?service=...`, `/api/traces/{id}`). */
+  get jaegerUrl(): string {
+    return `http://127.0.0.1:${this.ports.jaegerQuery}`;
+  }
+  /** Where the workers send spans (OTEL_EXPORTER_OTLP_ENDPOINT, OTLP/HTTP). */
+  get otlpEndpoint(): string {
+    return `http://127.0.0.1:${this.ports.jaegerOtlpHttp}`;
+  }
+  get prometheusUrl(): string {
+    return `http://127.0.0.1:${this.ports.prometheus}`;
+  }
+  /** The exporter's metrics, when this build has `modelarts-export exporter`. */
+  get exporterUrl(): string | undefined {
+    return this.state.pids.exporter ? `http://127.0.0.1:${this.ports.exporter}/metrics` : undefined;
   }
 
   private logFile(name: string): string {
@@ -131,7 +170,14 @@ export class NativeStack {
       server: compose.imageTag('temporal', process.env),
       ui: compose.imageTag('temporal-ui', process.env),
     };
-    const binaries = await ensureStackBinaries(versions, log);
+    const prometheus = onPath('prometheus');
+    if (!prometheus) {
+      throw new ToolMissingError(
+        "Prometheus is needed for the native stack: install Debian's package (`apt-get install prometheus`, or " +
+          '`node dist/scripts/ensure-test-tools.js prometheus` as root).',
+      );
+    }
+    const binaries = { ...(await ensureStackBinaries(versions, log)), jaeger: await ensureJaeger(log) };
     const cli = await resolveTemporalCli(log);
     const { dir, state, postgres, rolePassword } = await startStackDatabase(options);
     const stack = new NativeStack(dir, state, binaries, cli.path, postgres, options.workerEnv ?? {}, log, rolePassword);
@@ -144,6 +190,9 @@ export class NativeStack {
     await stack.runJob('temporal-create-namespace', 'create-namespace.sh', { TEMPORAL_ADDRESS: stack.address });
     await stack.startUi();
     await stack.startSimulator();
+    await stack.startJaeger();
+    await stack.startExporter();
+    await stack.startPrometheus(prometheus);
     while (stack.state.pids.workers.length < (options.workers ?? 1)) await stack.startWorker();
     return stack;
   }
@@ -185,6 +234,8 @@ export class NativeStack {
       MATCHING_MEMBERSHIP_PORT: String(p.matchingMembership),
       WORKER_GRPC_PORT: String(p.worker),
       WORKER_MEMBERSHIP_PORT: String(p.workerMembership),
+      // The server's own metrics, for Prometheus (the image's config template reads this variable).
+      PROMETHEUS_ENDPOINT: `127.0.0.1:${p.serverMetrics}`,
       PATH: this.pathWith(),
     };
   }
@@ -256,6 +307,99 @@ export class NativeStack {
     await this.saveState();
   }
 
+  private async startJaeger(): Promise<void> {
+    if (running(this.state.pids.jaeger, 'jaeger')) return;
+    const p = this.ports;
+    const config = path.join(this.dir, 'jaeger.yaml');
+    await writePrivateFile(
+      config,
+      jaegerConfig({
+        otlpHttp: p.jaegerOtlpHttp,
+        query: p.jaegerQuery,
+        queryGrpc: p.jaegerQueryGrpc,
+        metrics: p.jaegerMetrics,
+      }),
+    );
+    const env = { PATH: this.pathWith(), HOME: process.env.HOME ?? this.dir };
+    this.state.pids.jaeger = await this.launch(
+      { name: 'jaeger', command: this.binaries.jaeger, args: ['--config', config], env, cwd: this.dir },
+      () => httpOk(`${this.jaegerUrl}/api/services`),
+    );
+    await this.saveState();
+  }
+
+  private async startPrometheus(binary: string): Promise<void> {
+    if (running(this.state.pids.prometheus, 'prometheus')) return;
+    const p = this.ports;
+    const home = path.join(this.dir, 'prometheus');
+    await privateDir(home);
+    await this.writeWorkerTargets();
+    const config = path.join(home, 'prometheus.yml');
+    await writePrivateFile(
+      config,
+      prometheusConfig({
+        workersFile: this.workersFile(),
+        exporter: this.state.pids.exporter ? `127.0.0.1:${p.exporter}` : undefined,
+        temporalServer: `127.0.0.1:${p.serverMetrics}`,
+        jaeger: `127.0.0.1:${p.jaegerMetrics}`,
+      }),
+    );
+    const args = [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(home, 'data')}`,
+      `--web.listen-address=127.0.0.1:${p.prometheus}`,
+    ];
+    this.state.pids.prometheus = await this.launch(
+      { name: 'prometheus', command: binary, args, env: { PATH: this.pathWith() }, cwd: home },
+      () => httpOk(`${this.prometheusUrl}/-/ready`),
+    );
+    await this.saveState();
+  }
+
+  /** `modelarts-export exporter` (the overdue waits, pollers and drains), when this build has the command. */
+  private async startExporter(): Promise<void> {
+    if (running(this.state.pids.exporter, 'exporter')) return;
+    const cli = path.join(projectRoot, 'bin', 'modelarts-export.js');
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout ?? '';
+    if (!/^\s+exporter\b/m.test(help)) {
+      this.log('exporter: this build has no `modelarts-export exporter`; not started');
+      return;
+    }
+    const env = {
+      ...this.compose.environment('exporter', this.vars),
+      TEMPORAL_ADDRESS: this.address,
+      TEMPORAL_NAMESPACE: this.namespace,
+      PATH: this.pathWith(),
+    };
+    const args = [cli, 'exporter', '--listen', `127.0.0.1:${this.ports.exporter}`];
+    this.state.pids.exporter = await this.launch({ name: 'exporter', command: process.execPath, args, env }, () =>
+      httpOk(`http://127.0.0.1:${this.ports.exporter}/metrics`),
+    );
+    await this.saveState();
+  }
+
+  private workersFile(): string {
+    return path.join(this.dir, 'prometheus', 'workers.json');
+  }
+
+  private async writeWorkerTargets(): Promise<void> {
+    const ports = this.state.workerMetrics ?? {};
+    const workers = this.state.pids.workers
+      .filter((pid) => ports[pid] !== undefined)
+      .map((pid) => ({ pid, address: `127.0.0.1:${ports[pid]}` }));
+    await writeWorkerTargets(this.workersFile(), workers);
+  }
+
+  /** The lowest metrics port no live worker holds. */
+  private freeWorkerMetricsPort(): number {
+    const taken = new Set(this.state.pids.workers.map((pid) => this.state.workerMetrics?.[pid]));
+    for (let slot = 1; slot <= MAX_WORKERS; slot++) {
+      const port = this.ports.workerMetricsBase + slot;
+      if (!taken.has(port)) return port;
+    }
+    throw new RangeError(`the stack runs at most ${MAX_WORKERS} workers`);
+  }
+
   /** The environment compose gives a worker, pointed at this stack's server and simulator. */
   workerEnv(): Record<string, string> {
     return {
@@ -266,6 +410,9 @@ export class NativeStack {
       MODELARTS_PROJECT_ID: DEMO_PROJECT_ID,
       MODELARTS_ACCESS_KEY: DEMO_CREDENTIALS.accessKey,
       MODELARTS_SECRET_KEY: DEMO_CREDENTIALS.secretKey,
+      // Traces to the stack's Jaeger (the standard OTel variables the worker's tracing reads).
+      OTEL_EXPORTER_OTLP_ENDPOINT: this.otlpEndpoint,
+      OTEL_SERVICE_NAME: TRACE_SERVICE_NAME,
       PATH: this.pathWith(),
       ...this.workerEnvExtra,
     };
@@ -280,17 +427,20 @@ export class NativeStack {
     const name = `worker-${++this.state.workersStarted}`;
     const logFile = this.logFile(name);
     const offset = existsSync(logFile) ? readFileSync(logFile).length : 0;
+    const metricsPort = this.freeWorkerMetricsPort();
     const pid = await this.launch(
       {
         name,
         command: process.execPath,
         args: [path.join(projectRoot, 'bin', 'modelarts-export.js'), 'worker'],
-        env: this.workerEnv(),
+        env: { ...this.workerEnv(), WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` },
       },
       async () => readFileSync(logFile).subarray(offset).includes('worker started'),
     );
     this.state.pids.workers.push(pid);
+    this.state.workerMetrics = { ...this.state.workerMetrics, [pid]: metricsPort };
     await this.saveState();
+    await this.writeWorkerTargets();
     return pid;
   }
 
@@ -298,7 +448,9 @@ export class NativeStack {
   async killWorker(pid: number): Promise<void> {
     await stopPid(pid, 0, 'SIGKILL');
     this.state.pids.workers = this.state.pids.workers.filter((p) => p !== pid);
+    delete this.state.workerMetrics?.[pid];
     await this.saveState();
+    await this.writeWorkerTargets();
   }
 
   async down(options: { keepData?: boolean } = {}): Promise<void> {
@@ -312,7 +464,18 @@ const COMMAND_OF = {
   ui: 'ui-server',
   simulator: 'modelarts-export.js',
   worker: 'modelarts-export.js',
+  exporter: 'modelarts-export.js',
+  jaeger: 'jaeger',
+  prometheus: 'prometheus',
 } as const;
+
+/** The full path of `name` on PATH, if any. */
+const onPath = (name: string): string | undefined =>
+  (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => path.isAbsolute(dir))
+    .map((dir) => path.join(dir, name))
+    .find((file) => existsSync(file));
 
 /** The process is alive and still the one we started (Linux: its command line says so). */
 function running(pid: number | undefined, part: keyof typeof COMMAND_OF): pid is number {
@@ -423,11 +586,21 @@ export async function stopStack(dir = DEFAULT_STACK_DIR, options: { keepData?: b
     }
     return;
   }
-  await Promise.all(state.pids.workers.filter((pid) => running(pid, 'worker')).map((pid) => stopPid(pid)));
+  await Promise.all([
+    ...state.pids.workers.filter((pid) => running(pid, 'worker')).map((pid) => stopPid(pid)),
+    ...(running(state.pids.exporter, 'exporter') ? [stopPid(state.pids.exporter)] : []),
+  ]);
   for (const part of ['simulator', 'ui', 'server'] as const) {
     const pid = state.pids[part];
     if (running(pid, part)) await stopPid(pid);
   }
+  // Jaeger takes over 4 s to exit on SIGTERM: wait for both at once.
+  await Promise.all(
+    (['prometheus', 'jaeger'] as const).flatMap((part) => {
+      const pid = state.pids[part];
+      return running(pid, part) ? [stopPid(pid)] : [];
+    }),
+  );
   const home: ClusterHome = { dir: state.postgresDir, marker: state.postgresMarker ?? '' };
   const problem = await clusterDirProblem(home);
   if (problem && problem !== 'it does not exist') {
@@ -467,6 +640,18 @@ export async function stackStatus(dir = DEFAULT_STACK_DIR): Promise<StackStatusR
     pidRow('temporal', state.pids.server, `127.0.0.1:${ports.frontend}, namespace ${state.namespace}`, 'server'),
     pidRow('temporal-ui', state.pids.ui, `http://127.0.0.1:${ports.ui}`, 'ui'),
     pidRow('simulator', state.pids.simulator, `http://127.0.0.1:${ports.simulator}`, 'simulator'),
-    ...state.pids.workers.map((pid) => pidRow('worker', pid, 'modelarts-export worker', 'worker')),
+    pidRow('jaeger', state.pids.jaeger, `UI http://127.0.0.1:${ports.jaegerQuery}`, 'jaeger'),
+    pidRow('prometheus', state.pids.prometheus, `http://127.0.0.1:${ports.prometheus}`, 'prometheus'),
+    ...(state.pids.exporter
+      ? [pidRow('exporter', state.pids.exporter, `http://127.0.0.1:${ports.exporter}/metrics`, 'exporter')]
+      : []),
+    ...state.pids.workers.map((pid) =>
+      pidRow(
+        'worker',
+        pid,
+        `modelarts-export worker, metrics 127.0.0.1:${state.workerMetrics?.[pid] ?? '-'}`,
+        'worker',
+      ),
+    ),
   ];
 }

@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { ComposeFile } from '../../src/stack/compose-file.js';
 import { SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTE_TYPE_NAMES } from '../../src/workflows/search-attributes.js';
 
@@ -197,7 +198,7 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     expect(() => new ComposeFile(composeFile).environment('temporal', {})).toThrow(/POSTGRES_PASSWORD/);
   });
 
-  it('has the Temporal stack, the worker and (in the simulator profile) the simulator', () => {
+  it('has the Temporal stack, the worker, the exporter, Prometheus, Jaeger and (in the simulator profile) the simulator', () => {
     const expected = [
       'postgresql',
       'temporal-schema-setup',
@@ -205,6 +206,9 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
       'temporal-create-namespace',
       'temporal-ui',
       'worker',
+      'exporter',
+      'prometheus',
+      'jaeger',
     ];
     const all = composeOk(['--profile', 'simulator', 'config', '--services']).trim().split('\n').sort();
     expect(all).toEqual([...expected, 'simulator'].sort());
@@ -223,6 +227,10 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     expect(image('temporal-create-namespace')).toBe('temporalio/admin-tools:1.32.1');
     expect(image('temporal')).toBe('temporalio/server:1.32.1');
     expect(image('temporal-ui')).toBe('temporalio/ui:2.54.1');
+    // The Prometheus whose promtool (Debian's 2.42) tests the rules; the Jaeger image of the v1.75.0 module.
+    expect(image('prometheus')).toBe('prom/prometheus:v2.42.0');
+    expect(image('jaeger')).toBe('jaegertracing/jaeger:2.12.0');
+    expect(image('exporter')).toBe(image('worker'));
     // Every image carries an explicit tag; none is the deprecated temporalio/auto-setup.
     for (const service of services.values()) {
       expect({ name: service.name, image: image(service.name) }).toEqual({
@@ -415,6 +423,71 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
         ok: true,
       });
     }
+  });
+
+  it('runs Prometheus with deploy/prometheus (config and rules), scraping every service that publishes metrics', () => {
+    const services = configServices();
+    const prometheus = services.get('prometheus')!;
+    expect(listOf(prometheus, 'volumes')).toContain(`${path.join(deployDir, 'prometheus')}:/etc/prometheus:ro`);
+    expect(listOf(prometheus, 'command')).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(listOf(prometheus, 'ports')).toEqual(['127.0.0.1:9090:9090/tcp']);
+    const config = parseYaml(readFileSync(path.join(deployDir, 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: {
+        job_name: string;
+        static_configs?: { targets: string[] }[];
+        dns_sd_configs?: { names: string[]; port: number }[];
+      }[];
+    };
+    // The rule files it loads are the ones promtool tests (mounted from deploy/prometheus/rules).
+    expect(config.rule_files).toEqual(['/etc/prometheus/rules/*.yml']);
+    expect(
+      readdirSync(path.join(deployDir, 'prometheus', 'rules')).filter((f) => f.endsWith('.yml')).length,
+    ).toBeGreaterThan(0);
+    // Each target is a service of this file, at the port that service's metrics listen on.
+    const targets = config.scrape_configs.flatMap((job) => [
+      ...(job.static_configs ?? []).flatMap((c) => c.targets),
+      ...(job.dns_sd_configs ?? []).flatMap((c) => c.names.map((n) => `${n}:${c.port}`)),
+    ]);
+    const portOf = (address: string | null | undefined) => address?.split(':').pop();
+    expect(targets.sort()).toEqual(
+      [
+        `worker:${portOf(environmentOf(services.get('worker')!).get('WORKER_METRICS_ADDRESS'))}`,
+        `exporter:${portOf(listOf(services.get('exporter')!, 'command').at(-1))}`,
+        `temporal:${portOf(environmentOf(services.get('temporal')!).get('PROMETHEUS_ENDPOINT'))}`,
+        'jaeger:8888',
+      ].sort(),
+    );
+  });
+
+  it('runs the overdue-wait exporter once, from the worker image, after the namespace exists', () => {
+    const exporter = configServices().get('exporter')!;
+    expect([...listOf(exporter, 'entrypoint'), ...listOf(exporter, 'command')]).toEqual([
+      'node',
+      'bin/modelarts-export.js',
+      'exporter',
+      '--listen',
+      '0.0.0.0:9465',
+    ]);
+    expect(exporter.text).toMatch(
+      /depends_on:\n\s+temporal-create-namespace:\n\s+condition: service_completed_successfully/,
+    );
+    const env = environmentOf(exporter);
+    expect(env.get('TEMPORAL_ADDRESS')).toBe('temporal:7233');
+    expect(env.get('TEMPORAL_API_KEY')).toBe(null);
+    expect(exporter.keys.has('ports')).toBe(false);
+  });
+
+  it("sends the workers' traces to the jaeger service, whose UI is on loopback; an empty endpoint turns them off", () => {
+    const services = configServices();
+    const jaeger = services.get('jaeger')!;
+    expect(listOf(jaeger, 'ports')).toEqual(['127.0.0.1:16686:16686/tcp']);
+    expect(environmentOf(jaeger).get('JAEGER_LISTEN_HOST')).toBe('0.0.0.0');
+    const worker = environmentOf(services.get('worker')!);
+    expect(worker.get('OTEL_EXPORTER_OTLP_ENDPOINT')).toBe('http://jaeger:4318');
+    expect(worker.get('OTEL_SERVICE_NAME')).toBe('modelarts-worker');
+    const off = environmentOf(configServices({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }).get('worker')!);
+    expect(off.get('OTEL_EXPORTER_OTLP_ENDPOINT')).toBe('');
   });
 
   it('runs the simulator from the same image, listening on 0.0.0.0:8090', () => {
