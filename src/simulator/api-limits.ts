@@ -22,6 +22,8 @@ export interface LoggedRequest {
   projectId: string;
   api: string;
   datasetId?: string;
+  /** The X-Request-Id the answer carries (what a client's trace records for this request). */
+  requestId?: string;
   /** True when the gateway answered 429. */
   throttled: boolean;
 }
@@ -56,7 +58,7 @@ export class ApiLimiter {
   /** The 429 to answer, or undefined when the request is within the limits (and then counted). */
   check(
     limits: ApiLimitConfig | undefined,
-    request: { projectId: string; api: string; datasetId?: string },
+    request: { projectId: string; api: string; datasetId?: string; requestId?: string },
   ): ApiError | undefined {
     const now = this.now();
     let error: ApiError | undefined;

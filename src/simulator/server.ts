@@ -257,6 +257,7 @@ export class SimulatorCore implements AdminTarget {
       projectId: match.params.projectId!,
       api: match.api,
       datasetId: match.params.datasetId,
+      requestId,
     });
     if (limited) {
       this.counterBook.faults.apiLimited = (this.counterBook.faults.apiLimited ?? 0) + 1;

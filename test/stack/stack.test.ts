@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parse } from 'yaml';
 import type { Page } from 'playwright-core';
+import { pauseBudget, resumeBudget } from '../../src/client/budget.js';
 import { awaitRun, startRun } from '../../src/client/runs.js';
 import { DEFAULT_TASK_QUEUE } from '../../src/config.js';
 import { SimulatorAdmin } from '../../src/simulator/admin-client.js';
@@ -22,6 +23,8 @@ import { launchUiBrowser, type UiBrowser } from '../support/ui-browser.js';
 
 const RUNS = 24;
 const UI_TIMEOUT = 20_000;
+/** Screenshots go to test/artifacts/; `UPDATE_SCREENSHOTS=1` writes them to docs/ instead. */
+const SCREENSHOT_DIR = path.resolve(process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : 'test/artifacts');
 const dataset = (i: number) => `stackDataset${String(i).padStart(7, '0')}`;
 const runId = (i: number) => `stack-run-${String(i).padStart(3, '0')}`;
 const log = (message: string) => console.error(`[stack] ${message}`);
@@ -56,6 +59,40 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   await fn();
   return Date.now() - started;
 }
+
+interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: { refType: string; spanID: string }[];
+  /** Microseconds. */
+  duration: number;
+  tags: { key: string; value: unknown }[];
+}
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+}
+
+/** The traces in Jaeger holding a span of workflow `workflowId` (the run's own spans carry its id). */
+async function tracesOf(workflowId: string): Promise<JaegerTrace[]> {
+  const params = new URLSearchParams({
+    service: TRACE_SERVICE_NAME,
+    tags: JSON.stringify({ temporalWorkflowId: workflowId }),
+    // Microseconds: the last two hours.
+    start: String((Date.now() - 2 * 3600_000) * 1000),
+    end: String((Date.now() + 60_000) * 1000),
+    limit: '100',
+  });
+  const response = await fetch(`${stack.jaegerUrl}/api/traces?${params}`);
+  if (!response.ok) throw new Error(`Jaeger answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { data: JaegerTrace[] | null }).data ?? [];
+}
+
+const tag = (span: JaegerSpan, key: string) => span.tags.find((t) => t.key === key)?.value;
+/** The ModelArts requests' client spans (src/modelarts/http-span.ts). */
+const httpSpans = (trace: JaegerTrace) => trace.spans.filter((span) => tag(span, 'url.template') !== undefined);
+const hasSpan = (trace: JaegerTrace, name: string) => trace.spans.some((span) => span.operationName === name);
 
 /** Prometheus' HTTP API of the stack. */
 async function prom<T>(api: string, params: Record<string, string> = {}): Promise<T> {
@@ -92,11 +129,17 @@ describe('the native production stack', () => {
       );
       figures.startAllSeconds = (Date.now() - started) / 1000;
 
-      // Matching spreads the runs over the 3 workers; the kill comes once each of them holds some.
+      // Matching spreads the runs over the 3 workers; the kill comes once each of them holds some. Nothing can flush
+      // a SIGKILLed process's unsent spans (the batch leaves every OTEL_BSP_SCHEDULE_DELAY, 5 s): the budget's kill
+      // switch holds ModelArts calls for 8 s first, so every request made has left as a span when the worker dies.
       const servedRuns = () => stack.workerLogs().filter((file) => readFileSync(file, 'utf8').includes('stack-run-'));
       await eventually(() => servedRuns().length === 3 || undefined, 30_000);
+      const budget = { connection, namespace: stack.namespace, taskQueue: DEFAULT_TASK_QUEUE };
+      await pauseBudget(budget, 'all');
+      await new Promise((r) => setTimeout(r, 8000));
       const [victim] = stack.state.pids.workers;
       await stack.killWorker(victim!);
+      await resumeBudget(budget, 'all');
       await stack.startWorker();
       await new Promise((r) => setTimeout(r, 3000));
       figures.serverRestartMs = await timed(() => stack.restartServer());
@@ -113,6 +156,47 @@ describe('the native production stack', () => {
       figures.statusReads = counters.total.exportStatusReads;
 
       figures.workersThatServed = servedRuns().length;
+
+      // Tracing, through Jaeger's query API: each run is one trace holding every ModelArts request of its dataset
+      // (the simulator's request log, by X-Request-Id) as exactly one span, no orphan, no duplicate, and no span
+      // open for more than 60 s but the run spans, which are emitted at their end and back-dated.
+      const requests = await sim.requests();
+      // Spans leave the workers in batches (every 5 s): read until every run's trace is whole, or for 60 s.
+      const whole = (t: JaegerTrace[], k: number) =>
+        t.length === 1 &&
+        hasSpan(t[0]!, 'Workflow:exportPipeline') &&
+        httpSpans(t[0]!).length >= requests.filter((r) => r.datasetId === dataset(k + 1)).length;
+      let traces: JaegerTrace[][] = [];
+      for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 2000))) {
+        traces = await Promise.all(Array.from({ length: RUNS }, (_, k) => tracesOf(runId(k + 1))));
+        if (traces.every(whole) || Date.now() > deadline) break;
+      }
+      expect(traces.map((t) => t.length)).toEqual(Array(RUNS).fill(1));
+      let spans = 0;
+      let longestMs = 0;
+      for (let k = 0; k < RUNS; k++) {
+        const trace = traces[k]![0]!;
+        const logged = requests.filter((r) => r.datasetId === dataset(k + 1)).map((r) => r.requestId);
+        const traced = httpSpans(trace).map((span) => tag(span, 'modelarts.request_id'));
+        expect({ run: runId(k + 1), requests: [...traced].sort() }).toEqual({
+          run: runId(k + 1),
+          requests: [...logged].sort(),
+        });
+        const ids = trace.spans.map((span) => span.spanID);
+        expect(new Set(ids).size).toBe(ids.length);
+        const orphans = trace.spans.filter((span) =>
+          span.references.some((ref) => ref.refType === 'CHILD_OF' && !ids.includes(ref.spanID)),
+        );
+        expect(orphans.map((span) => span.operationName)).toEqual([]);
+        for (const span of trace.spans) {
+          if (!span.operationName.startsWith('Workflow:')) longestMs = Math.max(longestMs, span.duration / 1000);
+        }
+        spans += trace.spans.length;
+      }
+      expect(longestMs).toBeLessThan(60_000);
+      figures.spansPerRun = +(spans / RUNS).toFixed(1);
+      figures.longestOpenSpanMs = Math.round(longestMs);
+      figures.requestsTraced = requests.filter((r) => r.datasetId?.startsWith('stackDataset')).length;
     },
     10 * 60_000,
   );
@@ -245,6 +329,39 @@ describe('the native production stack', () => {
         .getByText(runId(1), { exact: true })
         .waitFor({ timeout: UI_TIMEOUT });
       await page.getByRole('status').getByText('Completed', { exact: true }).first().waitFor({ timeout: UI_TIMEOUT });
+    });
+  });
+
+  describe('its trace and metrics UIs, in headless Chromium (screenshots for docs/tracing.md and docs/alerts.md)', () => {
+    const shoot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, name) });
+
+    it("shows one export's trace in Jaeger's UI", async () => {
+      const [trace] = await tracesOf(runId(1));
+      expect(trace).toBeDefined();
+      const browser = await launchUiBrowser(new URL(stack.jaegerUrl).origin);
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(`${stack.jaegerUrl}/trace/${trace!.traceID}`);
+        await page.getByText('Workflow:exportPipeline').first().waitFor({ timeout: UI_TIMEOUT });
+        await page.getByText('Workflow:exportStep').first().waitFor({ timeout: UI_TIMEOUT });
+        await shoot(page, 'jaeger-trace.png');
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it("graphs the fleet's ModelArts requests in Prometheus' UI", async () => {
+      const browser = await launchUiBrowser(new URL(stack.prometheusUrl).origin);
+      try {
+        const page = await browser.context.newPage();
+        const expr = 'sum by (api) (rate(modelarts_requests[1m]))';
+        const params = new URLSearchParams({ 'g0.expr': expr, 'g0.tab': '0', 'g0.range_input': '15m' });
+        await page.goto(`${stack.prometheusUrl}/graph?${params}`);
+        await page.locator('.graph-legend').first().waitFor({ timeout: UI_TIMEOUT });
+        await shoot(page, 'prometheus-requests.png');
+      } finally {
+        await browser.close();
+      }
     });
   });
 });
