@@ -2,6 +2,11 @@
  * Part 2, overhead against Temporal itself: exports whose ModelArts task is already finished at the first status
  * read, end to end (client → dev server → worker process → simulator over HTTP), against a baseline workflow of
  * the same shape with no-op activities (bench/baseline.ts) on the same worker and server, batch after batch.
+ * `ours-traced` runs the same exports on a second worker process with tracing on (OTLP/HTTP to a local Jaeger,
+ * src/stack/local-jaeger.ts): the price of tracing, measured beside the untraced worker in the same run.
+ *
+ * The request budget is set explicitly, above the offered load (`unlimited` for both classes): this part measures
+ * our code against Temporal, not the fleet's default budget of 2 creates/s (docs/request-budget.md).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +19,8 @@ import { startRun } from '../src/client/runs.js';
 import { DatasetIdKey } from '../src/workflows/search-attributes.js';
 import type { PipelineResult } from '../src/workflows/types.js';
 import type { Simulator } from '../src/simulator/index.js';
+import { OverdueWatch } from '../src/exporter/watch.js';
+import { startLocalJaeger } from '../src/stack/local-jaeger.js';
 import type { BaselineSpec } from './baseline.js';
 import {
   benchClient,
@@ -35,8 +42,10 @@ import {
   type WorkerTuningEnv,
 } from './support.js';
 
-export type Variant = 'ours' | 'baseline' | 'baseline-mirror';
-export const VARIANTS: Variant[] = ['ours', 'baseline', 'baseline-mirror'];
+export type Variant = 'ours' | 'ours-traced' | 'baseline' | 'baseline-mirror';
+export const VARIANTS: Variant[] = ['ours', 'ours-traced', 'baseline', 'baseline-mirror'];
+/** Runs of our workflows (the others are the baselines). */
+const isOurs = (variant: Variant) => variant === 'ours' || variant === 'ours-traced';
 export const OVERHEAD_TARGET_RATIO = 0.8;
 
 export interface OverheadConfig {
@@ -85,6 +94,10 @@ export interface OverheadResult {
   /** ours / baseline (bare shape), and ours / baseline-mirror (same commands). */
   ratio: number;
   ratioMirror: number;
+  /** ours-traced / ours: throughput with tracing on against off. */
+  tracingRatio: number;
+  /** What the overdue watch saw during the whole part (src/exporter/watch.ts): false alerts. */
+  overdueWatch?: string;
   target: string;
   met: boolean;
   measuredAt: string;
@@ -107,7 +120,7 @@ async function startVariant(
   workflowId: string,
   datasetId: string,
 ): Promise<WorkflowHandle> {
-  if (variant === 'ours') {
+  if (isOurs(variant)) {
     const { handle } = await startRun(
       client,
       { steps: [{ kind: 'export', datasetId, request: { path: '/bench-bucket/overhead/', export_type: 0 } }] },
@@ -135,19 +148,20 @@ async function runBatch(
   variant: Variant,
   round: number,
   runs: number,
-  ctx: { taskQueue: string; workerPid: number; serverPid?: number; startConcurrency: number; timeoutMs: number },
+  ctx: BatchContext,
 ): Promise<{ batch: Batch; ids: string[] }> {
-  const datasets = variant === 'ours' ? datasetsFor(sim, runs, `ovh-${round}`) : [];
+  const { taskQueue, workerPid } = ctx.workers[variant === 'ours-traced' ? 'traced' : 'plain'];
+  const datasets = isOurs(variant) ? datasetsFor(sim, runs, `ovh-${variant}-${round}`) : [];
   const ids = Array.from({ length: runs }, (_, i) => `ovh-${variant}-r${round}-${i}-${randomUUID().slice(0, 8)}`);
   const requests0 = sim.counters().total.requests;
   const cpu0 = {
-    worker: cpuMs(ctx.workerPid),
+    worker: cpuMs(workerPid),
     server: ctx.serverPid ? cpuMs(ctx.serverPid) : undefined,
     bench: selfCpuMs(),
   };
   const t0 = Date.now();
   const handles = await mapLimit(ids, ctx.startConcurrency, (id, i) =>
-    startVariant(client, variant, ctx.taskQueue, id, datasets[i] ?? `baseline-dataset-${i}`),
+    startVariant(client, variant, taskQueue, id, datasets[i] ?? `baseline-dataset-${i}`),
   );
   const startsMs = Date.now() - t0;
   const settled = await withTimeout(
@@ -158,14 +172,13 @@ async function runBatch(
   const wallMs = Date.now() - t0;
   const failed = settled.filter(
     (s) =>
-      s.status === 'rejected' ||
-      (variant === 'ours' && (s.value as PipelineResult | undefined)?.outcome !== 'succeeded'),
+      s.status === 'rejected' || (isOurs(variant) && (s.value as PipelineResult | undefined)?.outcome !== 'succeeded'),
   ).length;
   const firstFailure = settled.find((s) => s.status === 'rejected');
   if (firstFailure) console.error(`  ${variant}: ${failed} failed, e.g. ${String(firstFailure.reason)}`);
   const per = (a?: number, b?: number) =>
     a !== undefined && b !== undefined ? +((b - a) / runs).toFixed(2) : undefined;
-  const workerCpu = per(cpu0.worker, cpuMs(ctx.workerPid));
+  const workerCpu = per(cpu0.worker, cpuMs(workerPid));
   const serverCpu = ctx.serverPid ? per(cpu0.server, cpuMs(ctx.serverPid)) : undefined;
   return {
     ids,
@@ -185,6 +198,14 @@ async function runBatch(
       simRequestsPerExport: +((sim.counters().total.requests - requests0) / runs).toFixed(2),
     },
   };
+}
+
+interface BatchContext {
+  /** The untraced worker (ours and the baselines) and the traced one (ours-traced), each on its own queue. */
+  workers: Record<'plain' | 'traced', { taskQueue: string; workerPid: number }>;
+  serverPid?: number;
+  startConcurrency: number;
+  timeoutMs: number;
 }
 
 async function sampleEvents(client: Client, workflowId: string): Promise<VariantSummary['eventTypes']> {
@@ -215,19 +236,38 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     await writeFile(bundlePath, code);
 
     const workerEntry = path.join(projectRoot, 'dist', 'bench-build', 'bench', 'worker-main.js');
-    const worker = await startBenchWorker(
+    const env = { ...config.tuning, WORKFLOW_BUNDLE_PATH: bundlePath };
+    const worker = await startBenchWorker(scope, workerEntry, stack.workerEnv(env), { label: 'overhead worker' });
+    log('starting Jaeger for the traced worker (built and cached on first use)');
+    const jaegerDir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-jaeger-'));
+    scope.defer('jaeger dir', () => rm(jaegerDir, { recursive: true, force: true }));
+    const jaeger = await startLocalJaeger(jaegerDir, log);
+    scope.defer('jaeger', () => jaeger.stop());
+    const tracedQueue = `${taskQueue}-traced`;
+    const traced = await startBenchWorker(
       scope,
       workerEntry,
-      stack.workerEnv({ ...config.tuning, WORKFLOW_BUNDLE_PATH: bundlePath }),
-      { label: 'overhead worker' },
+      stack.workerEnv({
+        ...env,
+        TEMPORAL_TASK_QUEUE: tracedQueue,
+        OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
+        OTEL_SERVICE_NAME: 'modelarts-bench',
+      }),
+      { label: 'overhead worker (traced)' },
     );
-    const ctx = {
-      taskQueue,
-      workerPid: worker.pid,
+    const ctx: BatchContext = {
+      workers: {
+        plain: { taskQueue, workerPid: worker.pid },
+        traced: { taskQueue: tracedQueue, workerPid: traced.pid },
+      },
       serverPid,
       startConcurrency: config.startConcurrency,
       timeoutMs: config.timeoutMs,
     };
+
+    // A healthy fleet under load pages no one: every wait the watch sees overdue is a false alert.
+    const watch = new OverdueWatch(() => client, [taskQueue, tracedQueue]);
+    scope.defer('overdue watch', () => watch.stop());
 
     log(`warm-up: ${config.warmup} runs of each variant`);
     const sampleIds: Partial<Record<Variant, string>> = {};
@@ -276,6 +316,8 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     const ratioMirror = +(summary.ours.exportsPerSec.median / summary['baseline-mirror'].exportsPerSec.median).toFixed(
       3,
     );
+    const overdueWatch = await watch.stop();
+    const tracingRatio = +(summary['ours-traced'].exportsPerSec.median / summary.ours.exportsPerSec.median).toFixed(3);
     return {
       config,
       workerEntry: path.relative(projectRoot, workerEntry),
@@ -283,6 +325,8 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
       summary,
       ratio,
       ratioMirror,
+      tracingRatio,
+      overdueWatch,
       target: `ours/baseline >= ${OVERHEAD_TARGET_RATIO}`,
       met: ratio >= OVERHEAD_TARGET_RATIO,
       measuredAt: new Date().toISOString(),
@@ -293,16 +337,19 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
 }
 
 export function formatOverhead(r: OverheadResult): string {
-  const rows = VARIANTS.map((v) => {
+  // Results from before a variant existed render without its row.
+  const rows = VARIANTS.filter((v) => r.summary[v] !== undefined).map((v) => {
     const s = r.summary[v];
     const cpu = s.cpuMsPerExport;
     const fmt = (n?: number) => (n === undefined ? '–' : n.toFixed(1));
     return [
       v === 'ours'
         ? 'ours (exportPipeline → exportStep)'
-        : v === 'baseline'
-          ? 'baseline (bare shape)'
-          : 'baseline (mirror)',
+        : v === 'ours-traced'
+          ? 'ours, tracing on (OTLP to Jaeger)'
+          : v === 'baseline'
+            ? 'baseline (bare shape)'
+            : 'baseline (mirror)',
       s.exportsPerSec.median.toFixed(1),
       `${s.exportsPerSec.min}–${s.exportsPerSec.max}`,
       v === 'ours' ? '1.00' : (r.summary.ours.exportsPerSec.median / s.exportsPerSec.median).toFixed(2),
@@ -331,16 +378,25 @@ export function formatOverhead(r: OverheadResult): string {
     `Target: ${r.target} (bare shape): ${r.ratio.toFixed(2)} → ${yesNo(r.met)}; against the mirror baseline: ${r.ratioMirror.toFixed(2)}`,
     `CPU per export (worker + dev server + bench), less sensitive to other load on the machine: ` +
       `bare baseline ÷ ours = ${cpuRatio(r, 'baseline')}, mirror baseline ÷ ours = ${cpuRatio(r, 'baseline-mirror')}`,
+    ...(r.overdueWatch ? [`False alerts: ${r.overdueWatch} (every exports/s batch, both workers)`] : []),
+    // Runs measured before the traced variant existed have no tracing ratio.
+    ...(r.tracingRatio !== undefined
+      ? [
+          `Tracing on ÷ off: ${r.tracingRatio.toFixed(2)} exports/s (goal ≥ 0.95 → ${yesNo(r.tracingRatio >= 0.95)}); ` +
+            `CPU per export, off ÷ on: ${cpuRatio(r, 'ours', 'ours-traced')} (Jaeger's own CPU not counted)`,
+        ]
+      : []),
   ].join('\n');
 }
 
 /** Total CPU per export of a baseline divided by ours: the throughput ratio a CPU-bound machine would show. */
-export function cpuRatio(r: OverheadResult, baseline: Variant): string {
+export function cpuRatio(r: OverheadResult, baseline: Variant, against: Variant = 'ours'): string {
   const total = (v: Variant) => {
-    const c = r.summary[v].cpuMsPerExport;
+    const c = r.summary[v]?.cpuMsPerExport;
+    if (!c) return undefined;
     return c.worker !== undefined && c.server !== undefined ? c.worker + c.server + c.bench : undefined;
   };
-  const ours = total('ours');
+  const ours = total(against);
   const base = total(baseline);
   return ours !== undefined && base !== undefined ? (base / ours).toFixed(2) : 'n/a';
 }

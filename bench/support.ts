@@ -154,6 +154,9 @@ export type WorkerTuningEnv = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: number;
   /** Node flags for the worker process, e.g. a heap limit. */
   NODE_OPTIONS?: string;
+  /** The request budget a part means, set explicitly (the shell's values never reach the bench's workers). */
+  MODELARTS_BUDGET_READS_RPS?: number | 'unlimited';
+  MODELARTS_BUDGET_WRITES_RPS?: number | 'unlimited';
 };
 
 export interface WorkerProc {

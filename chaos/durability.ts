@@ -26,6 +26,7 @@ import {
   type FaultConfig,
   type TaskBehavior,
 } from '../simulator/index.js';
+import { OverdueWatch } from '../exporter/watch.js';
 import { startLocalStack } from '../local/stack.js';
 import { AbortedError, sleep } from '../local/time.js';
 import { isAlive } from '../stack/processes.js';
@@ -323,6 +324,8 @@ interface Durability {
   chaosDone: boolean;
   storm: { over: boolean; ms: number; createdDuring: number };
   runsDoneMs: number;
+  /** What the overdue watch saw while the runs ran (src/exporter/watch.ts). */
+  overdue?: { line: string; seen: number };
   findings: string[];
   details: string[];
 }
@@ -342,7 +345,11 @@ async function runDurability(
   d.t0 = Date.now();
   // Ends by itself, or with the scenario's signal.
   void endStormOnceConverged(d).catch(() => undefined);
+  // Kills, restarts and API faults delay reads by seconds: no wait may be reported overdue (a false page).
+  const watch = new OverdueWatch(() => d.clients.get(), [d.backend.taskQueue]);
+  ctx.scope.defer('stop the overdue watch', () => watch.stop());
   await startAndAwaitRuns(d, injectFaults(d, events));
+  d.overdue = { line: await watch.stop(), seen: watch.seen.size };
   if (process.env.CHAOS_DUMP_DIR) {
     await writeFile(path.join(process.env.CHAOS_DUMP_DIR, `scenario-${id}-worker.log`), d.backend.workers.output());
   }
@@ -571,7 +578,7 @@ async function verify(d: Durability): Promise<Checks> {
     d.findings.push(
       `scenario ${d.id}: ${lost.length} lost, ${scan.duplicateCreates} duplicate creates, ${scan.duplicatePaths} duplicate paths`,
     );
-  return { ...scan, counters, succeeded, lost, transient, onePerRun, ok };
+  return { ...scan, counters, succeeded, lost, transient, onePerRun, ok: ok && (d.overdue?.seen ?? 0) === 0 };
 }
 
 interface TaskScan {
@@ -689,6 +696,7 @@ function report(d: Durability, c: Checks): ScenarioResult {
     ...(restarts.length > 0 ? [`${restarts.join(', ')}, starts retried ${retriedStarts}`] : []),
     `API faults ${storm.over ? `for the first ${seconds(storm.ms)} (${storm.createdDuring} of ${plan.runs} creates under faults)` : 'throughout'}: 5xx ${f.serverErrors}, 429 ${f.throttled}, dropped ${f.dropped} (of ${c.counters.total.requests} requests in all)`,
     `reattached ${reattached}, status reads ${reads}`,
+    ...(d.overdue ? [d.overdue.line] : []),
     `start→task created p50 ${spread([...c.createLagByRun.values()])}, task finished→run result p50 ${spread([...c.finishLagByRun.values()])}`,
     `runs done in ${seconds(d.runsDoneMs)}, total ${seconds(Date.now() - d.began)}`,
   ];
