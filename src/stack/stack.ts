@@ -8,7 +8,7 @@
  * schema comes from the server's Go module instead of the admin-tools image; and the UI gets `host: 127.0.0.1`
  * (the image binds every interface).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { lstat, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -144,7 +144,7 @@ export class NativeStack {
   get prometheusUrl(): string {
     return `http://127.0.0.1:${this.ports.prometheus}`;
   }
-  /** The exporter's metrics, when this build has `modelarts-export exporter`. */
+  /** The exporter's metrics (`modelarts-export exporter`). */
   get exporterUrl(): string | undefined {
     return this.state.pids.exporter ? `http://127.0.0.1:${this.ports.exporter}/metrics` : undefined;
   }
@@ -356,15 +356,10 @@ export class NativeStack {
     await this.saveState();
   }
 
-  /** `modelarts-export exporter` (the overdue waits, pollers and drains), when this build has the command. */
+  /** `modelarts-export exporter`: the overdue waits, pollers and drains, one per fleet. */
   private async startExporter(): Promise<void> {
     if (running(this.state.pids.exporter, 'exporter')) return;
     const cli = path.join(projectRoot, 'bin', 'modelarts-export.js');
-    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout ?? '';
-    if (!/^\s+exporter\b/m.test(help)) {
-      this.log('exporter: this build has no `modelarts-export exporter`; not started');
-      return;
-    }
     const env = {
       ...this.compose.environment('exporter', this.vars),
       TEMPORAL_ADDRESS: this.address,

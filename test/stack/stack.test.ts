@@ -18,6 +18,7 @@ import { DEFAULT_TASK_QUEUE } from '../../src/config.js';
 import { SimulatorAdmin } from '../../src/simulator/admin-client.js';
 import { dashboardQueries } from '../../src/stack/dashboard.js';
 import { NativeStack, TRACE_SERVICE_NAME } from '../../src/stack/stack.js';
+import { NextReadAtKey } from '../../src/workflows/search-attributes.js';
 import { eventually, FAST_POLICY } from '../support/harness.js';
 import { launchUiBrowser, type UiBrowser } from '../support/ui-browser.js';
 
@@ -300,6 +301,55 @@ describe('the native production stack', () => {
 
       const outcomes = await Promise.all(runs.map((r) => awaitRun(client, r.id)));
       expect(outcomes.map((o) => o.outcome)).toEqual(runs.map(() => 'succeeded'));
+    },
+    6 * 60_000,
+  );
+
+  it(
+    'pages a stuck wait through Prometheus within two minutes of its missed read (reads budget paused)',
+    async () => {
+      await sim.createDataset({
+        dataset_id: dataset(200),
+        dataset_name: 'stuck',
+        behavior: { durationMs: 10 * 60_000, progress: 'linear' },
+      });
+      const id = 'stuck-run';
+      await startRun(
+        client,
+        {
+          steps: [{ kind: 'export', datasetId: dataset(200), request: { path: '/stack-bucket/stuck/' } }],
+          wait: { policy: FAST_POLICY, deadline: '15m' },
+        },
+        { taskQueue: DEFAULT_TASK_QUEUE, workflowId: id },
+      );
+      const step = client.workflow.getHandle(`${id}.step-1`);
+      const planned = async () => (await step.describe()).typedSearchAttributes.get(NextReadAtKey);
+      await eventually(planned, 60_000);
+      const budget = { connection, namespace: stack.namespace, taskQueue: DEFAULT_TASK_QUEUE };
+      await pauseBudget(budget, 'reads');
+      try {
+        type Alert = { labels: Record<string, string>; state: string };
+        const firing = async () => {
+          const { alerts } = await prom<{ alerts: Alert[] }>('alerts');
+          return alerts.find((a) => a.labels.alertname === 'ModelArtsWaitOverdue' && a.state === 'firing');
+        };
+        let alert: Alert | undefined;
+        for (const deadline = Date.now() + 240_000; !alert && Date.now() < deadline;) {
+          alert = await firing();
+          if (!alert) await new Promise((r) => setTimeout(r, 2000));
+        }
+        const pagedAt = Date.now();
+        // The plan has not moved since the read was missed: it names when that read was due.
+        const dueAt = (await planned())!.getTime();
+        figures.pagedSecondsAfterMissedRead = (pagedAt - dueAt) / 1000;
+        expect(alert?.labels).toMatchObject({ reason: 'budget-paused', tenant: 'default' });
+        // 60 s floor + exporter scan, scrape, evaluation and `for` (deploy/prometheus/rules/modelarts.yml), plus
+        // this test's 2 s between looks.
+        expect(pagedAt - dueAt).toBeLessThanOrEqual(122_000);
+      } finally {
+        await resumeBudget(budget, 'reads');
+        await client.workflow.getHandle(id).terminate('stack test: the page has been seen');
+      }
     },
     6 * 60_000,
   );
