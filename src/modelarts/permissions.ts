@@ -32,6 +32,8 @@ export interface RoutePermission {
   implied?: { actions: readonly string[]; why: string };
   /** The client methods that make this call (ModelArtsClient). */
   methods: readonly string[];
+  /** What the product makes this call for. */
+  use: string;
 }
 
 const P = '/v2/{project_id}';
@@ -45,6 +47,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:listDatasets',
     related: [],
     methods: ['listDatasets', 'findDatasetByName'],
+    use: 'finding a dataset by name: the dataset a NEW_DATASET export created, and the name check before such an export',
   },
   [`GET ${D}`]: {
     permission: 'Querying Details About a Dataset',
@@ -52,6 +55,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['getDataset'],
+    use: '`doctor` only (the worker reads datasets through the list); the same action covers every read below',
   },
   [`GET ${D}/versions`]: {
     permission: 'Querying the Dataset Version List',
@@ -59,6 +63,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['listVersions'],
+    use: 'reattaching to a version a run already published (after a retry or a crash)',
   },
   [`POST ${D}/versions`]: {
     permission: 'Creating a Dataset Labeling Version',
@@ -66,6 +71,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:createDatasetVersion',
     related: ['obs:object:PutObject'],
     methods: ['createVersion'],
+    use: 'publishing a dataset version (a `publish-version` step)',
   },
   [`GET ${D}/versions/{version_id}`]: {
     permission: 'Querying Details About a Dataset Version',
@@ -73,6 +79,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['getVersion'],
+    use: 'waiting for a version to be published',
   },
   [`GET ${D}/import-tasks`]: {
     permission: 'Querying the Dataset Import Task List',
@@ -80,6 +87,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['listImportTasks'],
+    use: 'reattaching to an import task a run already created',
   },
   [`POST ${D}/import-tasks`]: {
     permission: 'Creating a Dataset Import Task',
@@ -91,6 +99,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
       why: 'an import reads the objects under `import_path`: it checks the bucket, lists the folder and reads each file',
     },
     methods: ['createImportTask'],
+    use: 'importing from OBS (an `import` step)',
   },
   [`GET ${D}/import-tasks/{task_id}`]: {
     permission: 'Querying Details About a Dataset Import Task',
@@ -98,6 +107,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['getImportTask'],
+    use: 'waiting for an import task',
   },
   [`GET ${D}/export-tasks`]: {
     permission: 'Querying the Dataset Export Task List',
@@ -105,6 +115,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['listExportTasks'],
+    use: 'reattaching to an export task a run already created (no duplicate tasks on retry)',
   },
   [`POST ${D}/export-tasks`]: {
     permission: 'Creating a Dataset Export Task',
@@ -118,6 +129,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
         'the bucket and folder exist (ModelArts.4311, 4312)',
     },
     methods: ['createExportTask'],
+    use: 'every export (to OBS, or to a new dataset)',
   },
   // The table writes this route with {resource_id}; it is the dataset id, as in the API page.
   [`GET ${D}/export-tasks/{task_id}`]: {
@@ -126,6 +138,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['getExportTask'],
+    use: 'waiting for an export task',
   },
   [`GET ${D}/tasks`]: {
     permission: 'Querying Auto Labeling Tasks by Page',
@@ -133,6 +146,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['listTasks'],
+    use: 'reattaching to an intelligent task a run already started',
   },
   [`POST ${D}/tasks`]: {
     permission: 'Starting an Auto Labeling Task',
@@ -149,6 +163,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
       'obs:bucket:ListBucketVersions',
     ],
     methods: ['startTask'],
+    use: 'starting auto labeling, pre-labeling or auto grouping (an `intelligent-task` step)',
   },
   [`GET ${D}/tasks/{task_id}`]: {
     permission: 'Querying Details About an Auto Labeling Task',
@@ -156,6 +171,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:getDataset',
     related: [],
     methods: ['getTask'],
+    use: 'waiting for an intelligent task (`intelligent-task` and `wait-task` steps)',
   },
   [`POST ${D}/tasks/{task_id}/stop`]: {
     permission: 'Stopping an Auto Labeling Task',
@@ -163,6 +179,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
     action: 'modelarts:dataset:updateDataset',
     related: [],
     methods: ['stopTask'],
+    use: 'cancelling a run that started an intelligent task',
   },
 };
 
