@@ -21,6 +21,7 @@ import { registerDeploy } from './deploy.js';
 import { registerDev } from './dev.js';
 import { registerList } from './list.js';
 import { registerOverdue } from './overdue.js';
+import { registerPolicy } from './policy.js';
 import { registerSchedule } from './schedule.js';
 import { registerSimulator } from './simulator.js';
 import { registerStack } from './stack.js';
@@ -87,6 +88,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerBudget(program, ctx);
   registerDeploy(program, ctx);
   registerOverdue(program, ctx);
+  registerPolicy(program, ctx);
   return program;
 }
 

@@ -1,7 +1,9 @@
 /** `simulator`: the ModelArts simulator alone, with demo datasets and credentials, until SIGINT/SIGTERM. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { simulatorEnv } from '../local/worker-env.js';
+import { parsePolicy, PolicyError, type IamPolicy } from '../modelarts/permissions.js';
 import { DEMO_CREDENTIALS, DEMO_DATASETS, runSimulator } from '../simulator/index.js';
 import { isLoopbackHost } from '../loopback.js';
 import { ADMIN_TOKEN_VARIABLE } from '../simulator/admin-gate.js';
@@ -22,7 +24,33 @@ export function parseLimit(value: string): number {
   return n;
 }
 
+/** `--policy FILE`: an IAM custom policy document, checked here so a bad file stops the start naming the field. */
+export function readPolicyFile(file: string): IamPolicy {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--policy ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      'simulator',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--policy ${file}: is not JSON`, 'simulator');
+  }
+  try {
+    return parsePolicy(parsed, `--policy ${file}`);
+  } catch (error) {
+    if (error instanceof PolicyError) throw new UsageError(error.message, 'simulator');
+    throw error;
+  }
+}
+
 interface SimulatorFlags {
+  policy?: string;
   port: number;
   host: string;
   stateFile?: string;
@@ -40,6 +68,10 @@ export function registerSimulator(program: Command, ctx: CliContext): void {
     .option(
       '--state-file <path>',
       'keep datasets, tasks and counters in this JSON file and resume from it (default: in memory only)',
+    )
+    .option(
+      '--policy <file>',
+      'hold callers to this IAM custom policy: calls it does not allow answer 403 ModelArts.0108 (see modelarts-export policy)',
     )
     .addOption(
       new Option(
@@ -67,7 +99,8 @@ clock; the demo datasets are added only when the file does not exist yet.
 Examples:
   $ modelarts-export simulator --port 8090
   $ modelarts-export simulator --port 8090 --state-file .data/simulator.json
-  $ modelarts-export simulator --api-limit-rps 5 --api-limit-rpm 200     # throttle like the gateway`,
+  $ modelarts-export simulator --api-limit-rps 5 --api-limit-rpm 200     # throttle like the gateway
+  $ modelarts-export policy --scope project > policy.json && modelarts-export simulator --policy policy.json`,
     )
     .action(async (options: SimulatorFlags) => {
       const adminToken = ctx.env[ADMIN_TOKEN_VARIABLE]?.trim() || undefined;
@@ -77,11 +110,13 @@ Examples:
             `tokens and sets faults): set ${ADMIN_TOKEN_VARIABLE}`,
           'simulator',
         );
+      const policy = options.policy === undefined ? undefined : readPolicyFile(options.policy);
       const limited = options.apiLimitRps !== undefined || options.apiLimitRpm !== undefined;
       const sim = await runSimulator({
         port: options.port,
         host: options.host,
         ...(adminToken ? { adminToken } : {}),
+        ...(policy ? { policy } : {}),
         ...(limited
           ? {
               faults: {
@@ -104,6 +139,7 @@ Examples:
         ctx.stderr,
         `Demo datasets: ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
       );
+      if (policy) writeLine(ctx.stderr, `Callers held to the IAM policy in ${options.policy}`);
       if (options.stateFile !== undefined) writeLine(ctx.stderr, `State kept in ${path.resolve(options.stateFile)}`);
       writeLine(ctx.stderr, 'Press Ctrl-C to stop.');
       await ctx.waitForStop();

@@ -1,5 +1,5 @@
 /**
- * docs/cli.md and docs/configuration.md, generated: the CLI reference from the commander definitions (the program
+ * docs/cli.md, docs/configuration.md and docs/least-privilege.md, generated: the CLI reference from the commander definitions (the program
  * `src/cli/main.ts` builds, never run), the configuration reference from ENV_REFERENCE. Formatted with prettier, so
  * the committed pages pass `prettier --check`; test/unit/reference-docs.test.ts fails when they are out of date.
  */
@@ -9,6 +9,7 @@ import type { Argument, Command, Option } from 'commander';
 import { buildProgram } from '../cli/main.js';
 import { EXIT, type CliContext } from '../cli/context.js';
 import { projectRoot } from '../devserver/resolve-cli.js';
+import { leastPrivilegeReference } from './least-privilege-doc.js';
 import { ENV_GROUP_NOTES, ENV_REFERENCE, type EnvGroup } from '../env-reference.js';
 
 const GENERATED = (source: string) =>
@@ -226,6 +227,9 @@ export async function referencePages(): Promise<Record<string, string>> {
   const pages: Record<string, string> = {
     'docs/cli.md': cliReference(),
     'docs/configuration.md': configurationReference(),
+    'docs/least-privilege.md': leastPrivilegeReference(
+      GENERATED('`ROUTE_PERMISSIONS` in `src/modelarts/permissions.ts`'),
+    ),
   };
   const out: Record<string, string> = {};
   for (const [file, text] of Object.entries(pages)) {

@@ -1,5 +1,7 @@
 /** The simulator's admin API over HTTP, for a simulator in another process (the native stack, chaos runs). */
+import type { IamPolicy } from '../modelarts/permissions.js';
 import type { LoggedRequest } from './api-limits.js';
+import type { Denial } from './policy.js';
 import type { Counters, FaultConfig, SeedDataset, TaskBehavior } from './types.js';
 
 export class SimulatorAdmin {
@@ -51,5 +53,15 @@ export class SimulatorAdmin {
 
   counters(): Promise<Counters> {
     return this.call('GET', '/_sim/counters');
+  }
+
+  /** Holds callers to this IAM policy (undefined: none). */
+  async setPolicy(policy: IamPolicy | undefined): Promise<void> {
+    await (policy === undefined ? this.call('DELETE', '/_sim/policy') : this.call('PUT', '/_sim/policy', policy));
+  }
+
+  /** Calls the policy refused. */
+  denials(): Promise<Denial[]> {
+    return this.call('GET', '/_sim/denials');
   }
 }

@@ -12,6 +12,11 @@
  *   POST /_sim/datasets/{id}/next-behavior     → body Partial<TaskBehavior>, for the next task created only
  *   POST /_sim/tokens                          → body {"expires_in_ms"?} (optional); 201 {"token","expires_at"(epoch ms)}
  *   POST /_sim/tokens/expire                   → 204; every issued token now answers 401 ModelArts.4127
+ *   GET  /_sim/policy                          → 200 the IAM policy in force, or null
+ *   PUT  /_sim/policy                          → body an IAM custom policy (Version 1.1); 200 with it; calls it does
+ *                                                not allow answer 403 ModelArts.0108 naming the action
+ *   DELETE /_sim/policy                        → 204; no policy, every authenticated call allowed
+ *   GET  /_sim/denials                         → 200 [{atMs, method, route, action}]: calls the policy refused
  *
  * FaultConfig fields (all optional; PUT replaces the whole config): `throttleRate`, `retryAfterSeconds` (sent as
  * `Retry-After` on injected 429s; `99999999` is the absurd three-year one), `throttleCode`, `serverErrorRate`,
@@ -28,7 +33,9 @@
  */
 import { z } from 'zod';
 import type { Dataset } from '../modelarts/types.js';
+import { PolicyError, parsePolicy, type IamPolicy } from '../modelarts/permissions.js';
 import type { LoggedRequest } from './api-limits.js';
+import type { Denial } from './policy.js';
 import type { Counters, FaultConfig, TaskBehavior } from './types.js';
 
 /** What the admin API needs of the simulator (SimulatorCore implements it; admin.ts does not import server.ts). */
@@ -46,6 +53,7 @@ export interface AdminTarget {
   queueBehavior(datasetId: string, behavior: Partial<TaskBehavior>): void;
   mintToken(expiresInMs?: number): { token: string; expiresAt: number };
   expireTokens(): void;
+  readonly policy: { get(): IamPolicy | undefined; set(policy: IamPolicy | undefined): void; denials(): Denial[] };
 }
 
 const fail = z.object({ error_code: z.string().min(1), error_msg: z.string() });
@@ -188,6 +196,23 @@ export function handleAdmin(core: AdminTarget, method: string, path: string, bod
     core.expireTokens();
     return { status: 204 };
   }
+  if (route === 'GET /_sim/policy') return { status: 200, body: core.policy.get() ?? null };
+  if (route === 'PUT /_sim/policy') {
+    let policy: IamPolicy;
+    try {
+      policy = parsePolicy(JSON.parse(body.toString('utf8')), 'PUT /_sim/policy');
+    } catch (error) {
+      if (error instanceof PolicyError) return bad(error.message);
+      return bad('body is not JSON');
+    }
+    core.policy.set(policy);
+    return { status: 200, body: policy };
+  }
+  if (route === 'DELETE /_sim/policy') {
+    core.policy.set(undefined);
+    return { status: 204 };
+  }
+  if (route === 'GET /_sim/denials') return { status: 200, body: core.policy.denials() };
   const behavior = /^\/_sim\/datasets\/([^/]+)\/(behavior|next-behavior)$/.exec(path);
   if (
     behavior &&

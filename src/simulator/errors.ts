@@ -62,6 +62,9 @@ export const Errors = {
   tokenWithoutProject: e(400, 'ModelArts.0204', 'Token must contain projectId info.'),
   projectInvalid: e(400, 'ModelArts.0210', 'Invalid project ID.'),
   projectMismatch: e(403, 'ModelArts.0210', 'The project id in the request URL does not match the token.'),
+  /** The caller's IAM policies do not allow the call's action (appendix: 403 ModelArts.0108). */
+  notAuthorized: (action: string) =>
+    new ApiError(403, 'ModelArts.0108', `You are not authorized to perform the (${action}) operation.`),
 
   // Throttling and outages
   tooManyRequests: (path: string, retryAfter?: number) =>

@@ -15,3 +15,4 @@ export { DEFAULT_BEHAVIOR } from './timeline.js';
 export { ManualClock, wallClock, type Clock } from './clock.js';
 export { StateFileError } from './state-file.js';
 export { runSimulator, DEMO_DATASETS, DEMO_CREDENTIALS } from './main.js';
+export type { Denial } from './policy.js';

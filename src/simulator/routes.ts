@@ -19,6 +19,8 @@ interface Route {
   create: boolean;
   /** The API, as the gateway limits it: method and path template (`GET export-tasks/{taskId}`). */
   api: string;
+  /** Method and template as the permission tables write them (`GET /v2/{project_id}/datasets/{dataset_id}`). */
+  permission: string;
 }
 
 function route(method: string, template: string, handler: Handler, statusRead = false): Route {
@@ -35,6 +37,7 @@ function route(method: string, template: string, handler: Handler, statusRead = 
     statusRead,
     create: method === 'POST' && !template.endsWith('/stop'),
     api: `${method} ${template.replace(`${D}/`, '').replace('/v2/{projectId}/', '')}`,
+    permission: `${method} ${template.replace(/\{(\w+)Id\}/g, (_, name: string) => `{${name}_id}`)}`,
   };
 }
 
@@ -64,6 +67,7 @@ export interface Match {
   statusRead: boolean;
   create: boolean;
   api: string;
+  permission: string;
 }
 
 /** Matches a raw path; undefined when no route (or a malformed %-escape) fits. */
@@ -76,7 +80,14 @@ export function matchRoute(method: string, rawPath: string): Match | undefined {
     if (!m) continue;
     try {
       const params = Object.fromEntries(r.names.map((name, i) => [name, decodeURIComponent(m[i + 1]!)]));
-      return { handler: r.handler, params, statusRead: r.statusRead, create: r.create, api: r.api };
+      return {
+        handler: r.handler,
+        params,
+        statusRead: r.statusRead,
+        create: r.create,
+        api: r.api,
+        permission: r.permission,
+      };
     } catch {
       return undefined;
     }

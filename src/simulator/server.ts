@@ -22,6 +22,7 @@ import { readBody, sendEmpty, sendError, sendJson } from './http.js';
 import { type Clock, wallClock } from './clock.js';
 import { Iam } from './iam.js';
 import { Ids, randomSeed } from './ids.js';
+import { PolicyGate } from './policy.js';
 import { matchRoute } from './routes.js';
 import { readState, StateSaver, type SimulatorState } from './state-file.js';
 import { Store } from './store.js';
@@ -40,6 +41,8 @@ export class SimulatorCore implements AdminTarget {
   readonly faults: Faults;
   readonly apiLimiter: ApiLimiter;
   readonly iam: Iam;
+  /** The IAM policy in force, if any (src/simulator/policy.ts). */
+  readonly policy: PolicyGate;
   readonly context: Context;
   /** Present with `stateFile`. */
   private readonly saver: StateSaver | undefined;
@@ -71,6 +74,7 @@ export class SimulatorCore implements AdminTarget {
     );
     this.faults = new Faults(options.faults ?? {}, seed, this.counterBook, now);
     this.apiLimiter = new ApiLimiter(now);
+    this.policy = new PolicyGate(options.policy, now);
     this.iam = new Iam(
       this.auth,
       options.users ?? [],
@@ -282,6 +286,9 @@ export class SimulatorCore implements AdminTarget {
       if (error.status === 401) total.authFailures++;
       return answerError(error, plan.answer);
     }
+    // Authorization after authentication, before anything happens: a denied create creates nothing.
+    const denied = this.policy.check(match.permission);
+    if (denied) return answerError(denied, plan.answer);
 
     // Time-driven side effects (new datasets from exports, imported samples) before anyone looks.
     this.store.settle(this.now(), (ex, at) => materializeExport(this.store, ex, at));
@@ -355,5 +362,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     issueToken: (expiresInMs) => core.mintToken(expiresInMs).token,
     expireTokens: () => core.expireTokens(),
     now: () => core.now(),
+    setPolicy: (policy) => core.policy.set(policy),
+    denials: () => core.policy.denials(),
   };
 }

@@ -5,6 +5,8 @@
 import type { ApiLimitConfig, LoggedRequest } from './api-limits.js';
 import type { Clock } from './clock.js';
 import type { Dataset, Label } from '../modelarts/types.js';
+import type { IamPolicy } from '../modelarts/permissions.js';
+import type { Denial } from './policy.js';
 
 /** How a task created through the API behaves over time. Shared by export, intelligent, import and version tasks. */
 export interface TaskBehavior {
@@ -150,6 +152,12 @@ export interface SimulatorOptions {
    * parsed fails the start with a StateFileError naming it.
    */
   stateFile?: string;
+  /**
+   * An IAM custom policy the caller is held to (`modelarts-export policy --scope project` prints the product's):
+   * a call whose action it does not allow is answered 403 ModelArts.0108 naming the action. Default: none (all
+   * allowed).
+   */
+  policy?: IamPolicy;
 }
 
 /** Per-dataset operation counts: operations the service actually carried out (not ones a fault cut short). */
@@ -222,4 +230,8 @@ export interface Simulator {
   issueToken(expiresInMs?: number): string;
   expireTokens(): void;
   now(): number;
+  /** Replaces the IAM policy in force (undefined: none, every call allowed). */
+  setPolicy(policy: IamPolicy | undefined): void;
+  /** Calls the policy refused (bounded log, oldest first). */
+  denials(): Denial[];
 }

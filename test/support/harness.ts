@@ -1,10 +1,15 @@
 /**
  * Shared pieces of the integration tests: a Temporal client on the suite's dev server, the simulator in this
  * process (over real HTTP), and the real worker as a child process on a task queue of the test's own.
+ *
+ * The simulator holds every caller to the least-privilege policy (`modelarts-export policy --scope project`) unless
+ * a test passes its own `policy` (or `policy: undefined`), and `close()` fails the test when any call was refused:
+ * so the whole suite proves the policy is enough.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { startLocalStack } from '../../src/local/stack.js';
+import { leastPrivilegePolicies } from '../../src/modelarts/permissions.js';
 import { pollUntil } from '../../src/local/time.js';
 import { startWorkerProcess, type WorkerProcess } from '../../src/local/worker-process.js';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
@@ -24,6 +29,16 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
+/** The product's least-privilege ModelArts policy, which the simulator enforces unless a test says otherwise. */
+export const LEAST_PRIVILEGE_POLICY = leastPrivilegePolicies().project;
+
+/** Throws when the simulator refused any call: the product needed an action its policy does not grant. */
+export function refusedCalls(denials: ReturnType<Simulator['denials']>): void {
+  if (denials.length === 0) return;
+  const calls = [...new Set(denials.map((d) => `${d.method} ${d.route} needs ${d.action}`))];
+  throw new Error(`the simulator refused ${denials.length} call(s) outside the IAM policy: ${calls.join('; ')}`);
+}
+
 /** Fast polling for tests: real timers, so keep waits short. */
 export const FAST_POLICY = { minDelayMs: 100, initialDelayMs: 100, maxDelayMs: 1000 };
 
@@ -41,7 +56,11 @@ export async function createHarness(options: SimulatorOptions = {}): Promise<Har
   const stack = await startLocalStack({
     server,
     // Tasks on datasets the tests did not configure (e.g. one a NEW_DATASET export created) finish quickly.
-    simulator: { defaults: { durationMs: 1500, progress: 'linear' }, ...options },
+    simulator: {
+      defaults: { durationMs: 1500, progress: 'linear' },
+      policy: LEAST_PRIVILEGE_POLICY,
+      ...options,
+    },
     credentials: CREDENTIALS,
     taskQueue,
   });
@@ -58,9 +77,11 @@ export async function createHarness(options: SimulatorOptions = {}): Promise<Har
       return worker;
     },
     close: async () => {
+      const denials = stack.sim.denials();
       await Promise.all(workers.map((w) => w.kill()));
       await stack.close();
       await connection.close();
+      refusedCalls(denials);
     },
   };
 }
