@@ -6,7 +6,7 @@
  * fleet dashboard and have loaded the alert rules. Then the stack's Web UI is checked in headless Chromium. Run with
  * `npm run test:stack`.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -65,6 +65,8 @@ interface JaegerSpan {
   traceID: string;
   spanID: string;
   operationName: string;
+  /** Microseconds since the epoch. */
+  startTime: number;
   references: { refType: string; spanID: string }[];
   /** Microseconds. */
   duration: number;
@@ -94,6 +96,32 @@ const tag = (span: JaegerSpan, key: string) => span.tags.find((t) => t.key === k
 /** The ModelArts requests' client spans (src/modelarts/http-span.ts). */
 const httpSpans = (trace: JaegerTrace) => trace.spans.filter((span) => tag(span, 'url.template') !== undefined);
 const hasSpan = (trace: JaegerTrace, name: string) => trace.spans.some((span) => span.operationName === name);
+
+/** A trace as an indented tree: start offset, duration, name and the span's telling attributes. */
+function renderTrace(trace: JaegerTrace): string {
+  const byParent = new Map<string, JaegerSpan[]>();
+  const ids = new Set(trace.spans.map((s) => s.spanID));
+  for (const span of trace.spans) {
+    const parent = span.references.find((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID))?.spanID ?? '';
+    byParent.set(parent, [...(byParent.get(parent) ?? []), span]);
+  }
+  const t0 = Math.min(...trace.spans.map((s) => s.startTime));
+  const shown = ['modelarts.sleep.reason', 'http.response.status_code', 'modelarts.attempt', 'modelarts.outcome'];
+  const lines: string[] = [];
+  const walk = (parent: string, depth: number) => {
+    for (const span of (byParent.get(parent) ?? []).sort((a, b) => a.startTime - b.startTime)) {
+      const at = `+${((span.startTime - t0) / 1e6).toFixed(3)} s`.padStart(10);
+      const took = `${(span.duration / 1000).toFixed(1)} ms`.padStart(12);
+      const attrs = shown.flatMap((k) => (tag(span, k) !== undefined ? [`${k}=${String(tag(span, k))}`] : []));
+      lines.push(
+        `${at} ${took}  ${'  '.repeat(depth)}${span.operationName}${attrs.length ? `  (${attrs.join(', ')})` : ''}`,
+      );
+      walk(span.spanID, depth + 1);
+    }
+  };
+  walk('', 0);
+  return `${lines.join('\n')}\n`;
+}
 
 /** Prometheus' HTTP API of the stack. */
 async function prom<T>(api: string, params: Record<string, string> = {}): Promise<T> {
@@ -323,7 +351,9 @@ describe('the native production stack', () => {
         { taskQueue: DEFAULT_TASK_QUEUE, workflowId: id },
       );
       const step = client.workflow.getHandle(`${id}.step-1`);
-      const planned = async () => (await step.describe()).typedSearchAttributes.get(NextReadAtKey);
+      // (Undefined until the step has started and planned its first read.)
+      const planned = async () =>
+        (await step.describe().catch(() => undefined))?.typedSearchAttributes.get(NextReadAtKey);
       await eventually(planned, 60_000);
       const budget = { connection, namespace: stack.namespace, taskQueue: DEFAULT_TASK_QUEUE };
       await pauseBudget(budget, 'reads');
@@ -382,22 +412,18 @@ describe('the native production stack', () => {
     });
   });
 
-  describe('its trace and metrics UIs, in headless Chromium (screenshots for docs/tracing.md and docs/alerts.md)', () => {
+  describe('its trace and its metrics, for docs/tracing.md and docs/alerts.md', () => {
     const shoot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOT_DIR, name) });
 
-    it("shows one export's trace in Jaeger's UI", async () => {
+    // Jaeger built from the Go module proxy carries no UI (its binary serves a placeholder page; the UI is a separate
+    // JavaScript build, in the jaegertracing/jaeger image compose uses): the docs show the trace as the query API
+    // gives it, one line per span.
+    it("renders one export's trace from Jaeger's query API", async () => {
       const [trace] = await tracesOf(runId(1));
-      expect(trace).toBeDefined();
-      const browser = await launchUiBrowser(new URL(stack.jaegerUrl).origin);
-      try {
-        const page = await browser.context.newPage();
-        await page.goto(`${stack.jaegerUrl}/trace/${trace!.traceID}`);
-        await page.getByText('Workflow:exportPipeline').first().waitFor({ timeout: UI_TIMEOUT });
-        await page.getByText('Workflow:exportStep').first().waitFor({ timeout: UI_TIMEOUT });
-        await shoot(page, 'jaeger-trace.png');
-      } finally {
-        await browser.close();
-      }
+      const text = renderTrace(trace!);
+      expect(text).toContain('Workflow:exportPipeline');
+      expect(text).toContain('GET /v2/{project_id}/datasets/{dataset_id}/export-tasks/{task_id}');
+      writeFileSync(path.join(SCREENSHOT_DIR, 'jaeger-trace.txt'), text);
     });
 
     it("graphs the fleet's ModelArts requests in Prometheus' UI", async () => {
@@ -406,8 +432,9 @@ describe('the native production stack', () => {
         const page = await browser.context.newPage();
         const expr = 'sum by (api) (rate(modelarts_requests[1m]))';
         const params = new URLSearchParams({ 'g0.expr': expr, 'g0.tab': '0', 'g0.range_input': '15m' });
-        await page.goto(`${stack.prometheusUrl}/graph?${params}`);
-        await page.locator('.graph-legend').first().waitFor({ timeout: UI_TIMEOUT });
+        // Debian's Prometheus serves the classic UI.
+        await page.goto(`${stack.prometheusUrl}/classic/graph?${params}`);
+        await page.locator('.rickshaw_legend').getByText('readStatus').first().waitFor({ timeout: UI_TIMEOUT });
         await shoot(page, 'prometheus-requests.png');
       } finally {
         await browser.close();
