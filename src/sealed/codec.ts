@@ -30,7 +30,10 @@ const utf8 = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(byte
 /** The tenant and key id a sealed payload names; undefined for a clear payload. */
 export function sealedBy(payload: Payload): { tenant: string; keyId: string } | undefined {
   if (utf8(payload.metadata?.encoding) !== ENCODING) return undefined;
-  return { tenant: utf8(payload.metadata?.[TENANT_METADATA]) ?? '', keyId: utf8(payload.metadata?.[KEY_ID_METADATA]) ?? '' };
+  return {
+    tenant: utf8(payload.metadata?.[TENANT_METADATA]) ?? '',
+    keyId: utf8(payload.metadata?.[KEY_ID_METADATA]) ?? '',
+  };
 }
 
 function aad(tenant: string, keyId: string): Buffer {

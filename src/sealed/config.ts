@@ -3,7 +3,7 @@
  * variable and tenant, never a key's value):
  *
  * - `MODELARTS_SEALED`: `true` seals what this process writes (worker, CLI, library, schedules).
- * - `MODELARTS_SEALED_KEYS` (or `MODELARTS_SEALED_KEYS_FILE`, mode 0600): per tenant, the current key id and the
+ * - `MODELARTS_SEALED_KEYS` (or the file named by its `_FILE` twin, mode 0600): per tenant, the current key id and the
  *   keys by id, each 32 random bytes in base64:
  *   `{"default": {"current": "k2", "keys": {"k1": "…", "k2": "…"}}, "team-a": {…}}`
  * - `MODELARTS_CODEC_TOKENS` (or `_FILE`, 0600): the codec server's bearer tokens, one per tenant:
@@ -106,7 +106,9 @@ function tenantKeys(name: string, tenant: string, entry: unknown, problems: stri
   }
   if (typeof current !== 'string' || !(current in (keys as object)))
     problems.push(
-      `${where}: "current" must name one of its keys (${Object.keys(keys).map((k) => JSON.stringify(k)).join(', ')})`,
+      `${where}: "current" must name one of its keys (${Object.keys(keys)
+        .map((k) => JSON.stringify(k))
+        .join(', ')})`,
     );
   return problems.length === before ? { current: current as string, keys: out } : undefined;
 }

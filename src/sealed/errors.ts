@@ -19,7 +19,7 @@ export class SealedKeyError extends Error {
 
 function sealedKeyMessage(problem: SealedKeyProblem, tenant: string, keyId?: string, workflowId?: string): string {
   const run = workflowId ? ` of run ${workflowId}` : '';
-  const key = keyId ? `key "${keyId}" of tenant "${tenant}"` : `a current key for tenant "${tenant}"`;
+  const key = keyId ? `key "${keyId}" of tenant "${tenant}"` : `current key for tenant "${tenant}"`;
   switch (problem) {
     case 'missing-key':
       return (
