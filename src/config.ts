@@ -14,6 +14,7 @@ import { ALLOW_CLEARTEXT_VARIABLE, cleartextAllowed, hostOf, isLoopbackHost } fr
 import { modelArtsOptionsFromEnv } from './modelarts/env.js';
 import type { ModelArtsClientOptions } from './modelarts/client.js';
 import { tracingConfigFromEnv, type TracingConfig } from './tracing/config.js';
+import { sealedSettingsFromEnv, type SealedSettings } from './sealed/config.js';
 
 export const DEFAULT_TASK_QUEUE = 'modelarts-export';
 
@@ -54,6 +55,8 @@ export interface WorkerConfig {
   deployment?: WorkerVersion;
   /** OpenTelemetry tracing (the standard OTEL_* variables); off when absent. */
   tracing?: TracingConfig;
+  /** Sealed mode (MODELARTS_SEALED, MODELARTS_SEALED_KEYS); unsealed without keys when absent. */
+  sealed?: SealedSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -187,6 +190,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
   const modelarts = collect(() => modelArtsOptionsFromEnv(env));
   const deployment = collect(() => workerVersionFromEnv(env));
   const tracing = collect(() => tracingConfigFromEnv(env));
+  const sealed = collect(() => sealedSettingsFromEnv(env));
   const parsed = tuningSchema.safeParse(emptyToUndefined(env));
   if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => issue.message));
   if (problems.length > 0 || !temporal || !modelarts || !parsed.success) throw new ConfigError(problems);
@@ -205,5 +209,6 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
     },
     ...(deployment && { deployment }),
     ...(tracing && { tracing }),
+    ...(sealed && { sealed }),
   };
 }

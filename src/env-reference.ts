@@ -12,6 +12,7 @@ export type EnvGroup =
   | 'Temporal connection'
   | 'ModelArts'
   | 'Security'
+  | 'Sealed mode'
   | 'Worker tuning'
   | 'Request budget'
   | 'Worker versioning'
@@ -168,6 +169,38 @@ export const ENV_REFERENCE: readonly EnvVariable[] = [
       '`TEMPORAL_TLS=false` to a remote Temporal; refused at start otherwise',
     default: '`false`',
     readIn: '`src/loopback.ts`',
+  },
+  // Sealed mode (docs/sealed.md).
+  {
+    names: ['MODELARTS_SEALED'],
+    group: 'Sealed mode',
+    what:
+      '`true` seals what this process writes: payloads, memo, summaries and details, failure messages and stacks ' +
+      "(AES-256-GCM, the key of the run's tenant). Set it on workers, the CLI and library clients alike; " +
+      'needs `MODELARTS_SEALED_KEYS`',
+    default: '`false`',
+    readIn: '`src/sealed/config.ts`',
+  },
+  {
+    names: ['MODELARTS_SEALED_KEYS'],
+    group: 'Sealed mode',
+    what:
+      'per tenant, the current key id and the keys by id (32 random bytes, base64): ' +
+      '`{"default": {"current": "k1", "keys": {"k1": "…"}}}`. A file given by `_FILE` must be mode 0600. Also read ' +
+      'unsealed (runs sealed earlier still decode) and by `codec-server`',
+    default: 'needed with `MODELARTS_SEALED=true`',
+    readIn: '`src/sealed/config.ts`',
+    secret: true,
+  },
+  {
+    names: ['MODELARTS_CODEC_TOKENS'],
+    group: 'Sealed mode',
+    what:
+      '`codec-server`: a bearer token per tenant (at least 24 characters), `{"team-a": "…"}`; a caller decodes only ' +
+      "its own tenant's payloads. A file given by `_FILE` must be mode 0600",
+    default: 'needed by `codec-server`',
+    readIn: '`src/sealed/config.ts`',
+    secret: true,
   },
   // Worker tuning.
   {
@@ -413,6 +446,10 @@ export const ENV_GROUP_NOTES: Record<EnvGroup, string> = {
   Security:
     'Configured secrets are blanked out by value in every error built from a ModelArts or IAM answer, and logs ' +
     'redact tokens, keys, passwords and signatures.',
+  'Sealed mode':
+    'Off by default. One setting turns it on for workers, CLI, library and schedules; runs started unsealed ' +
+    'finish on sealed workers and the reverse waits, naming the key id, until a worker with the key takes it. ' +
+    "A run's tenant is the `TENANT~` prefix of its workflow id. See [sealed mode](sealed.md).",
   'Worker tuning':
     '5,000 waiting exports peaked at 760 MiB with `WORKER_MAX_CACHED_WORKFLOWS=1000 ' +
     'NODE_OPTIONS=--max-old-space-size=512`, and at 1,101 MiB without the heap limit, because V8 sizes its heap from ' +

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { Client } from '@temporalio/client';
+import { Client, type DataConverter } from '@temporalio/client';
 import { createActivities } from './activities/index.js';
 import { runLocalActivities } from './activities/placeholders.js';
 import { scheduleHistoryActivities } from './activities/schedule-history.js';
@@ -24,6 +24,8 @@ import { publishBudgetGauges, publishWorkerStartTime } from './budget/gauges.js'
 import { tracedActivityInterceptors } from './tracing/activity.js';
 import { currentTracing, startTracing, type Tracing } from './tracing/provider.js';
 import { tracingSinks } from './tracing/sink.js';
+import { clientDataConverter, workerDataConverter } from './sealed/data-converter.js';
+import type { SealedKeyError } from './sealed/errors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -31,11 +33,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 function workflowSource(
   config: WorkerConfig,
 ): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { workflowInterceptorModules?: string[] } {
-  // A versioned worker loads the entry that declares each workflow's versioning behaviour (workflows/versioned.ts).
+  // A versioned worker loads the entry that declares each workflow's versioning behaviour (workflows/versioned.ts);
+  // a sealed one, the bundle whose failure converter seals failure messages (src/sealed/failure-converter.ts).
   const versioned = config.deployment !== undefined;
+  const sealed = config.sealed?.sealed ? '-sealed' : '';
   const bundle =
     config.tuning.workflowBundlePath ??
-    path.join(here, versioned ? 'workflow-bundle-versioned.js' : 'workflow-bundle.js');
+    path.join(here, `${versioned ? 'workflow-bundle-versioned' : 'workflow-bundle'}${sealed}.js`);
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
   const ext = path.extname(fileURLToPath(import.meta.url));
   return {
@@ -77,6 +81,23 @@ function startWorkerTracing(config: WorkerConfig, logger: Logger): Tracing | und
   });
 }
 
+/**
+ * A sealed payload this worker cannot read or write (no key, tampered, or a sealed payload on an unsealed worker)
+ * fails its task with a message naming the key id and run; the metric lets an alert see it before anyone reads logs.
+ */
+function countKeyErrors(logger: Logger): (error: SealedKeyError) => void {
+  const counter = Runtime.instance().metricMeter.createCounter(
+    'modelarts_sealed_key_errors',
+    'errors',
+    'Sealed payloads a worker could not read or write: missing key, tampered payload, or an unsealed worker',
+  );
+  counter.add(0);
+  return (error) => {
+    counter.add(1, { tenant: error.tenant, problem: error.problem });
+    logger.warn({ tenant: error.tenant, keyId: error.keyId, workflowId: error.workflowId }, error.message);
+  };
+}
+
 export interface RunningWorker {
   /** The workflows' Worker and one per budgeted ModelArts activity queue, run and stopped together. */
   worker: WorkerGroup;
@@ -88,9 +109,16 @@ export interface RunningWorker {
 export type ExtraActivities = NonNullable<WorkerOptions['activities']>;
 
 /** Options every Worker of the process shares (the workflows' one and the budgeted activity ones). */
-function sharedWorkerOptions(config: WorkerConfig, connection: NativeConnection, tracing: Tracing | undefined) {
+function sharedWorkerOptions(
+  config: WorkerConfig,
+  connection: NativeConnection,
+  tracing: Tracing | undefined,
+  onKeyError: (error: SealedKeyError) => void,
+) {
   return {
     connection,
+    // Sealed mode's codec (and failure converter); unsealed, the codec still names the key of a sealed payload.
+    dataConverter: workerDataConverter(config.sealed ?? { sealed: false }, onKeyError),
     interceptors: tracingInterceptors(tracing),
     // Every worker registers the workflow spans' sink: a no-op when tracing is off.
     sinks: tracingSinks(tracing),
@@ -126,7 +154,7 @@ export async function createWorker(
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const activities = budgetedActivities(createActivities(client), logger);
-  const common = sharedWorkerOptions(config, connection, tracing);
+  const common = sharedWorkerOptions(config, connection, tracing, countKeyErrors(logger));
   // The workflows' queue hosts the workflows and any extra activities; each budget class gets its own queue.
   const main = await Worker.create({
     ...common,
@@ -135,7 +163,14 @@ export async function createWorker(
     // prior of schedule-started runs is not a ModelArts call: it reads Temporal, through this worker's connection.
     activities: {
       ...activities,
-      ...scheduleHistoryActivities(new Client({ connection, namespace: config.temporal.namespace })),
+      ...scheduleHistoryActivities(
+        new Client({
+          connection,
+          namespace: config.temporal.namespace,
+          // It reads earlier runs' results, sealed or not (src/sealed/data-converter.ts).
+          dataConverter: clientDataConverter(config.sealed ?? { sealed: false }) as unknown as DataConverter,
+        }),
+      ),
       // The pipeline's local activities run where its workflow tasks run.
       ...runLocalActivities(),
       ...extraActivities,

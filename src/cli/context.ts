@@ -5,6 +5,7 @@
 import { connect, type Connected } from '../client/connect.js';
 import { temporalConfigFromEnv } from '../config.js';
 import { tracingConfigFromEnv } from '../tracing/config.js';
+import { sealedSettingsFromEnv } from '../sealed/config.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -60,6 +61,7 @@ export async function withClient<T>(ctx: CliContext, fn: (connected: Connected) 
   const config = temporalConfigFromEnv(ctx.env);
   // Tracing's OTEL_* variables are checked before connecting: a bad one is a ConfigError (exit 2).
   tracingConfigFromEnv(ctx.env);
+  sealedSettingsFromEnv(ctx.env); // likewise MODELARTS_SEALED and its keys
   let connected: Connected;
   try {
     connected = await connect(config, ctx.env);

@@ -16,6 +16,7 @@ import { echo, unsafeCharacter } from '../modelarts/obs-path.js';
 import { SpecError } from '../spec/pipeline.js';
 import { registerBudget } from './budget.js';
 import { registerCancel } from './cancel.js';
+import { registerCodecServer } from './codec-server.js';
 import { ConnectError, EXIT, UsageError, waitForSignal, writeLine, type CliContext, type CliIo } from './context.js';
 import { registerDeploy } from './deploy.js';
 import { registerDev } from './dev.js';
@@ -89,6 +90,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerDeploy(program, ctx);
   registerOverdue(program, ctx);
   registerPolicy(program, ctx);
+  registerCodecServer(program, ctx);
   return program;
 }
 

@@ -1,9 +1,11 @@
 /** A Temporal client from the same environment and profiles the worker and the Temporal CLI read. */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type DataConverter } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { temporalConfigFromEnv, type TemporalConfig } from '../config.js';
 import { tracingConfigFromEnv } from '../tracing/config.js';
 import { startTracing, type Tracing } from '../tracing/provider.js';
+import { sealedSettingsFromEnv } from '../sealed/config.js';
+import { clientDataConverter } from '../sealed/data-converter.js';
 
 export interface Connected {
   client: Client;
@@ -20,12 +22,15 @@ function clientTracing(env: Record<string, string | undefined>): Tracing | undef
 
 /**
  * Connects; with tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, ...), each start opens the run's trace and passes it to
- * the workflow in its headers. A bad OTEL_* value is a ConfigError naming the variable.
+ * the workflow in its headers. With MODELARTS_SEALED=true what the client writes (starts, schedules, signals) is
+ * sealed, and with keys it reads sealed runs (`status`, `list`, `start --wait --json`); see docs/sealed.md. A bad
+ * OTEL_* or sealed value is a ConfigError naming the variable.
  */
 export async function connect(
   config: TemporalConfig = temporalConfigFromEnv(),
   env: Record<string, string | undefined> = process.env,
 ): Promise<Connected> {
+  const sealed = sealedSettingsFromEnv(env);
   const tracing = clientTracing(env);
   const { address, tls, apiKey, metadata } = config.connectionOptions;
   const connection = await Connection.connect({ address, tls, apiKey, metadata });
@@ -33,6 +38,8 @@ export async function connect(
     client: new Client({
       connection,
       namespace: config.namespace,
+      // A loaded converter (the client takes one as is): no require() of a converter path in any module system.
+      dataConverter: clientDataConverter(sealed) as unknown as DataConverter,
       ...(tracing && { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } }),
     }),
     taskQueue: config.taskQueue,

@@ -28,6 +28,9 @@ import type { PipelineProgress, PipelineResult, PipelineSpec, StepProgress } fro
 import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
 import { describeCharacter, echo, unsafeCharacter, type PathCharacters } from '../modelarts/obs-path.js';
 import { rethrowRefusal } from './refused.js';
+import { DEFAULT_TENANT } from '../budget/classes.js';
+import { isSealedClient } from '../sealed/data-converter.js';
+import { TENANT_SEPARATOR, tenantOfWorkflowId, withTenantPrefix } from '../sealed/tenant.js';
 
 /** The workflow type of a run, as the worker registers it (checked against src/workflows/index.ts). */
 export const EXPORT_PIPELINE_TYPE = PIPELINE_TYPE satisfies keyof typeof workflows;
@@ -79,14 +82,29 @@ function randomTag(length = 6): string {
   return Array.from(randomBytes(length), (b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** `modelarts-export-{dataset}-{yyyymmddThhmmssZ}-{random}`: unique per start, also within one second. */
-export function defaultWorkflowId(spec: PipelineSpec): string {
+/**
+ * `modelarts-export-{dataset}-{yyyymmddThhmmssZ}-{random}`: unique per start, also within one second. Sealed, the
+ * dataset is left out (the id is in clear at the server). A run of a tenant gets its prefix (`team-a~…`), which is
+ * how sealed mode picks the tenant's key (src/sealed/tenant.ts), also for runs started before it was turned on.
+ */
+export function defaultWorkflowId(spec: PipelineSpec, sealed = false): string {
   const first = spec.steps[0];
   const stamp = new Date()
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `modelarts-export-${first?.datasetId ?? 'run'}-${stamp}-${randomTag()}`;
+  const what = sealed ? 'run' : (first?.datasetId ?? 'run');
+  return withTenantPrefix(spec.tenant ?? DEFAULT_TENANT, `modelarts-export-${what}-${stamp}-${randomTag()}`);
+}
+
+/** Sealed, a run's id must name its tenant: the codec picks the key from the id. */
+function sealedIdProblem(workflowId: string, spec: PipelineSpec): string | undefined {
+  const tenant = spec.tenant ?? DEFAULT_TENANT;
+  const named = tenantOfWorkflowId(workflowId);
+  if (named === tenant) return undefined;
+  return tenant === DEFAULT_TENANT
+    ? `names tenant "${named}" but the spec names none (sealed mode picks the key from the id); drop the "${named}${TENANT_SEPARATOR}" prefix or set the spec's tenant`
+    : `must start with "${tenant}${TENANT_SEPARATOR}" in sealed mode (the tenant's key is picked from the id), e.g. ${withTenantPrefix(tenant, 'nightly-export')}`;
 }
 
 /** JSON with sorted keys, for comparing specs that went through JSON differently. */
@@ -166,9 +184,13 @@ export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec)) {
  */
 export async function startRun(client: Client, specInput: unknown, options: StartOptions): Promise<Started> {
   const spec = parsePipelineSpec(specInput, options.pathCharacters ? { pathCharacters: options.pathCharacters } : {});
-  const problem = options.workflowId === undefined ? undefined : workflowIdProblem(options.workflowId);
+  const sealed = isSealedClient(client);
+  const problem =
+    options.workflowId === undefined
+      ? undefined
+      : (workflowIdProblem(options.workflowId) ?? (sealed ? sealedIdProblem(options.workflowId, spec) : undefined));
   if (problem) throw new SpecError([{ field: 'workflowId', message: `workflowId: ${problem}` }]);
-  const workflowId = options.workflowId ?? defaultWorkflowId(spec);
+  const workflowId = options.workflowId ?? defaultWorkflowId(spec, sealed);
   try {
     const handle = await client.workflow.start<typeof exportPipeline>(EXPORT_PIPELINE_TYPE, {
       workflowId,

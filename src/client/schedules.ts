@@ -33,6 +33,8 @@ import { queryString, SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineSpec } from '../workflows/types.js';
 import { datasetClause, EXPORT_PIPELINE_TYPE, runMetadata, summaryOf } from './runs.js';
 import { rethrowRefusal } from './refused.js';
+import { DEFAULT_TENANT } from '../budget/classes.js';
+import { withTenantPrefix } from '../sealed/tenant.js';
 import { scheduleInfoOf, scheduleListEntryOf, type ScheduleInfo, type ScheduleListEntry } from './schedule-describe.js';
 
 /** Problems with schedule options (and the spec), each naming its field; nothing was created. */
@@ -119,9 +121,12 @@ function scheduleSpecOf(t: CheckedTiming): ScheduleSpec {
 }
 
 function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string) {
+  const tenant = spec.tenant ?? DEFAULT_TENANT;
   return {
     type: 'startWorkflow' as const,
     workflowType: EXPORT_PIPELINE_TYPE,
+    // A tenant's runs carry its prefix (the server appends the time), so sealed mode seals them with its key.
+    ...(tenant !== DEFAULT_TENANT && { workflowId: withTenantPrefix(tenant, `${scheduleId}-workflow`) }),
     taskQueue,
     args: [spec],
     ...runMetadata(spec, `${summaryOf(spec)} (schedule ${scheduleId})`),

@@ -3,7 +3,7 @@
  * and when that read is overdue (src/workflows/read-plan.ts); a running step whose `ModelArtsOverdueAt` has passed
  * is overdue. Each is named with the likely cause, from the server's view of its queues (classify.ts).
  */
-import { Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, type DataConverter, type WorkflowExecutionInfo } from '@temporalio/client';
 import { DEFAULT_TENANT } from '../budget/classes.js';
 import { queryString } from '../contract/visibility.js';
 import {
@@ -153,5 +153,10 @@ function checkOptions(options: OverdueOptions | undefined): void {
 /** The client itself, or one on the same connection for another namespace. */
 export function withNamespace(client: Client, namespace: string | undefined): Client {
   if (namespace === undefined || namespace === client.options.namespace) return client;
-  return new Client({ connection: client.connection, namespace });
+  // Same data converter: a sealed client's twin reads what it reads.
+  return new Client({
+    connection: client.connection,
+    namespace,
+    dataConverter: client.options.loadedDataConverter as unknown as DataConverter,
+  });
 }

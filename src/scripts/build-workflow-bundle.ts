@@ -9,14 +9,19 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Unversioned workers load index.js; versioned ones (MODELARTS_DEPLOYMENT_NAME) versioned.js, which adds each
 // workflow's versioning behaviour (the SDK refuses one on a worker without deployment options).
-for (const [entry, file] of [
-  ['index.js', 'workflow-bundle.js'],
-  ['versioned.js', 'workflow-bundle-versioned.js'],
+// Sealed workers (MODELARTS_SEALED=true) load the -sealed twin, whose failure converter puts failure messages and
+// stacks into sealed payloads (src/sealed/failure-converter.ts); the workflow code is the same.
+for (const [entry, file, sealed] of [
+  ['index.js', 'workflow-bundle.js', false],
+  ['versioned.js', 'workflow-bundle-versioned.js', false],
+  ['index.js', 'workflow-bundle-sealed.js', true],
+  ['versioned.js', 'workflow-bundle-versioned-sealed.js', true],
 ] as const) {
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(here, '..', 'workflows', entry),
     // Always in: tracing is a no-op sink when off, so traced and untraced workers run the same workflow code.
     workflowInterceptorModules: [path.join(here, '..', 'workflows', 'tracing.js')],
+    ...(sealed && { failureConverterPath: path.join(here, '..', 'sealed', 'failure-converter.js') }),
     logger: new DefaultLogger('WARN'),
   });
   const out = path.join(here, '..', file);

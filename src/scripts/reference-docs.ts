@@ -185,6 +185,7 @@ const GROUP_ORDER: EnvGroup[] = [
   'Temporal connection',
   'ModelArts',
   'Security',
+  'Sealed mode',
   'Worker tuning',
   'Request budget',
   'Worker versioning',

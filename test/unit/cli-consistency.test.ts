@@ -18,7 +18,7 @@ const fullName = (c: Command) => {
 const leaves = walk(referenceProgram()).filter((c) => c.commands.length === 0 && c.parent);
 
 /** Long-running processes (they print addresses and logs, not a result) and commands whose result is the exit code. */
-const NO_RESULT = new Set(['worker', 'simulator', 'dev', 'stack down', 'exporter']);
+const NO_RESULT = new Set(['worker', 'simulator', 'dev', 'stack down', 'exporter', 'codec-server']);
 
 describe('CLI conventions', () => {
   it('offers --json on every command that prints a result', () => {

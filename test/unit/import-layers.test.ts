@@ -30,9 +30,16 @@ const LAYERS: Record<string, { runtime: string[]; types?: string[] }> = {
   devserver: { runtime: ['workflows'] },
   // OpenTelemetry setup, the worker's span sink and activity interceptors (the HTTP spans' seam is in modelarts/).
   tracing: { runtime: ['contract', 'modelarts', 'config-error'] },
-  client: { runtime: ['modelarts', 'polling', 'contract', 'budget', 'spec', 'workflows', 'tracing', ...LEAVES] },
+  // Sealed mode: the payload codec, its keys and the codec server (secrets registered with modelarts/redact.ts).
+  sealed: { runtime: ['budget', 'modelarts', 'config-error', 'secret-files'] },
+  client: {
+    runtime: ['modelarts', 'polling', 'contract', 'budget', 'spec', 'workflows', 'tracing', 'sealed', ...LEAVES],
+  },
   worker: {
-    runtime: ['activities', 'modelarts', 'contract', 'budget', 'deployment', 'worker-group', 'tracing', ...LEAVES],
+    runtime: [
+      ...['activities', 'modelarts', 'contract', 'budget', 'deployment', 'worker-group', 'tracing', 'sealed'],
+      ...LEAVES,
+    ],
   },
   local: { runtime: ['devserver', 'simulator', 'modelarts', 'client', 'worker', ...LEAVES] },
 };

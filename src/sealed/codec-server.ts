@@ -1,0 +1,192 @@
+/**
+ * Temporal's codec server protocol, for the Temporal UI and CLI: `POST /encode` and `POST /decode` with
+ * `{"payloads": [{"metadata": {NAME: BASE64}, "data": BASE64}]}` in and out.
+ *
+ * - Every caller shows a bearer token (`Authorization: Bearer …`); each token belongs to one tenant
+ *   (MODELARTS_CODEC_TOKENS). Without a valid one: 401, and nothing is decoded.
+ * - A caller decodes only its own tenant's payloads; any other payload (another tenant's, clear ones) comes back as
+ *   it was sent. Encoding seals with the caller's tenant's current key.
+ * - Without keys (none configured, or none for the caller's tenant): 403 naming what is missing, never a 500.
+ * - CORS for the one UI origin given (`--cors-origin`), preflight included, with the `X-Namespace` header the UI
+ *   sends; other origins get no CORS headers (the browser then refuses to read the answer).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Payload } from '@temporalio/common';
+import { seal, sealedBy, unseal } from './codec.js';
+import type { KeySource } from './key-source.js';
+
+/** A history page of payloads fits; a runaway body does not. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface CodecServerOptions {
+  host: string;
+  port: number;
+  /** Absent: every authenticated request answers 403. */
+  keys?: KeySource;
+  /** Bearer token → tenant. */
+  tokens: ReadonlyMap<string, string>;
+  /** The Temporal UI's origin, e.g. http://127.0.0.1:8233; absent: no CORS headers. */
+  corsOrigin?: string;
+}
+
+export interface CodecServer {
+  url: string;
+  close: () => Promise<void>;
+}
+
+interface JsonPayload {
+  metadata?: Record<string, string>;
+  data?: string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** The tenant of a bearer token, compared in constant time (digests, so lengths do not leak either). */
+function tenantOfToken(tokens: ReadonlyMap<string, string>, header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const given = digest(m[1]!);
+  let tenant: string | undefined;
+  for (const [token, owner] of tokens) if (timingSafeEqual(digest(token), given)) tenant = owner;
+  return tenant;
+}
+
+function fromJson(p: JsonPayload): Payload {
+  if (!p || typeof p !== 'object') throw new HttpError(400, 'each payload must be an object');
+  const metadata: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(p.metadata ?? {})) {
+    if (typeof v !== 'string') throw new HttpError(400, `payload metadata ${JSON.stringify(k)} must be base64`);
+    metadata[k] = Buffer.from(v, 'base64');
+  }
+  if (p.data !== undefined && typeof p.data !== 'string') throw new HttpError(400, 'payload data must be base64');
+  return { metadata, data: Buffer.from(p.data ?? '', 'base64') };
+}
+
+function toJson(p: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Payload[]> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'the body must be JSON: {"payloads": [...]}');
+  }
+  const payloads = (body as { payloads?: unknown })?.payloads;
+  if (!Array.isArray(payloads)) throw new HttpError(400, 'the body must be {"payloads": [...]}');
+  return payloads.map((p) => fromJson(p as JsonPayload));
+}
+
+/** Decodes the caller's own tenant's payloads; all others (other tenants', clear, unreadable) go back as sent. */
+async function decodeOwn(payloads: Payload[], tenant: string, keys: KeySource): Promise<Payload[]> {
+  return Promise.all(
+    payloads.map(async (payload) => {
+      const by = sealedBy(payload);
+      if (!by || by.tenant !== tenant) return payload;
+      const key = await keys.byId(tenant, by.keyId);
+      if (!key) return payload;
+      try {
+        return unseal(payload, key);
+      } catch {
+        return payload; // tampered or written with another key of that id: shown as ciphertext
+      }
+    }),
+  );
+}
+
+async function encodeOwn(payloads: Payload[], tenant: string, keys: KeySource): Promise<Payload[]> {
+  const key = await keys.current(tenant);
+  if (!key) throw new HttpError(403, `this codec server has no current key for tenant "${tenant}"`);
+  return payloads.map((p) => (sealedBy(p) ? p : seal(p, key)));
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+export function codecRequestHandler(options: Omit<CodecServerOptions, 'host' | 'port'>) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const origin = req.headers.origin;
+    const corsAllowed = options.corsOrigin !== undefined && origin === options.corsOrigin;
+    if (corsAllowed) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+    }
+    res.setHeader('Vary', 'Origin');
+    const path = (req.url ?? '').split('?')[0];
+    try {
+      if (path !== '/encode' && path !== '/decode')
+        throw new HttpError(404, 'the codec server answers /encode and /decode');
+      if (req.method === 'OPTIONS') {
+        if (!corsAllowed) throw new HttpError(403, 'origin not allowed (see --cors-origin)');
+        res.writeHead(204, {
+          'Access-Control-Allow-Methods': 'POST, OPTIONS',
+          'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Namespace',
+          'Access-Control-Max-Age': '600',
+        });
+        res.end();
+        return;
+      }
+      if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`);
+      const tenant = tenantOfToken(options.tokens, req.headers.authorization);
+      if (!tenant) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="modelarts-codec"');
+        throw new HttpError(401, 'a bearer token of one of the configured tenants is needed (Authorization: Bearer …)');
+      }
+      if (!options.keys) throw new HttpError(403, 'this codec server has no keys (set MODELARTS_SEALED_KEYS)');
+      const payloads = await readBody(req);
+      const out =
+        path === '/decode'
+          ? await decodeOwn(payloads, tenant, options.keys)
+          : await encodeOwn(payloads, tenant, options.keys);
+      send(res, 200, { payloads: out.map(toJson) });
+    } catch (err) {
+      if (err instanceof HttpError) send(res, err.status, { error: err.message });
+      else send(res, 500, { error: 'internal error' }); // never an exception's text: it could hold payload data
+    }
+  };
+}
+
+export async function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
+  const handler = codecRequestHandler(options);
+  const server: Server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
