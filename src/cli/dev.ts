@@ -196,7 +196,8 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
         `  Temporal server:     ${address} (namespace ${server.namespace}, history kept in ${temporalDb})`,
         `  ModelArts simulator: ${sim.url} (project ${sim.projectId}, state kept in ${simulatorState})`,
         `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
-        `  Jaeger UI (traces):  ${r.jaeger ? `${r.jaeger.url} (service ${DEV_TRACE_SERVICE})` : '(off; --tracing turns it on)'}`,
+        // Jaeger built from the Go module proxy has no UI (a placeholder page): its query API lists the traces.
+        `  Jaeger (traces):     ${r.jaeger ? `${r.jaeger.url}/api/traces?service=${DEV_TRACE_SERVICE}` : '(off; --tracing turns it on)'}`,
         `  Demo datasets:       ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
         '',
         'Start an export from another terminal:',

@@ -133,7 +133,7 @@ export class NativeStack {
   get simulatorUrl(): string {
     return `http://127.0.0.1:${this.ports.simulator}`;
   }
-  /** Jaeger's UI and query API (`/api/services`, `/api/traces?service=...`, `/api/traces/{id}`). */
+  /** Jaeger's query API (`/api/services`, `/api/traces?service=...`, `/api/traces/{id}`); this build has no UI. */
   get jaegerUrl(): string {
     return `http://127.0.0.1:${this.ports.jaegerQuery}`;
   }

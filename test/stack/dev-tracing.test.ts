@@ -1,6 +1,6 @@
 /**
  * `modelarts-export dev --tracing`: dev also runs the cached Jaeger (built by `pretest:stack`), points its worker and
- * CLI at it, prints its UI, and stops it by PID on exit. In the stack project because only `pretest:stack` builds
+ * CLI at it, prints where its traces are, and stops it by PID on exit. In the stack project because only `pretest:stack` builds
  * Jaeger (`npm test` and the quick start need no Go build).
  */
 import { spawn } from 'node:child_process';
@@ -24,7 +24,7 @@ it('runs the demo with Jaeger up, tells the CLI where to send traces, and stops 
     let jaegerAnswered: Promise<number> | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const url = /Jaeger UI \(traces\): +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      const url = /Jaeger \(traces\): +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
       // Asked while the demo runs: Jaeger's query API is up.
       if (url && !jaegerAnswered) jaegerAnswered = fetch(`${url}/api/services`).then((r) => r.status);
     });
@@ -40,11 +40,10 @@ it('runs the demo with Jaeger up, tells the CLI where to send traces, and stops 
         stdout,
       )?.[1];
     expect(otlp).toBeDefined();
-    // Stopped with dev: neither its UI nor its OTLP receiver answers any more.
-    const url = /Jaeger UI \(traces\): +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+    // Stopped with dev: neither its query API nor its OTLP receiver answers any more.
+    const url = /Jaeger \(traces\): +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
     await expect(fetch(`${url}/api/services`)).rejects.toThrow();
     await expect(fetch(`${otlp!}/v1/traces`, { method: 'POST' })).rejects.toThrow();
-    // Span checks (the demo's trace in Jaeger) come with the tracing part: query `${url}/api/traces?service=modelarts-dev`.
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -106,7 +106,13 @@ function renderTrace(trace: JaegerTrace): string {
     byParent.set(parent, [...(byParent.get(parent) ?? []), span]);
   }
   const t0 = Math.min(...trace.spans.map((s) => s.startTime));
-  const shown = ['modelarts.sleep.reason', 'http.response.status_code', 'modelarts.attempt', 'modelarts.outcome'];
+  const shown = [
+    'modelarts.sleep.reason',
+    'http.response.status_code',
+    'modelarts.attempt',
+    'modelarts.budget_queued_ms',
+    'modelarts.outcome',
+  ];
   const lines: string[] = [];
   const walk = (parent: string, depth: number) => {
     for (const span of (byParent.get(parent) ?? []).sort((a, b) => a.startTime - b.startTime)) {
