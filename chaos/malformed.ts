@@ -188,7 +188,7 @@ function specCases({ DS, dir, cli }: Setup): Case[] {
     ['steps: ["export"]', { steps: ['export'] }, ['steps[0]']],
     ['no datasetId', { steps: [{ kind: 'export', request: ok.request }] }, ['steps[0].datasetId']],
     ['datasetId "a/b"', { steps: [{ ...ok, datasetId: 'a/b' }] }, ['steps[0].datasetId']],
-    ['kind "import"', { steps: [{ ...ok, kind: 'import' }] }, ['steps[0].kind']],
+    ['kind "delete"', { steps: [{ ...ok, kind: 'delete' }] }, ['steps[0].kind']],
     ['no request', { steps: [{ kind: 'export', datasetId: DS }] }, ['steps[0].request']],
     ['request without path', { steps: [{ ...ok, request: {} }] }, ['steps[0].request.path']],
     ['path 42', withRequest({ path: 42 }), ['steps[0].request.path']],
