@@ -20,13 +20,16 @@ import type { KeySource, SealedKey } from './key-source.js';
 export { SEARCH_HASH_PREFIX };
 const HKDF_INFO = 'modelarts-sealed/search/v1';
 
-const derived = new WeakMap<Buffer, Buffer>();
+/** Derived search keys by key bytes, then tenant (the tenant is the HKDF salt). */
+const derived = new WeakMap<Buffer, Map<string, Buffer>>();
 
 function searchKey(key: SealedKey): Buffer {
-  let bytes = derived.get(key.bytes);
+  let byTenant = derived.get(key.bytes);
+  if (!byTenant) derived.set(key.bytes, (byTenant = new Map()));
+  let bytes = byTenant.get(key.tenant);
   if (!bytes) {
     bytes = Buffer.from(hkdfSync('sha256', key.bytes, Buffer.from(key.tenant, 'utf8'), HKDF_INFO, 32));
-    derived.set(key.bytes, bytes);
+    byTenant.set(key.tenant, bytes);
   }
   return bytes;
 }
