@@ -33,6 +33,7 @@ import { queryString, SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineSpec } from '../workflows/types.js';
 import { datasetClause, datasetOf, datasetSearchValue, EXPORT_PIPELINE_TYPE, runMetadata, summaryOf } from './runs.js';
 import { clientKeys } from '../sealed/data-converter.js';
+import { isSearchHash } from '../sealed/search-hash.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
 import { type SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { rethrowRefusal } from './refused.js';
@@ -201,7 +202,9 @@ export async function updateSchedule(
   const parsed = changes.spec !== undefined ? checkSpec(changes.spec, issues, options) : undefined;
   if (issues.length > 0) throw new ScheduleOptionsError(issues);
   // A new spec's dataset as its runs store it; otherwise the dataset (and so its stored value) is unchanged.
-  const newDatasetValue = parsed && (await datasetSearchValue(client, parsed, parsed.tenant ?? DEFAULT_TENANT));
+  const newDatasetValue = parsed
+    ? await datasetSearchValue(client, parsed, parsed.tenant ?? DEFAULT_TENANT)
+    : undefined;
 
   await client.schedule.getHandle(scheduleId).update((previous) => {
     const prevSpec = previous.action.args?.[0] as PipelineSpec | undefined;
@@ -209,7 +212,7 @@ export async function updateSchedule(
     let spec = parsed ? withPlaceholderZone(parsed, zone) : prevSpec;
     if (!parsed && spec && timing.timezone !== undefined) spec = { ...spec, timezone: timing.timezone };
     const datasetValue =
-      newDatasetValue || previousDatasetValue(previous.action.typedSearchAttributes) || (spec ? datasetOf(spec) : '');
+      newDatasetValue ?? previousDatasetValue(previous.action.typedSearchAttributes) ?? (spec ? datasetOf(spec) : '');
     const whenChanged = timing.cron !== undefined || timing.everyMs !== undefined;
     const next: ScheduleUpdateOptions = {
       spec: {
@@ -269,7 +272,10 @@ export async function listSchedules(client: Client, options: ListSchedulesOption
   const entries: ScheduleListEntry[] = [];
   for await (const s of client.schedule.list(query ? { query } : {})) {
     if (!options.all && s.action?.workflowType !== EXPORT_PIPELINE_TYPE) continue;
-    entries.push(scheduleListEntryOf(s));
+    const entry = scheduleListEntryOf(s);
+    // A keyed hash found by the filter stands for the filter's dataset (as in `listRuns`).
+    if (options.datasetId !== undefined && isSearchHash(entry.datasetId)) entry.datasetId = options.datasetId;
+    entries.push(entry);
   }
   return entries.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }
