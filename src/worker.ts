@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Client, type DataConverter } from '@temporalio/client';
 import { createActivities } from './activities/index.js';
 import { runLocalActivities } from './activities/placeholders.js';
+import { searchHashActivities } from './activities/search-hash.js';
 import { scheduleHistoryActivities } from './activities/schedule-history.js';
 import { ConfigError } from './config-error.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
@@ -173,6 +174,8 @@ export async function createWorker(
       ),
       // The pipeline's local activities run where its workflow tasks run.
       ...runLocalActivities(),
+      // Sealed runs' search attribute values, hashed with the tenant's key (src/sealed/search-hash.ts).
+      ...searchHashActivities(config.sealed?.keys),
       ...extraActivities,
     },
     ...workflowCode(config, tracing),

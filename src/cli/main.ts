@@ -24,6 +24,7 @@ import { registerList } from './list.js';
 import { registerOverdue } from './overdue.js';
 import { registerPolicy } from './policy.js';
 import { registerSchedule } from './schedule.js';
+import { registerSealed } from './sealed.js';
 import { registerSimulator } from './simulator.js';
 import { registerStack } from './stack.js';
 import { registerStart } from './start.js';
@@ -82,6 +83,7 @@ Exit codes: 0 success, 1 the run failed / was cancelled / timed out, 2 bad usage
   registerCancel(program, ctx);
   registerList(program, ctx);
   registerSchedule(program, ctx);
+  registerSealed(program, ctx);
   registerWorker(program, ctx);
   registerSimulator(program, ctx);
   registerDev(program, ctx);

@@ -29,7 +29,10 @@ import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
 import { describeCharacter, echo, unsafeCharacter, type PathCharacters } from '../modelarts/obs-path.js';
 import { rethrowRefusal } from './refused.js';
 import { DEFAULT_TENANT } from '../budget/classes.js';
-import { isSealedClient } from '../sealed/data-converter.js';
+import { KEYS_VARIABLE } from '../sealed/config.js';
+import { clientKeys, isSealedClient } from '../sealed/data-converter.js';
+import type { KeySource } from '../sealed/key-source.js';
+import { isSearchHash, searchHash, searchValues } from '../sealed/search-hash.js';
 import { TENANT_SEPARATOR, tenantOfWorkflowId, withTenantPrefix } from '../sealed/tenant.js';
 
 /** The workflow type of a run, as the worker registers it (checked against src/workflows/index.ts). */
@@ -169,13 +172,25 @@ export function detailsOf(spec: PipelineSpec): string {
 }
 
 /** What a run shows in visibility and the Temporal UI; shared by started and scheduled runs. */
-export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec)) {
-  const dataset: SearchAttributePair = { key: DatasetIdKey, value: datasetOf(spec) };
+export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec), datasetValue = datasetOf(spec)) {
+  const dataset: SearchAttributePair = { key: DatasetIdKey, value: datasetValue };
   return {
     typedSearchAttributes: [dataset],
     staticSummary: summary,
     staticDetails: detailsOf(spec),
   };
+}
+
+/**
+ * The `ModelArtsDatasetId` a run of `spec` by `tenant` starts with: a sealed client writes the keyed hash under the
+ * tenant's current key (src/sealed/search-hash.ts), which also tells the run to hash the values it sets later.
+ */
+export async function datasetSearchValue(client: Client, spec: PipelineSpec, tenant: string): Promise<string> {
+  const value = datasetOf(spec);
+  if (!isSealedClient(client)) return value;
+  const key = await clientKeys(client)?.current(tenant);
+  if (!key) throw new Error(`sealed mode: no current key for tenant ${JSON.stringify(tenant)} in ${KEYS_VARIABLE}`);
+  return searchHash(key, DatasetIdKey.name, value);
 }
 
 /**
@@ -201,7 +216,7 @@ export async function startRun(client: Client, specInput: unknown, options: Star
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       // The pipeline's own workflow tasks get the run's priority too (its children and activities set it anyway).
       priority: priorityOf(stepBudget(spec)),
-      ...runMetadata(spec),
+      ...runMetadata(spec, summaryOf(spec), await datasetSearchValue(client, spec, tenantOfWorkflowId(workflowId))),
     });
     return { handle, workflowId, started: true };
   } catch (err) {
@@ -302,12 +317,17 @@ export interface RunSummary {
 
 /** A string in a visibility query, quoted. */
 /** The visibility clause for runs (and schedules) that start on a dataset. */
-export const datasetClause = (datasetId: string): string => `${DatasetIdKey.name} = ${queryString(datasetId)}`;
+export function datasetClause(datasetId: string, keys?: KeySource): string {
+  // With keys, runs sealed under any of them hold a keyed hash: the query names each (and the clear value).
+  const values = searchValues(keys, DatasetIdKey.name, datasetId);
+  if (values.length === 1) return `${DatasetIdKey.name} = ${queryString(datasetId)}`;
+  return `${DatasetIdKey.name} IN (${values.map(queryString).join(', ')})`;
+}
 
 /** The visibility query `listRuns` uses (the same filter works in the Temporal UI). */
-export function listRunsQuery(filter: Pick<ListRunsFilter, 'datasetId' | 'status'>): string {
+export function listRunsQuery(filter: Pick<ListRunsFilter, 'datasetId' | 'status'>, keys?: KeySource): string {
   const clauses = [`WorkflowType = ${queryString(EXPORT_PIPELINE_TYPE)}`];
-  if (filter.datasetId !== undefined) clauses.push(datasetClause(filter.datasetId));
+  if (filter.datasetId !== undefined) clauses.push(datasetClause(filter.datasetId, keys));
   if (filter.status !== undefined) clauses.push(`ExecutionStatus = '${LIST_STATUSES[filter.status]}'`);
   return clauses.join(' AND ');
 }
@@ -316,11 +336,14 @@ export function listRunsQuery(filter: Pick<ListRunsFilter, 'datasetId' | 'status
 export async function listRuns(client: Client, filter: ListRunsFilter = {}): Promise<RunSummary[]> {
   const limit = filter.limit ?? 20;
   const runs: RunSummary[] = [];
-  for await (const info of client.workflow.list({ query: listRunsQuery(filter) })) {
+  const keys = clientKeys(client);
+  for await (const info of client.workflow.list({ query: listRunsQuery(filter, keys) })) {
+    const stored = info.typedSearchAttributes.get(DatasetIdKey);
     runs.push({
       workflowId: info.workflowId,
       status: info.status.name,
-      datasetId: info.typedSearchAttributes.get(DatasetIdKey),
+      // A keyed hash found by the filter stands for the filter's dataset; otherwise it is shown as stored.
+      datasetId: isSearchHash(stored) && filter.datasetId !== undefined ? filter.datasetId : stored,
       startTime: info.startTime,
       ...(info.closeTime ? { closeTime: info.closeTime } : {}),
     });

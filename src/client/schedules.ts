@@ -31,7 +31,11 @@ import {
 } from '../spec/schedule.js';
 import { queryString, SCHEDULED_BY_ID } from '../contract/visibility.js';
 import type { PipelineSpec } from '../workflows/types.js';
-import { datasetClause, EXPORT_PIPELINE_TYPE, runMetadata, summaryOf } from './runs.js';
+import { datasetClause, datasetOf, datasetSearchValue, EXPORT_PIPELINE_TYPE, runMetadata, summaryOf } from './runs.js';
+import { clientKeys } from '../sealed/data-converter.js';
+import { isSearchHash } from '../sealed/search-hash.js';
+import { DatasetIdKey } from '../workflows/search-attributes.js';
+import { type SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
 import { rethrowRefusal } from './refused.js';
 import { DEFAULT_TENANT } from '../budget/classes.js';
 import { withTenantPrefix } from '../sealed/tenant.js';
@@ -120,7 +124,18 @@ function scheduleSpecOf(t: CheckedTiming): ScheduleSpec {
   };
 }
 
-function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string) {
+/** The dataset value a schedule's action already stores (clear, or a keyed hash). */
+function previousDatasetValue(
+  attributes: TypedSearchAttributes | SearchAttributePair[] | undefined,
+): string | undefined {
+  if (!attributes) return undefined;
+  if (attributes instanceof TypedSearchAttributes) return attributes.get(DatasetIdKey);
+  const pair = attributes.find((p) => p.key.name === DatasetIdKey.name);
+  return typeof pair?.value === 'string' ? pair.value : undefined;
+}
+
+/** `datasetValue`: the spec's dataset as the runs store it (a keyed hash from a sealed client: `datasetSearchValue`). */
+function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string, datasetValue: string) {
   const tenant = spec.tenant ?? DEFAULT_TENANT;
   return {
     type: 'startWorkflow' as const,
@@ -129,7 +144,7 @@ function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string) {
     ...(tenant !== DEFAULT_TENANT && { workflowId: withTenantPrefix(tenant, `${scheduleId}-workflow`) }),
     taskQueue,
     args: [spec],
-    ...runMetadata(spec, `${summaryOf(spec)} (schedule ${scheduleId})`),
+    ...runMetadata(spec, `${summaryOf(spec)} (schedule ${scheduleId})`, datasetValue),
   };
 }
 
@@ -147,7 +162,8 @@ export async function createSchedule(client: Client, options: CreateScheduleOpti
   if (!options.taskQueue) issues.push({ field: 'taskQueue', message: 'taskQueue: is required' });
   if (issues.length > 0 || !spec) throw new ScheduleOptionsError(issues);
 
-  const action = actionOf(spec, options.taskQueue, options.scheduleId);
+  const datasetValue = await datasetSearchValue(client, spec, spec.tenant ?? DEFAULT_TENANT);
+  const action = actionOf(spec, options.taskQueue, options.scheduleId, datasetValue);
   const scheduleOptions: ScheduleOptions = {
     scheduleId: options.scheduleId,
     spec: scheduleSpecOf(timing),
@@ -185,12 +201,18 @@ export async function updateSchedule(
   const options = changes.pathCharacters ? { pathCharacters: changes.pathCharacters } : {};
   const parsed = changes.spec !== undefined ? checkSpec(changes.spec, issues, options) : undefined;
   if (issues.length > 0) throw new ScheduleOptionsError(issues);
+  // A new spec's dataset as its runs store it; otherwise the dataset (and so its stored value) is unchanged.
+  const newDatasetValue = parsed
+    ? await datasetSearchValue(client, parsed, parsed.tenant ?? DEFAULT_TENANT)
+    : undefined;
 
   await client.schedule.getHandle(scheduleId).update((previous) => {
     const prevSpec = previous.action.args?.[0] as PipelineSpec | undefined;
     const zone = timing.timezone ?? (previous.spec.timezone || undefined);
     let spec = parsed ? withPlaceholderZone(parsed, zone) : prevSpec;
     if (!parsed && spec && timing.timezone !== undefined) spec = { ...spec, timezone: timing.timezone };
+    const datasetValue =
+      newDatasetValue ?? previousDatasetValue(previous.action.typedSearchAttributes) ?? (spec ? datasetOf(spec) : '');
     const whenChanged = timing.cron !== undefined || timing.everyMs !== undefined;
     const next: ScheduleUpdateOptions = {
       spec: {
@@ -202,7 +224,7 @@ export async function updateSchedule(
         spec !== undefined
           ? {
               ...previous.action,
-              ...actionOf(spec, changes.taskQueue ?? previous.action.taskQueue, scheduleId),
+              ...actionOf(spec, changes.taskQueue ?? previous.action.taskQueue, scheduleId, datasetValue),
               workflowId: previous.action.workflowId,
             }
           : previous.action,
@@ -212,7 +234,9 @@ export async function updateSchedule(
         ...(timing.catchupWindowMs !== undefined ? { catchupWindow: timing.catchupWindowMs } : {}),
         ...(changes.pauseOnFailure !== undefined ? { pauseOnFailure: changes.pauseOnFailure } : {}),
       },
-      typedSearchAttributes: spec ? runMetadata(spec).typedSearchAttributes : previous.typedSearchAttributes,
+      typedSearchAttributes: spec
+        ? runMetadata(spec, undefined, datasetValue).typedSearchAttributes
+        : previous.typedSearchAttributes,
       state: {
         paused: changes.paused ?? previous.state.paused,
         note: changes.note ?? previous.state.note,
@@ -244,11 +268,14 @@ export interface ListSchedulesOptions {
  * state a moment old). `describeSchedule` is always current.
  */
 export async function listSchedules(client: Client, options: ListSchedulesOptions = {}): Promise<ScheduleListEntry[]> {
-  const query = options.datasetId !== undefined ? datasetClause(options.datasetId) : undefined;
+  const query = options.datasetId !== undefined ? datasetClause(options.datasetId, clientKeys(client)) : undefined;
   const entries: ScheduleListEntry[] = [];
   for await (const s of client.schedule.list(query ? { query } : {})) {
     if (!options.all && s.action?.workflowType !== EXPORT_PIPELINE_TYPE) continue;
-    entries.push(scheduleListEntryOf(s));
+    const entry = scheduleListEntryOf(s);
+    // A keyed hash found by the filter stands for the filter's dataset (as in `listRuns`).
+    if (options.datasetId !== undefined && isSearchHash(entry.datasetId)) entry.datasetId = options.datasetId;
+    entries.push(entry);
   }
   return entries.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
 }

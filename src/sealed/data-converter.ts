@@ -15,6 +15,7 @@ import {
 import { SealedCodec } from './codec.js';
 import type { SealedSettings } from './config.js';
 import type { SealedKeyError } from './errors.js';
+import type { KeySource } from './key-source.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url));
@@ -53,6 +54,13 @@ export function clientDataConverter(settings: SealedSettings): LoadedDataConvert
       : defaultFailureConverter,
     payloadCodecs: [sealedCodec(settings)],
   };
+}
+
+/** The keys a client's codec holds (sealed or not: an unsealed client with keys still reads and finds sealed runs). */
+export function clientKeys(client: { options: { loadedDataConverter: LoadedDataConverter } }): KeySource | undefined {
+  for (const codec of client.options.loadedDataConverter.payloadCodecs)
+    if (codec instanceof SealedCodec && codec.options.keys) return codec.options.keys;
+  return undefined;
 }
 
 /** Whether a client's writes are sealed (the library then starts runs under tenant-prefixed ids). */

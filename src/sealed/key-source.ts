@@ -18,6 +18,8 @@ export interface KeySource {
   current(tenant: string): Promise<SealedKey | undefined>;
   /** A tenant's key by id, for reading; undefined when this source does not have it. */
   byId(tenant: string, id: string): Promise<SealedKey | undefined>;
+  /** Every key held, of one tenant or all: a search query hashes its value with each (src/sealed/search-hash.ts). */
+  allKeys?(tenant?: string): SealedKey[];
 }
 
 /** A tenant's keys as configured: which one is current, and every key by id (old ones kept for reading). */
@@ -33,6 +35,13 @@ export class StaticKeySource implements KeySource {
   /** The tenants that have keys here. */
   tenantNames(): string[] {
     return [...this.tenants.keys()].sort();
+  }
+
+  allKeys(tenant?: string): SealedKey[] {
+    const out: SealedKey[] = [];
+    for (const name of tenant === undefined ? this.tenantNames() : [tenant])
+      for (const [id, bytes] of this.tenants.get(name)?.keys ?? []) out.push({ tenant: name, id, bytes });
+    return out;
   }
 
   current(tenant: string): Promise<SealedKey | undefined> {

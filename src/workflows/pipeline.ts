@@ -35,6 +35,7 @@ import { runMarker } from './marker.js';
 import { expandSpecPlaceholders, placeholderTime } from '../contract/placeholders.js';
 import { schedulePrior } from './schedule-prior.js';
 import { DatasetIdKey } from './search-attributes.js';
+import { searchValue } from './search-values.js';
 import { priorityOf, stepBudget } from '../budget/classes.js';
 import { exportStep, importStep, intelligentTaskStep, publishVersionStep } from './step.js';
 import { mergePolicy } from './step-state.js';
@@ -249,7 +250,7 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
         workflowId: entry.workflowId,
         args: [input],
         // Set at start, so the step needs no upsert (an event and a visibility write) of its own.
-        typedSearchAttributes: [{ key: DatasetIdKey, value: datasetId }],
+        typedSearchAttributes: [{ key: DatasetIdKey, value: await searchValue(DatasetIdKey, datasetId) }],
         staticSummary: `Step ${index + 1}/${spec.steps.length}: ${stepSummary(step, datasetId)}`,
         priority: priorityOf(budget),
       });

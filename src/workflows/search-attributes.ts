@@ -18,6 +18,12 @@ export const ReadsFailingSinceKey = defineSearchAttributeKey(
   SearchAttributeType.DATETIME,
 );
 
+/**
+ * In a sealed run, `ModelArtsDatasetId` and `ModelArtsTaskId` hold keyed hashes with this prefix (src/sealed/search-
+ * hash.ts); a run whose own dataset attribute starts with it hashes the values it sets (src/workflows/search-values.ts).
+ */
+export const SEARCH_HASH_PREFIX = 'h1:';
+
 export const SEARCH_ATTRIBUTE_KEYS = [
   DatasetIdKey,
   TaskIdKey,
