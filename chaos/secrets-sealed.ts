@@ -62,6 +62,24 @@ function decodedBase64(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * Takes every `searchAttributes` subtree out of a JSON tree (the started event's, upserts', children's, the
+ * description's) and gives back its text: search attributes are counted apart from everything else.
+ */
+function takeSearchAttributes(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => takeSearchAttributes(n, out));
+  else if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'searchAttributes') {
+        out.push(JSON.stringify(value), ...decodedBase64(value));
+        delete record[key];
+      } else takeSearchAttributes(value, out);
+    }
+  }
+  return out;
+}
+
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 
 export async function runSealedPass(
@@ -132,11 +150,12 @@ export async function runSealedPass(
       namespace: rawClient.options.namespace,
       execution: { workflowId: w.workflowId, runId: w.runId },
     });
-    const { searchAttributes, ...rest } = description.workflowExecutionInfo ?? {};
-    attributes.push(rawJson(searchAttributes));
-    // The description's memo, user metadata (summary, details) and pending failures, raw.
-    const described = rawJson({ ...description, workflowExecutionInfo: rest });
-    held.push(history, ...decodedBase64(JSON.parse(history)), described);
+    // The history (payloads, failures, user metadata) and the description (memo, summary, details, pending
+    // failures), raw; their search attributes apart.
+    for (const tree of [JSON.parse(history) as unknown, JSON.parse(rawJson(description)) as unknown]) {
+      attributes.push(...takeSearchAttributes(tree));
+      held.push(JSON.stringify(tree), ...decodedBase64(tree));
+    }
   }
   const text = held.join('\n');
   const attributeText = attributes.join('\n');
