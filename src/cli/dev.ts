@@ -2,7 +2,8 @@
  * `dev`: everything locally with no configuration: the Temporal dev server with its Web UI (state kept in
  * <data-dir>/temporal.db), the ModelArts simulator with demo datasets (state kept in <data-dir>/simulator.json, so
  * a run waiting on a task before a restart finds it after), and the worker in this process.
- * `--demo` also runs a chained export and follows it.
+ * `--demo` also runs a chained export and follows it. `--sealed` runs everything in sealed mode with throwaway demo keys
+ * (made once in the data dir, 0600) and a codec server beside the Web UI, which is configured with it.
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -11,7 +12,10 @@ import { type Command, Option } from 'commander';
 import { connect, type Connected } from '../client/connect.js';
 import { startRun } from '../client/runs.js';
 import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../config.js';
-import type { DevServer } from '../devserver/dev-server.js';
+import { freePort, type DevServer } from '../devserver/dev-server.js';
+import { startCodecServer, type CodecServer } from '../sealed/codec-server.js';
+import { codecTokensFromEnv, sealedSettingsFromEnv } from '../sealed/config.js';
+import { ensureDemoSealedFiles } from '../sealed/demo-files.js';
 import { startLocalJaeger, type LocalJaeger } from '../stack/local-jaeger.js';
 import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { createLogger } from '../logger.js';
@@ -30,6 +34,8 @@ interface DevFlags {
   demo?: boolean;
   exitAfterDemo?: boolean;
   tracing?: boolean;
+  sealed?: boolean;
+  codecPort: number;
 }
 
 const TEMPORAL_DB = 'temporal.db';
@@ -58,11 +64,13 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 async function checkPorts(flags: DevFlags): Promise<void> {
-  for (const [flag, port] of [
+  const ports: [string, number][] = [
     ['--port', flags.port],
     ['--ui-port', flags.uiPort],
     ['--sim-port', flags.simPort],
-  ] as const) {
+  ];
+  if (flags.sealed) ports.push(['--codec-port', flags.codecPort]);
+  for (const [flag, port] of ports) {
     if (!(await portIsFree(port))) {
       throw new UsageError(
         `${flag} ${port}: the port is in use (another \`modelarts-export dev\`?). Choose another with ${flag}.`,
@@ -102,6 +110,7 @@ export function demoSpec(stamp: string): Record<string, unknown> {
 const DEV_TRACE_SERVICE = 'modelarts-dev';
 
 interface Running {
+  codec?: CodecServer;
   jaeger?: LocalJaeger;
   stack?: LocalStack;
   worker?: RunningWorker;
@@ -117,6 +126,7 @@ async function shutdown(r: Running, log: (m: string) => void): Promise<void> {
   await r.client?.close().catch(() => undefined);
   await r.stack?.close().catch((err: unknown) => log((err as Error).message));
   await r.jaeger?.stop().catch((err: unknown) => log(`jaeger: ${(err as Error).message}`));
+  await r.codec?.close().catch(() => undefined);
 }
 
 async function runDemo(ctx: CliContext, r: { client: Connected; server: DevServer }): Promise<number> {
@@ -149,7 +159,25 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
   const temporalDb = path.join(dataDir, TEMPORAL_DB);
   const simulatorState = path.join(dataDir, SIMULATOR_STATE);
   let otelEnv: Record<string, string> = {};
+  let sealedEnv: Record<string, string> = {};
+  let uiPort = flags.uiPort || undefined;
   try {
+    if (flags.sealed) {
+      const files = await ensureDemoSealedFiles(dataDir);
+      sealedEnv = files.env;
+      // The worker and the client run in this process and read sealed mode from the environment.
+      Object.assign(process.env, sealedEnv);
+      // The codec server answers CORS for the UI's one origin, so the UI's port is fixed before either starts.
+      uiPort ??= await freePort();
+      const { keys } = sealedSettingsFromEnv(sealedEnv);
+      r.codec = await startCodecServer({
+        host: '127.0.0.1',
+        port: flags.codecPort,
+        tokens: codecTokensFromEnv(sealedEnv),
+        ...(keys && { keys }),
+        corsOrigin: `http://127.0.0.1:${uiPort}`,
+      });
+    }
     if (flags.tracing) {
       log('Starting Jaeger (built with Go on first use, then cached)…');
       r.jaeger = await startLocalJaeger(dataDir, log);
@@ -164,8 +192,9 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
       // Port 0 means "any free port", which the launcher picks when the port is left out.
       devServer: {
         port: flags.port || undefined,
-        uiPort: flags.uiPort || undefined,
+        uiPort,
         ui: true,
+        ...(r.codec && { uiCodecEndpoint: r.codec.url }),
         dbFilename: temporalDb,
         log,
       },
@@ -173,7 +202,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     });
     const server = r.stack.devServer!;
     const sim = r.stack.sim;
-    const config = workerConfigFromEnv({ ...r.stack.workerEnv(), ...otelEnv });
+    const config = workerConfigFromEnv({ ...r.stack.workerEnv(), ...otelEnv, ...sealedEnv });
     // Quiet by default, and on stderr, so the console shows the banner and the demo.
     r.worker = await createWorker(
       config,
@@ -185,7 +214,11 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     const address = server.address;
     const envPrefix =
       (flags.port === 7233 ? '' : `TEMPORAL_ADDRESS=${address} `) +
-      (r.jaeger ? `OTEL_EXPORTER_OTLP_ENDPOINT=${r.jaeger.otlpEndpoint} OTEL_SERVICE_NAME=${DEV_TRACE_SERVICE} ` : '');
+      (r.jaeger ? `OTEL_EXPORTER_OTLP_ENDPOINT=${r.jaeger.otlpEndpoint} OTEL_SERVICE_NAME=${DEV_TRACE_SERVICE} ` : '') +
+      Object.entries(sealedEnv)
+        .filter(([name]) => !name.startsWith('MODELARTS_CODEC'))
+        .map(([name, value]) => `${name}=${value} `)
+        .join('');
     const example = `start --dataset ${DEMO_DATASETS[0]!.dataset_id} --path /demo-bucket/exports/ --annotation-format COCO --wait`;
     writeLine(
       ctx.stdout,
@@ -198,6 +231,16 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
         `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
         // Jaeger built from the Go module proxy has no UI (a placeholder page): its query API lists the traces.
         `  Jaeger (traces):     ${r.jaeger ? `${r.jaeger.url}/api/traces?service=${DEV_TRACE_SERVICE}` : '(off; --tracing turns it on)'}`,
+        ...(r.codec
+          ? [
+              `  Sealed mode:         on (demo keys in ${sealedEnv.MODELARTS_SEALED_KEYS_FILE})`,
+              `  Codec server:        ${r.codec.url} (the Temporal UI's codec endpoint)`,
+              `    to read sealed runs in the UI: sign in at ${r.codec.url}/login with the token of tenant default`,
+              `    (in ${sealedEnv.MODELARTS_CODEC_TOKENS_FILE}), then in the UI's Codec Server settings choose`,
+              `    "Use my browser setting", endpoint ${r.codec.url}, and tick "Include cross-origin credentials"`,
+              `    (the dev server cannot set that for you); or: temporal workflow show -w ID --codec-endpoint ${r.codec.url} --codec-auth "Bearer $(jq -r .default ${sealedEnv.MODELARTS_CODEC_TOKENS_FILE})"`,
+            ]
+          : []),
         `  Demo datasets:       ${DEMO_DATASETS.map((d) => `${d.dataset_id} (${d.dataset_name})`).join(', ')}`,
         '',
         'Start an export from another terminal:',
@@ -241,6 +284,11 @@ export function registerDev(program: Command, ctx: CliContext): void {
       '--tracing',
       "also run Jaeger (built with Go on first use, then cached) and send the worker's and the CLI's traces to it",
     )
+    .option(
+      '--sealed',
+      'sealed mode with throwaway demo keys (made once in --data-dir, 0600), and a codec server for the Web UI',
+    )
+    .addOption(new Option('--codec-port <n>', 'codec server port (with --sealed)').argParser(parsePort).default(8888))
     .addHelpText(
       'after',
       `
@@ -248,6 +296,7 @@ Examples:
   $ modelarts-export dev
   $ modelarts-export dev --demo
   $ modelarts-export dev --tracing
+  $ modelarts-export dev --sealed --demo
   $ modelarts-export dev --port 7300 --ui-port 8300 --sim-port 8190 --data-dir /tmp/modelarts-dev
 
 Stop with Ctrl-C: the worker drains, then the simulator and the dev server stop. Runs still waiting go on at the

@@ -17,6 +17,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps state across restarts; in-memory when omitted. */
   dbFilename?: string;
   namespace?: string;
+  /** The Web UI's codec server (`--ui-codec-endpoint`), for sealed runs. */
+  uiCodecEndpoint?: string;
   /** Extra `--dynamic-config-value KEY=JSON` entries. */
   dynamicConfig?: Record<string, string | number | boolean>;
   log?: (message: string) => void;
@@ -138,6 +140,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (namespace !== 'default') args.push('--namespace', namespace);
   if (uiPort !== undefined) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
+  if (uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   for (const key of SEARCH_ATTRIBUTE_KEYS)
     args.push('--search-attribute', `${key.name}=${SEARCH_ATTRIBUTE_TYPE_NAMES[key.type as 'KEYWORD' | 'DATETIME']}`);

@@ -9,6 +9,10 @@
  * - Without keys (none configured, or none for the caller's tenant): 403 naming what is missing, never a 500.
  * - CORS for the one UI origin given (`--cors-origin`), preflight included, with the `X-Namespace` header the UI
  *   sends; other origins get no CORS headers (the browser then refuses to read the answer).
+ * - The Temporal UI (2.x) cannot send a bearer token of ours: it sends `Authorization` only with its OIDC login's
+ *   access token, and only to an https endpoint. What it can send is cookies (`codec.includeCredentials`), so a
+ *   person signs in once at `/login` with the tenant's token, which the server keeps in an HttpOnly, SameSite=Strict
+ *   cookie; the cookie then counts as that bearer token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -52,14 +56,27 @@ class HttpError extends Error {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-/** The tenant of a bearer token, compared in constant time (digests, so lengths do not leak either). */
-function tenantOfToken(tokens: ReadonlyMap<string, string>, header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const given = digest(m[1]!);
+/** The cookie `/login` sets for the Temporal UI: it holds the tenant's token. */
+export const CODEC_COOKIE = 'modelarts_codec';
+
+/** The tenant of a token, compared in constant time (digests, so lengths do not leak either). */
+function tenantOf(tokens: ReadonlyMap<string, string>, token: string | undefined): string | undefined {
+  if (!token) return undefined;
+  const given = digest(token);
   let tenant: string | undefined;
-  for (const [token, owner] of tokens) if (timingSafeEqual(digest(token), given)) tenant = owner;
+  for (const [known, owner] of tokens) if (timingSafeEqual(digest(known), given)) tenant = owner;
   return tenant;
+}
+
+/** The token of `Authorization: Bearer …`, or else of the login cookie. */
+function tokenOfRequest(req: IncomingMessage): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (bearer) return bearer[1];
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === CODEC_COOKIE) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
 }
 
 function fromJson(p: JsonPayload): Payload {
@@ -82,7 +99,7 @@ function toJson(p: Payload): JsonPayload {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Payload[]> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -90,9 +107,14 @@ async function readBody(req: IncomingMessage): Promise<Payload[]> {
     if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readBody(req: IncomingMessage): Promise<Payload[]> {
+  const text = await readText(req);
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'the body must be JSON: {"payloads": [...]}');
   }
@@ -129,6 +151,39 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+const LOGIN_PAGE = (message: string) =>
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Codec server sign-in</title></head><body>' +
+  `<h1>ModelArts codec server</h1><p role="status">${message}</p>` +
+  '<form method="post" action="/login"><label>Tenant token <input type="password" name="token" ' +
+  'autocomplete="off" required></label> <button type="submit">Sign in</button></form>' +
+  '<p>Then, in the Temporal UI, the codec server must send credentials ("Include cross-origin credentials").</p>' +
+  '</body></html>';
+
+function sendPage(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': "default-src 'none'; form-action 'self'",
+    'X-Frame-Options': 'DENY',
+    ...headers,
+  });
+  res.end(html);
+}
+
+/** `GET /login`: the form; `POST /login` (form-encoded `token`): sets the cookie when the token is a tenant's. */
+async function login(req: IncomingMessage, res: ServerResponse, tokens: ReadonlyMap<string, string>): Promise<void> {
+  if (req.method === 'GET') return sendPage(res, 200, LOGIN_PAGE("Sign in with your tenant's codec token."));
+  if (req.method !== 'POST') throw new HttpError(405, '/login takes GET or POST');
+  const token = new URLSearchParams(await readText(req)).get('token')?.trim();
+  const tenant = tenantOf(tokens, token);
+  if (!tenant || !token) return sendPage(res, 401, LOGIN_PAGE('Unknown token: not signed in.'));
+  const cookie = `${CODEC_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+  const name = tenant.replace(/[^A-Za-z0-9._:/-]/g, '');
+  sendPage(res, 200, LOGIN_PAGE(`Signed in: this browser decodes the runs of tenant ${name}.`), {
+    'Set-Cookie': cookie,
+  });
+}
+
 export function codecRequestHandler(options: Omit<CodecServerOptions, 'host' | 'port'>) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const origin = req.headers.origin;
@@ -140,8 +195,9 @@ export function codecRequestHandler(options: Omit<CodecServerOptions, 'host' | '
     res.setHeader('Vary', 'Origin');
     const path = (req.url ?? '').split('?')[0];
     try {
+      if (path === '/login') return await login(req, res, options.tokens);
       if (path !== '/encode' && path !== '/decode')
-        throw new HttpError(404, 'the codec server answers /encode and /decode');
+        throw new HttpError(404, 'the codec server answers /encode, /decode and /login');
       if (req.method === 'OPTIONS') {
         if (!corsAllowed) throw new HttpError(403, 'origin not allowed (see --cors-origin)');
         res.writeHead(204, {
@@ -153,10 +209,13 @@ export function codecRequestHandler(options: Omit<CodecServerOptions, 'host' | '
         return;
       }
       if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`);
-      const tenant = tenantOfToken(options.tokens, req.headers.authorization);
+      const tenant = tenantOf(options.tokens, tokenOfRequest(req));
       if (!tenant) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="modelarts-codec"');
-        throw new HttpError(401, 'a bearer token of one of the configured tenants is needed (Authorization: Bearer …)');
+        throw new HttpError(
+          401,
+          'a bearer token of one of the configured tenants is needed (Authorization: Bearer …, or sign in at /login)',
+        );
       }
       if (!options.keys) throw new HttpError(403, 'this codec server has no keys (set MODELARTS_SEALED_KEYS)');
       const payloads = await readBody(req);

@@ -7,6 +7,11 @@
  * 127.0.0.1 on ports taken from one base port; the deploy files are read from the checkout instead of mounts; the
  * schema comes from the server's Go module instead of the admin-tools image; and the UI gets `host: 127.0.0.1`
  * (the image binds every interface).
+ *
+ * With MODELARTS_SEALED=true in its environment the stack runs sealed (docs/sealed.md): the workers seal, a codec
+ * server runs beside the UI, and the UI is configured with it (as compose's `sealed` profile). Without keys of the
+ * caller's own (MODELARTS_SEALED_KEYS and MODELARTS_CODEC_TOKENS, or their _FILE twins), throwaway demo ones are made
+ * once in the stack's folder (0600).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +20,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { projectRoot, resolveTemporalCli } from '../devserver/resolve-cli.js';
+import { KEYS_VARIABLE, TOKENS_VARIABLE } from '../sealed/config.js';
+import { ensureDemoSealedFiles } from '../sealed/demo-files.js';
 import { DEMO_CREDENTIALS, DEMO_PROJECT_ID } from '../simulator/index.js';
 import { ensureJaeger, ensureStackBinaries, ToolMissingError, type StackBinaries } from './binaries.js';
 import { ComposeFile } from './compose-file.js';
@@ -57,6 +64,8 @@ export function stackPorts(base: number) {
     /** Worker metrics: base + 47 + slot, slot 1 to 32 (a slot is reused once its worker is gone). */
     workerMetricsBase: base + 47,
     ui: base + 80,
+    /** Sealed mode's codec server (the UI's codec endpoint). */
+    codec: base + 81,
     simulator: base + 90,
   };
 }
@@ -92,6 +101,7 @@ export interface StackState {
     jaeger?: number;
     prometheus?: number;
     exporter?: number;
+    codec?: number;
     workers: number[];
   };
   /** Each live worker's metrics port, by PID (what Prometheus scrapes). */
@@ -106,6 +116,8 @@ export class NativeStack {
   readonly ports: StackPorts;
   readonly compose = new ComposeFile();
   private readonly vars: Record<string, string | undefined>;
+  /** Sealed mode's settings for the workers and the codec server; empty when the stack is not sealed. */
+  private sealedEnv: Record<string, string> = {};
 
   private constructor(
     readonly dir: string,
@@ -140,6 +152,10 @@ export class NativeStack {
   /** Where the workers send spans (OTEL_EXPORTER_OTLP_ENDPOINT, OTLP/HTTP). */
   get otlpEndpoint(): string {
     return `http://127.0.0.1:${this.ports.jaegerOtlpHttp}`;
+  }
+  /** The codec server (sealed mode only). */
+  get codecUrl(): string | undefined {
+    return this.state.pids.codec ? `http://127.0.0.1:${this.ports.codec}` : undefined;
   }
   get prometheusUrl(): string {
     return `http://127.0.0.1:${this.ports.prometheus}`;
@@ -188,6 +204,7 @@ export class NativeStack {
     });
     await stack.startServer();
     await stack.runJob('temporal-create-namespace', 'create-namespace.sh', { TEMPORAL_ADDRESS: stack.address });
+    await stack.startCodecServer();
     await stack.startUi();
     await stack.startSimulator();
     await stack.startJaeger();
@@ -271,6 +288,38 @@ export class NativeStack {
     await this.startServer();
   }
 
+  /**
+   * Sealed (MODELARTS_SEALED=true, as compose reads it for the worker): the workers' keys, and `modelarts-export
+   * codec-server` for the UI, CORS for the UI's origin. Demo keys and tokens when none are given.
+   */
+  private async startCodecServer(): Promise<void> {
+    const given = this.compose.environment('worker', this.vars);
+    if (!['true', '1'].includes(given.MODELARTS_SEALED ?? '')) return;
+    const own = (name: string) => Boolean(process.env[name]?.trim() || process.env[`${name}_FILE`]?.trim());
+    this.sealedEnv = { MODELARTS_SEALED: 'true' };
+    for (const name of [KEYS_VARIABLE, TOKENS_VARIABLE]) {
+      for (const variable of [name, `${name}_FILE`])
+        if (process.env[variable]?.trim()) this.sealedEnv[variable] = process.env[variable]!;
+    }
+    if (!own(KEYS_VARIABLE) && !own(TOKENS_VARIABLE)) {
+      const demo = await ensureDemoSealedFiles(this.dir);
+      Object.assign(this.sealedEnv, demo.env);
+      this.log(`sealed mode with demo keys and codec tokens in ${this.dir} (${demo.keysFile}, ${demo.tokensFile})`);
+    }
+    if (running(this.state.pids.codec, 'codec')) return;
+    const cli = path.join(projectRoot, 'bin', 'modelarts-export.js');
+    const listen = `127.0.0.1:${this.ports.codec}`;
+    const args = [cli, 'codec-server', '--listen', listen, '--cors-origin', this.uiUrl];
+    const env = { ...this.sealedEnv, LOG_LEVEL: given.LOG_LEVEL ?? 'info', PATH: this.pathWith() };
+    // Ready once it answers: 401 to an unauthenticated request is the healthy answer.
+    this.state.pids.codec = await this.launch({ name: 'codec-server', command: process.execPath, args, env }, () =>
+      fetch(`http://${listen}/decode`, { method: 'POST', signal: AbortSignal.timeout(2000) }).then(
+        (res) => res.status === 401,
+      ),
+    );
+    await this.saveState();
+  }
+
   private async startUi(): Promise<void> {
     if (running(this.state.pids.ui, 'ui')) return;
     const env = {
@@ -278,6 +327,9 @@ export class NativeStack {
       TEMPORAL_ADDRESS: this.address,
       TEMPORAL_UI_PORT: String(this.ports.ui),
       TEMPORAL_CORS_ORIGINS: this.uiUrl,
+      // Sealed: the codec server, with cookies (the UI cannot send our bearer token; docs/sealed.md).
+      TEMPORAL_CODEC_ENDPOINT: this.codecUrl ?? '',
+      TEMPORAL_CODEC_INCLUDE_CREDENTIALS: this.codecUrl ? 'true' : 'false',
       PATH: this.pathWith(),
     };
     const args = ['--root', this.binaries.uiRoot, '--config', 'config', '--env', 'docker', 'start'];
@@ -408,6 +460,7 @@ export class NativeStack {
       // Traces to the stack's Jaeger (the standard OTel variables the worker's tracing reads).
       OTEL_EXPORTER_OTLP_ENDPOINT: this.otlpEndpoint,
       OTEL_SERVICE_NAME: TRACE_SERVICE_NAME,
+      ...this.sealedEnv,
       PATH: this.pathWith(),
       ...this.workerEnvExtra,
     };
@@ -460,6 +513,7 @@ const COMMAND_OF = {
   simulator: 'modelarts-export.js',
   worker: 'modelarts-export.js',
   exporter: 'modelarts-export.js',
+  codec: 'modelarts-export.js',
   jaeger: 'jaeger',
   prometheus: 'prometheus',
 } as const;
@@ -584,6 +638,7 @@ export async function stopStack(dir = DEFAULT_STACK_DIR, options: { keepData?: b
   await Promise.all([
     ...state.pids.workers.filter((pid) => running(pid, 'worker')).map((pid) => stopPid(pid)),
     ...(running(state.pids.exporter, 'exporter') ? [stopPid(state.pids.exporter)] : []),
+    ...(running(state.pids.codec, 'codec') ? [stopPid(state.pids.codec)] : []),
   ]);
   for (const part of ['simulator', 'ui', 'server'] as const) {
     const pid = state.pids[part];
@@ -639,6 +694,9 @@ export async function stackStatus(dir = DEFAULT_STACK_DIR): Promise<StackStatusR
     pidRow('prometheus', state.pids.prometheus, `http://127.0.0.1:${ports.prometheus}`, 'prometheus'),
     ...(state.pids.exporter
       ? [pidRow('exporter', state.pids.exporter, `http://127.0.0.1:${ports.exporter}/metrics`, 'exporter')]
+      : []),
+    ...(state.pids.codec
+      ? [pidRow('codec-server', state.pids.codec, `http://127.0.0.1:${ports.codec} (sign in at /login)`, 'codec')]
       : []),
     ...state.pids.workers.map((pid) =>
       pidRow(

@@ -37,9 +37,11 @@ export function assertChromiumInstalled(): void {
 
 /**
  * Launches Chromium with a fresh user-data-dir. Requests that leave `allowedOrigin` (the UI's news feed, fonts,
- * docs) are aborted at once, so the page never waits on DNS for hosts it cannot reach.
+ * docs) are aborted at once, so the page never waits on DNS for hosts it cannot reach; `alsoAllowed` adds origins
+ * the page may reach too (a codec server).
  */
-export async function launchUiBrowser(allowedOrigin: string): Promise<UiBrowser> {
+export async function launchUiBrowser(allowedOrigin: string, ...alsoAllowed: string[]): Promise<UiBrowser> {
+  const allowed = new Set([allowedOrigin, ...alsoAllowed]);
   assertChromiumInstalled();
   const profile = mkdtempSync(path.join(tmpdir(), 'ui-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -51,7 +53,7 @@ export async function launchUiBrowser(allowedOrigin: string): Promise<UiBrowser>
     timezoneId: 'UTC',
   });
   await context.route(
-    (url) => url.origin !== allowedOrigin,
+    (url) => !allowed.has(url.origin),
     (route) => route.abort('blockedbyclient'),
   );
   return {

@@ -149,3 +149,44 @@ it("allows the UI's origin, preflight included, with the X-Namespace header; not
   const otherPost = await post(server.url, '/decode', { payloads: [] }, TOKEN_A, 'http://evil.example');
   expect(otherPost.headers.get('access-control-allow-origin')).toBeNull();
 });
+
+it('signs a browser in at /login: the HttpOnly cookie then decodes like the bearer token (the Temporal UI sends cookies)', async () => {
+  const form = (token: string) =>
+    fetch(`${server.url}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+  expect((await fetch(`${server.url}/login`)).status).toBe(200);
+  const refused = await form('wrong-token-wrong-token-wrong');
+  expect(refused.status).toBe(401);
+  expect(refused.headers.get('set-cookie')).toBeNull();
+
+  const signedIn = await form(TOKEN_A);
+  expect(signedIn.status).toBe(200);
+  expect(await signedIn.text()).toContain('tenant team-a');
+  const cookie = signedIn.headers.get('set-cookie')!;
+  expect(cookie).toMatch(/^modelarts_codec=.+; HttpOnly; SameSite=Strict; Path=\/$/);
+
+  const mine = await sealedFor('team-a', { dataset: 'ds-a' });
+  const theirs = await sealedFor('team-b', { dataset: 'ds-b' });
+  const res = await fetch(`${server.url}/decode`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: cookie.split(';')[0]!, Origin: UI },
+    body: JSON.stringify({ payloads: [mine, theirs].map(json) }),
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+  const [a, b] = ((await res.json()) as { payloads: ReturnType<typeof json>[] }).payloads.map(payload);
+  expect(defaultPayloadConverter.fromPayload(a!)).toEqual({ dataset: 'ds-a' });
+  expect(sealedBy(b!)?.tenant).toBe('team-b');
+
+  const stale = await post(server.url, '/decode', { payloads: [json(mine)] }, undefined);
+  expect(stale.status).toBe(401);
+  const badCookie = await fetch(`${server.url}/decode`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Cookie: 'modelarts_codec=not-a-token-not-a-token-xx' },
+    body: JSON.stringify({ payloads: [json(mine)] }),
+  });
+  expect(badCookie.status).toBe(401);
+});

@@ -162,10 +162,11 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     expect(version.status).toBe(0);
   });
 
-  it('is valid, with and without the simulator profile, and needs no variable but POSTGRES_PASSWORD', () => {
+  it('is valid, with and without the simulator and sealed profiles, and needs no variable but POSTGRES_PASSWORD', () => {
     for (const args of [
       ['config', '-q'],
       ['--profile', 'simulator', 'config', '-q'],
+      ['--profile', 'sealed', 'config', '-q'],
     ]) {
       const result = compose(args);
       expect({ args, status: result.status, stderr: result.stderr }).toEqual({
@@ -198,7 +199,7 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     expect(() => new ComposeFile(composeFile).environment('temporal', {})).toThrow(/POSTGRES_PASSWORD/);
   });
 
-  it('has the Temporal stack, the worker, the exporter, Prometheus, Jaeger and (in the simulator profile) the simulator', () => {
+  it('has the Temporal stack, the worker, the exporter, Prometheus, Jaeger and (in their profiles) the simulator and the codec server', () => {
     const expected = [
       'postgresql',
       'temporal-schema-setup',
@@ -211,12 +212,13 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
       'jaeger',
     ];
     const all = composeOk(['--profile', 'simulator', 'config', '--services']).trim().split('\n').sort();
-    expect(all).toEqual([...expected, 'simulator'].sort());
+    expect(all).toEqual([...expected, 'simulator', 'codec-server'].sort());
     // docker-compose 1.29's `config` ignores profiles, so membership is checked on the `profiles` key itself.
     const services = configServices();
     for (const name of expected)
       expect({ name, profiles: listOf(services.get(name)!, 'profiles') }).toEqual({ name, profiles: [] });
     expect(listOf(services.get('simulator')!, 'profiles')).toEqual(['simulator']);
+    expect(listOf(services.get('codec-server')!, 'profiles')).toEqual(['sealed']);
   });
 
   it('pins every image to an explicit version (overridable through variables)', () => {
@@ -417,8 +419,10 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
     for (const line of raw.split('\n')) {
       const m = /^\s+((?:MODELARTS|OS|HUAWEICLOUD_SDK)_[A-Z_]+|TEMPORAL_API_KEY|TEMPORAL_TLS\w*):\s*(.*)$/.exec(line);
       if (!m) continue;
-      // Either a pass-through (no value) or ${SAME_NAME:-} with an empty default.
-      expect({ line: line.trim(), ok: m[2] === '' || m[2] === `\${${m[1]}:-}` }).toEqual({
+      // Either a pass-through (no value) or ${SAME_NAME:-} with an empty default; the one fixed value is the codec
+      // server's consent to listen in clear on the compose network (a setting, not a credential).
+      const consent = m[1] === 'MODELARTS_ALLOW_CLEARTEXT' && m[2] === "'true'";
+      expect({ line: line.trim(), ok: m[2] === '' || m[2] === `\${${m[1]}:-}` || consent }).toEqual({
         line: line.trim(),
         ok: true,
       });
@@ -504,6 +508,59 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
       '--host',
       '0.0.0.0',
     ]);
+  });
+});
+
+describe('docker-compose.yml in sealed mode', () => {
+  it('runs the codec server from the worker image, published on loopback, CORS for the UI; off the UI without it', () => {
+    const services = configServices({}, 'sealed');
+    const codec = services.get('codec-server')!;
+    const image = (s: Service) => /^ {4}image: (.+)$/m.exec(s.text)?.[1];
+    expect(image(codec)).toBe(image(services.get('worker')!));
+    expect([...listOf(codec, 'entrypoint'), ...listOf(codec, 'command')]).toEqual([
+      'node',
+      'bin/modelarts-export.js',
+      'codec-server',
+      '--listen',
+      '0.0.0.0:8888',
+      '--cors-origin',
+      'http://127.0.0.1:8080',
+    ]);
+    expect(listOf(codec, 'ports')).toEqual(['127.0.0.1:8888:8888/tcp']);
+    const env = environmentOf(codec);
+    // Keys and tokens only from the shell (or mounted files): nothing secret in the file.
+    expect(env.get('MODELARTS_SEALED_KEYS')).toBe('');
+    expect(env.get('MODELARTS_CODEC_TOKENS')).toBe('');
+    expect(env.get('MODELARTS_SEALED_KEYS_FILE')).toBeNull();
+    expect(env.get('MODELARTS_CODEC_TOKENS_FILE')).toBeNull();
+    // Without a codec endpoint the UI decodes nothing (and asks nothing of a codec server).
+    const ui = environmentOf(services.get('temporal-ui')!);
+    expect(ui.get('TEMPORAL_CODEC_ENDPOINT')).toBe('');
+    expect(ui.get('TEMPORAL_CODEC_INCLUDE_CREDENTIALS')).toBe('true');
+    expect(environmentOf(services.get('worker')!).get('MODELARTS_SEALED')).toBe('');
+  });
+
+  it("configures the UI with the codec endpoint the browser reaches, and the workers' sealed settings, from the shell", () => {
+    const keys = '{"default":{"current":"k1","keys":{"k1":"x"}}}';
+    const services = configServices(
+      {
+        TEMPORAL_CODEC_ENDPOINT: 'http://127.0.0.1:8888',
+        MODELARTS_SEALED: 'true',
+        MODELARTS_SEALED_KEYS: keys,
+        CODEC_CORS_ORIGIN: 'http://127.0.0.1:9080',
+      },
+      'sealed',
+    );
+    expect(environmentOf(services.get('temporal-ui')!).get('TEMPORAL_CODEC_ENDPOINT')).toBe('http://127.0.0.1:8888');
+    const worker = environmentOf(services.get('worker')!);
+    expect([worker.get('MODELARTS_SEALED'), worker.get('MODELARTS_SEALED_KEYS')]).toEqual(['true', keys]);
+    expect(environmentOf(services.get('codec-server')!).get('MODELARTS_SEALED_KEYS')).toBe(keys);
+    expect(listOf(services.get('codec-server')!, 'command')).toContain('http://127.0.0.1:9080');
+    // The native stack reads the same environment (src/stack/compose-file.ts).
+    const file = new ComposeFile(composeFile);
+    expect(
+      file.environment('temporal-ui', { POSTGRES_PASSWORD: PASSWORD, TEMPORAL_CODEC_ENDPOINT: 'http://127.0.0.1:1' }),
+    ).toMatchObject({ TEMPORAL_CODEC_ENDPOINT: 'http://127.0.0.1:1', TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
   });
 });
 
