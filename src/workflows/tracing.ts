@@ -42,7 +42,7 @@ import {
   traceIdFor,
   type TracingSinks,
 } from '../contract/trace-context.js';
-import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
+import { DatasetIdKey, SEARCH_HASH_PREFIX, TaskIdKey } from './search-attributes.js';
 
 const sinks = proxySinks<TracingSinks>();
 
@@ -151,10 +151,12 @@ function taskAttributes(args: unknown[], result: unknown): Attributes {
   const attributes: Attributes = {};
   const kind = (args[0] as { spec?: { kind?: unknown } } | undefined)?.spec?.kind;
   if (typeof kind === 'string') attributes['modelarts.task_kind'] = kind;
-  const fromResult = (result as { taskId?: unknown } | undefined)?.taskId;
+  const datasetId = info.typedSearchAttributes.get(DatasetIdKey);
+  // A sealed run's search attributes hold keyed hashes: its spans carry those, never the clear ids of its result.
+  const sealed = typeof datasetId === 'string' && datasetId.startsWith(SEARCH_HASH_PREFIX);
+  const fromResult = sealed ? undefined : (result as { taskId?: unknown } | undefined)?.taskId;
   const taskId = typeof fromResult === 'string' ? fromResult : info.typedSearchAttributes.get(TaskIdKey);
   if (taskId) attributes['modelarts.task_id'] = taskId;
-  const datasetId = info.typedSearchAttributes.get(DatasetIdKey);
   if (datasetId) attributes['modelarts.dataset_id'] = datasetId;
   const steps = (result as { steps?: unknown } | undefined)?.steps;
   if (Array.isArray(steps)) attributes['modelarts.steps'] = steps.length;
