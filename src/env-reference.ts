@@ -182,7 +182,7 @@ export const ENV_REFERENCE: readonly EnvVariable[] = [
     readIn: '`src/sealed/config.ts`',
   },
   {
-    names: ['MODELARTS_SEALED_KEYS'],
+    names: ['MODELARTS_SEALED_KEYS', 'MODELARTS_SEALED_KEYS_FILE'],
     group: 'Sealed mode',
     what:
       'per tenant, the current key id and the keys by id (32 random bytes, base64): ' +
@@ -193,7 +193,7 @@ export const ENV_REFERENCE: readonly EnvVariable[] = [
     secret: true,
   },
   {
-    names: ['MODELARTS_CODEC_TOKENS'],
+    names: ['MODELARTS_CODEC_TOKENS', 'MODELARTS_CODEC_TOKENS_FILE'],
     group: 'Sealed mode',
     what:
       '`codec-server`: a bearer token per tenant (at least 24 characters), `{"team-a": "…"}`; a caller decodes only ' +

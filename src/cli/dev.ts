@@ -216,7 +216,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
       (flags.port === 7233 ? '' : `TEMPORAL_ADDRESS=${address} `) +
       (r.jaeger ? `OTEL_EXPORTER_OTLP_ENDPOINT=${r.jaeger.otlpEndpoint} OTEL_SERVICE_NAME=${DEV_TRACE_SERVICE} ` : '') +
       Object.entries(sealedEnv)
-        .filter(([name]) => !name.startsWith('MODELARTS_CODEC'))
+        .filter(([name]) => !name.startsWith('MODELARTS_CODEC_TOKENS'))
         .map(([name, value]) => `${name}=${value} `)
         .join('');
     const example = `start --dataset ${DEMO_DATASETS[0]!.dataset_id} --path /demo-bucket/exports/ --annotation-format COCO --wait`;

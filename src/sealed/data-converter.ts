@@ -64,8 +64,11 @@ export function clientKeys(client: { options: { loadedDataConverter: LoadedDataC
 }
 
 /** Whether a client's writes are sealed (the library then starts runs under tenant-prefixed ids). */
-export function isSealedClient(client: { options: { loadedDataConverter: LoadedDataConverter } }): boolean {
-  return client.options.loadedDataConverter.payloadCodecs.some(
-    (codec) => codec instanceof SealedCodec && codec.options.sealed,
+export function isSealedClient(client: { options?: { loadedDataConverter?: LoadedDataConverter } }): boolean {
+  // (A client made without a data converter, e.g. a test's recording stand-in, is not sealed.)
+  return (
+    client.options?.loadedDataConverter?.payloadCodecs.some(
+      (codec) => codec instanceof SealedCodec && codec.options.sealed,
+    ) ?? false
   );
 }

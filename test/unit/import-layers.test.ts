@@ -25,13 +25,15 @@ const LAYERS: Record<string, { runtime: string[]; types?: string[] }> = {
   deployment: { runtime: ['config-error'] },
   // Deterministic code: polling/, the contract and types only (budget/classes.ts is sandbox-safe vocabulary).
   workflows: { runtime: ['polling', 'contract', 'budget'], types: ['activities', 'modelarts'] },
-  activities: { runtime: ['modelarts', 'polling', 'contract', 'budget'] },
+  // sealed/: the search-hash local activity hashes with the tenant's key (sealed runs' search attributes).
+  activities: { runtime: ['modelarts', 'polling', 'contract', 'budget', 'sealed'] },
   spec: { runtime: ['modelarts', 'polling', 'budget', 'contract', 'workflows'] },
   devserver: { runtime: ['workflows'] },
   // OpenTelemetry setup, the worker's span sink and activity interceptors (the HTTP spans' seam is in modelarts/).
   tracing: { runtime: ['contract', 'modelarts', 'config-error'] },
-  // Sealed mode: the payload codec, its keys and the codec server (secrets registered with modelarts/redact.ts).
-  sealed: { runtime: ['budget', 'modelarts', 'config-error', 'secret-files'] },
+  // Sealed mode: the payload codec, its keys and the codec server (secrets registered with modelarts/redact.ts);
+  // the search attribute names it hashes are workflows/search-attributes.ts's.
+  sealed: { runtime: ['budget', 'modelarts', 'config-error', 'secret-files', 'workflows'] },
   client: {
     runtime: ['modelarts', 'polling', 'contract', 'budget', 'spec', 'workflows', 'tracing', 'sealed', ...LEAVES],
   },

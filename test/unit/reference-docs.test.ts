@@ -45,6 +45,9 @@ const NOT_OURS = new Set([
   'TEMPORAL_DB',
   'TEMPORAL_UI_PORT',
   'TEMPORAL_CORS_ORIGINS',
+  // The Temporal UI server's own settings, which the native stack sets for it.
+  'TEMPORAL_CODEC_ENDPOINT',
+  'TEMPORAL_CODEC_INCLUDE_CREDENTIALS',
   'TEMPORAL_VERSION',
   'WORKER_GRPC_PORT',
   'WORKER_MEMBERSHIP_PORT',
