@@ -11,7 +11,6 @@
  *
  * Keys and tokens are registered as secrets (src/modelarts/redact.ts), so no log line shows them.
  */
-import { statSync } from 'node:fs';
 import { ConfigError } from '../config-error.js';
 import { TENANT_PATTERN } from '../budget/classes.js';
 import { registerSecret } from '../modelarts/redact.js';
@@ -36,19 +35,6 @@ export interface SealedSettings {
   sealed: boolean;
   /** The configured keys; undefined when none are (an unsealed process then reads sealed payloads as errors). */
   keys?: StaticKeySource;
-}
-
-/** Secret files are private to their owner: a key file others can read is refused. */
-function fileModeProblem(env: Env, name: string): string | undefined {
-  const file = env[`${name}_FILE`]?.trim();
-  if (!file) return undefined;
-  try {
-    const mode = statSync(file).mode & 0o777;
-    if (mode & 0o077) return `${name}_FILE: ${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`;
-  } catch {
-    return undefined; // withSecretFiles names the read error
-  }
-  return undefined;
 }
 
 function parseJsonObject(name: string, text: string, problems: string[]): Record<string, unknown> | undefined {
@@ -137,9 +123,7 @@ function flag(env: Env, problems: string[]): boolean {
 
 /** The sealed settings of a worker, CLI or library process; ConfigError names each bad variable. */
 export function sealedSettingsFromEnv(rawEnv: Env = process.env): SealedSettings {
-  const { env, problems } = withSecretFiles(rawEnv, [KEYS_VARIABLE]);
-  const modeProblem = fileModeProblem(rawEnv, KEYS_VARIABLE);
-  if (modeProblem) problems.push(modeProblem);
+  const { env, problems } = withSecretFiles(rawEnv, [KEYS_VARIABLE], { ownerOnly: true });
   const sealed = flag(env, problems);
   const text = env[KEYS_VARIABLE]?.trim();
   const keys = text ? parseSealedKeys(text, problems) : undefined;
@@ -154,9 +138,7 @@ export function sealedSettingsFromEnv(rawEnv: Env = process.env): SealedSettings
 
 /** The codec server's bearer tokens: token → tenant. */
 export function codecTokensFromEnv(rawEnv: Env = process.env): Map<string, string> {
-  const { env, problems } = withSecretFiles(rawEnv, [TOKENS_VARIABLE]);
-  const modeProblem = fileModeProblem(rawEnv, TOKENS_VARIABLE);
-  if (modeProblem) problems.push(modeProblem);
+  const { env, problems } = withSecretFiles(rawEnv, [TOKENS_VARIABLE], { ownerOnly: true });
   const text = env[TOKENS_VARIABLE]?.trim();
   const tokens = new Map<string, string>();
   if (!text && problems.length === 0)

@@ -3,32 +3,21 @@
  * loopback ports, its log in the dev data folder, stopped by PID when dev stops. Only `--tracing` needs it, so the
  * quick start never waits for a Go build.
  */
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '../devserver/dev-server.js';
 import { ensureJaeger } from './binaries.js';
 import { jaegerConfig } from './observability.js';
 import { writePrivateFile } from './private-files.js';
 import { startDetached, stopPid, waitUntil } from './processes.js';
 
 export interface LocalJaeger {
-  /** UI and query API. */
+  /** Query API (this build of Jaeger has no UI). */
   url: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT for OTLP/HTTP. */
   otlpEndpoint: string;
   pid: number;
   /** SIGTERM; Jaeger takes a few seconds to exit. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startLocalJaeger(dataDir: string, log: (message: string) => void): Promise<LocalJaeger> {
