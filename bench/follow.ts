@@ -10,6 +10,7 @@ import { awaitRun, getProgress, startRun } from '../src/client/runs.js';
 import { followRun } from '../src/cli/progress-view.js';
 import { freePort } from '../src/devserver/dev-server.js';
 import {
+  ABOVE_LOAD_BUDGET,
   benchClient,
   benchScope,
   benchStack,
@@ -77,6 +78,8 @@ export async function runFollow(config: FollowConfig, log: (m: string) => void):
     const worker = await startBenchWorker(scope, REAL_WORKER_ENTRY, {
       ...stack.workerEnv(),
       WORKER_MAX_CACHED_WORKFLOWS: '1',
+      MODELARTS_BUDGET_READS_RPS: String(ABOVE_LOAD_BUDGET.MODELARTS_BUDGET_READS_RPS),
+      MODELARTS_BUDGET_WRITES_RPS: String(ABOVE_LOAD_BUDGET.MODELARTS_BUDGET_WRITES_RPS),
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
     });
     const client = await benchClient(scope, stack.server);

@@ -16,11 +16,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBudget, runBudget, type BudgetConfig } from './budget.js';
 import { formatFollow, runFollow, type FollowConfig } from './follow.js';
-import { formatOverhead, runOverhead, type OverheadConfig } from './overhead.js';
+import { formatOverhead, runOverhead, VARIANTS, type OverheadConfig, type Variant } from './overhead.js';
 import { formatPolling, runPolling, type PollingConfig } from './polling.js';
 import { formatScale, runScale, type ScaleConfig } from './scale.js';
 import { formatStack, runStack, type StackConfig } from './stack.js';
 import {
+  ABOVE_LOAD_BUDGET,
   cleanupAll,
   machineInfo,
   projectRoot,
@@ -71,6 +72,7 @@ function configs(quick: boolean) {
       WORKER_MAX_CACHED_WORKFLOWS: 1000,
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40,
       WORKER_MAX_CONCURRENT_ACTIVITIES: 100,
+      ...ABOVE_LOAD_BUDGET,
     },
     timeoutMs: 15 * 60_000,
   };
@@ -83,9 +85,8 @@ function configs(quick: boolean) {
       WORKER_MAX_CACHED_WORKFLOWS: 2000,
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40,
       WORKER_MAX_CONCURRENT_ACTIVITIES: 100,
-      // Above the offered load: this part measures our code against Temporal, not the default budget (2 creates/s).
-      MODELARTS_BUDGET_READS_RPS: 'unlimited',
-      MODELARTS_BUDGET_WRITES_RPS: 'unlimited',
+      // The budget on, above the offered load: this part measures what the budget's dispatch and our code cost.
+      ...ABOVE_LOAD_BUDGET,
     },
     dynamicConfig: DYNAMIC_CONFIG,
     timeoutMs: 15 * 60_000,
@@ -107,6 +108,7 @@ function configs(quick: boolean) {
       WORKER_MAX_CACHED_WORKFLOWS: 1000,
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 40,
       WORKER_MAX_CONCURRENT_ACTIVITIES: 200,
+      ...ABOVE_LOAD_BUDGET,
       // V8 sizes its heaps from the machine's memory (about 4 GiB here) and collects lazily while they grow; without
       // a limit, the burst of replays when thousands of runs wake at once peaked at 1,101 MiB.
       NODE_OPTIONS: '--max-old-space-size=512',
@@ -173,12 +175,14 @@ async function main(): Promise<number> {
       only: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
+      // The overhead part's variants to run (comma-separated), for trying a change; all by default.
+      variants: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'npm run bench [-- --only polling|overhead|scale|stack|budget|follow] [--quick] | npm run bench -- --render',
+      'npm run bench [-- --only polling|overhead|scale|stack|budget|follow] [--quick] [--variants ours,baseline,…] | npm run bench -- --render',
     );
     return 0;
   }
@@ -219,6 +223,12 @@ async function main(): Promise<number> {
   );
 
   const c = configs(quick);
+  if (values.variants) {
+    const variants = values.variants.split(',').map((v) => v.trim()) as Variant[];
+    for (const v of variants)
+      if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant ${v} (${VARIANTS.join(', ')})`);
+    c.overhead.variants = variants;
+  }
   const log = (part: string) => (m: string) => console.error(`[${part}] ${m}`);
   const errors: Partial<Record<Part, string>> = {};
   for (const part of parts) {

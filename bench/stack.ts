@@ -17,6 +17,7 @@ import { SimulatorAdmin } from '../src/simulator/admin-client.js';
 import type * as StackModule from '../src/stack/stack.js';
 import type { PipelineResult } from '../src/workflows/types.js';
 import {
+  ABOVE_LOAD_BUDGET,
   benchClient,
   benchDevServer,
   cliVersion,
@@ -158,6 +159,7 @@ export async function runStack(config: StackConfig, log: (m: string) => void): P
   try {
     const { NativeStack, stopStack } = await loadStack();
     const taskQueue = `bench-stack-${randomUUID().slice(0, 8)}`;
+    const budgetEnv = Object.fromEntries(Object.entries(ABOVE_LOAD_BUDGET).map(([k, v]) => [k, String(v)]));
     const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-stack-'));
     // Before `up`, so a stack that fails half-way up is stopped too (stopStack reads <dir>/stack.json).
     scope.defer('native stack', () => stopStack(dir), 120_000);
@@ -166,7 +168,8 @@ export async function runStack(config: StackConfig, log: (m: string) => void): P
       dir,
       basePort: config.basePort,
       workers: config.workers,
-      workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue },
+      // Both servers' workers with the budget set above the offered load (bench/support.ts): the servers are compared.
+      workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...budgetEnv },
       log,
     });
     const connection = await Connection.connect({ address: stack.address });

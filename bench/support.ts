@@ -148,6 +148,13 @@ export async function cliVersion(server: DevServer): Promise<string> {
 // Worker processes
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * The request budget of the parts that do not measure it: on (every class's queue rate-limited by the server), with
+ * limits far above what 2 cores offer (about 20 exports/s), so it shapes nothing; the default budget (2 creates/s)
+ * would cap every part at 2 exports/s. The budget part sets its own.
+ */
+export const ABOVE_LOAD_BUDGET = { MODELARTS_BUDGET_READS_RPS: 1000, MODELARTS_BUDGET_WRITES_RPS: 1000 } as const;
+
 export type WorkerTuningEnv = {
   WORKER_MAX_CACHED_WORKFLOWS: number;
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: number;

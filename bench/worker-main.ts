@@ -9,4 +9,6 @@ import { baselineActivities } from './baseline-activities.js';
 
 const config = workerConfigFromEnv(process.env);
 if (!config.tuning.workflowBundlePath) throw new Error('WORKFLOW_BUNDLE_PATH must point at the bench workflow bundle');
-await runWorker(config, undefined, baselineActivities);
+// The baseline's activities on the workflows' queue (bare shape) and on the budget queues (budget shape).
+const { baselineCreate, baselineRead } = baselineActivities;
+await runWorker(config, undefined, baselineActivities, { writes: { baselineCreate }, reads: { baselineRead } });

@@ -90,7 +90,13 @@ export { startExporter, type ExporterOptions, type RunningExporter } from './exp
 export { OVERLAP_NAMES, type Overlap, type ScheduleTiming } from './spec/schedule.js';
 export { parsePipelineSpec, pipelineSpecJsonSchema, SpecError } from './spec/pipeline.js';
 export { PLACEHOLDER_NAMES, expandPlaceholders } from './contract/placeholders.js';
-export { createWorker, runWorker, type ExtraActivities, type RunningWorker } from './worker.js';
+export {
+  createWorker,
+  runWorker,
+  type BudgetedExtraActivities,
+  type ExtraActivities,
+  type RunningWorker,
+} from './worker.js';
 export { workerConfigFromEnv, temporalConfigFromEnv, DEFAULT_TASK_QUEUE, type WorkerConfig } from './config.js';
 export { ConfigError } from './config-error.js';
 export { createLogger } from './logger.js';

@@ -108,6 +108,11 @@ export interface RunningWorker {
 
 /** Activities hosted beside the ModelArts ones, e.g. for your own workflows in a bundle given by WORKFLOW_BUNDLE_PATH. */
 export type ExtraActivities = NonNullable<WorkerOptions['activities']>;
+/**
+ * Activities of yours that call ModelArts, hosted on a budget class's queue so the fleet's request budget counts
+ * them (call them with `taskQueue: budgetQueueName(workflowInfo().taskQueue, budgetClass)`).
+ */
+export type BudgetedExtraActivities = Partial<Record<BudgetedClass, ExtraActivities>>;
 
 /** Options every Worker of the process shares (the workflows' one and the budgeted activity ones). */
 function sharedWorkerOptions(
@@ -149,6 +154,7 @@ export async function createWorker(
   config: WorkerConfig,
   logger: Logger,
   extraActivities: ExtraActivities = {},
+  budgetedExtras: BudgetedExtraActivities = {},
 ): Promise<RunningWorker> {
   installRuntimeLogger(logger, config.tuning.metricsBindAddress);
   const tracing = startWorkerTracing(config, logger);
@@ -188,7 +194,7 @@ export async function createWorker(
       await Worker.create({
         ...common,
         taskQueue: budgetQueueName(config.temporal.taskQueue, budgetClass),
-        activities: activitiesOf(activities, budgetClass),
+        activities: { ...activitiesOf(activities, budgetClass), ...budgetedExtras[budgetClass] },
         // The fleet's default budget; one set through the API (`modelarts-export budget set`) takes precedence.
         maxTaskQueueActivitiesPerSecond: defaultRate(config, budgetClass),
       }),
@@ -218,8 +224,9 @@ export async function runWorker(
   config: WorkerConfig,
   logger: Logger = createLogger(),
   extraActivities: ExtraActivities = {},
+  budgetedExtras: BudgetedExtraActivities = {},
 ): Promise<void> {
-  const { worker, close } = await createWorker(config, logger, extraActivities);
+  const { worker, close } = await createWorker(config, logger, extraActivities, budgetedExtras);
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
