@@ -161,12 +161,14 @@ export function formatComparison(
   options: { changedOnly?: boolean } = {},
 ): string {
   const out: string[] = [`Figures of ${names.file} against ${names.against} (no assertion: read before a release)`];
+  // Parts in one file only (a run of one part against the merged latest.json): named once, not compared.
+  for (const side of ['file', 'against'] as const) {
+    const only = comparisons.filter((c) => c.onlyIn === side).map((c) => c.part);
+    if (only.length > 0) out.push(`Only in ${names[side]}, not compared: ${only.join(', ')}`);
+  }
   for (const c of comparisons) {
+    if (c.onlyIn) continue;
     out.push('', `### ${c.part}`, '');
-    if (c.onlyIn) {
-      out.push(`only in ${c.onlyIn === 'file' ? names.file : names.against}: ${c.file ?? c.against ?? ''}`);
-      continue;
-    }
     out.push(`- against: ${c.against ?? ''}`, `- file:    ${c.file ?? ''}`);
     const changes = c.rows.map(changeOf);
     const count = (pred: (ch: string) => boolean) => changes.filter(pred).length;

@@ -103,7 +103,8 @@ describe('bench --compare', () => {
     expect(text).toMatch(/\| summary\.ours\.exportsPerSec\.median +\| +10 \| +15 \| +\+50 % \|/);
     expect(text).toMatch(/\| tracingRatio +\| +0\.96 \| +– \| +gone \|/);
     expect(text).toContain('5 figures: 2 unchanged, 1 up, 0 down, 1 new, 1 gone');
-    expect(text).toContain('only in latest.json');
+    expect(text).toContain('Only in latest.json, not compared: follow');
+    expect(text).not.toContain('### follow');
     // --changed: only what moved in the table; the count still covers every figure.
     const changed = formatComparison([overhead!], { file: 'new.json', against: 'latest.json' }, { changedOnly: true });
     expect(changed).toContain('5 figures: 2 unchanged');
