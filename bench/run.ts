@@ -4,6 +4,7 @@
  *   npm run bench                         polling, overhead and scale, full size
  *   npm run bench -- --only polling       one part (polling | overhead | scale | stack | budget | follow; repeat or comma-separate)
  *   npm run bench -- --quick              smoke sizes (written to bench/results/quick.tmp.json, not latest.json)
+ *   npm run bench -- --compare [--changed] [FILE [AGAINST]]   measures nothing: FILE's figures against AGAINST's, in %
  *
  * Parts: polling (status reads and detection delay: replay table, confirmed live on a dev server), overhead
  * (exports/s against a same-shape no-op baseline), scale (5,000 waiting exports on one worker process), stack
@@ -15,10 +16,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBudget, runBudget, type BudgetConfig } from './budget.js';
+import { compareCommand } from './compare.js';
 import { formatFollow, runFollow, type FollowConfig } from './follow.js';
 import { formatOverhead, runOverhead, VARIANTS, type OverheadConfig, type Variant } from './overhead.js';
 import { formatPolling, runPolling, type PollingConfig } from './polling.js';
 import { formatScale, runScale, type ScaleConfig } from './scale.js';
+import { partMeta, provenance } from './provenance.js';
 import { formatStack, runStack, type StackConfig } from './stack.js';
 import {
   ABOVE_LOAD_BUDGET,
@@ -170,22 +173,33 @@ interface Results {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       only: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
       // The overhead part's variants to run (comma-separated), for trying a change; all by default.
       variants: { type: 'string' },
+      compare: { type: 'boolean', default: false },
+      changed: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
+    allowPositionals: true,
   });
   if (values.help) {
     console.log(
-      'npm run bench [-- --only polling|overhead|scale|stack|budget|follow] [--quick] [--variants ours,baseline,…] | npm run bench -- --render',
+      'npm run bench [-- --only polling|overhead|scale|stack|budget|follow] [--quick] [--variants ours,baseline,…] | npm run bench -- --render\n' +
+        'npm run bench -- --compare [--changed] [FILE [AGAINST]]   FILE: newest bench/results/<timestamp>.json; ' +
+        'AGAINST: HEAD:bench/results/latest.json (a path or a git REV:PATH)',
     );
     return 0;
   }
+  if (values.compare) {
+    // Measures nothing: a report of every figure's change, to read before a release; never fails on a change.
+    console.log(compareCommand(positionals, projectRoot, { changedOnly: values.changed ?? false }));
+    return 0;
+  }
+  if (positionals.length > 0) throw new Error(`unexpected argument ${positionals[0]} (files go with --compare)`);
   if (values.render) {
     // Re-prints the committed figures (bench/results/latest.json) and rewrites latest.md, measuring nothing.
     const latest = JSON.parse(await readFile(path.join(RESULTS_DIR, 'latest.json'), 'utf8')) as Record<string, unknown>;
@@ -213,7 +227,8 @@ async function main(): Promise<number> {
     dynamicConfig: DYNAMIC_CONFIG,
   };
   console.log(
-    `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
+    `Commit: ${machine.commit ?? 'unknown'}${machine.dirty ? ' with uncommitted changes' : ''}; ` +
+      `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
       `${machine.platform}, Temporal SDK ${machine.temporalSdk ?? '?'}; load average ${machine.loadAverage.join(' ')}`,
   );
   console.log(
@@ -321,17 +336,11 @@ const TITLES: Record<Part, string> = {
   follow: '### Following a run: progress queries and worker replays, every second against aimed at reads',
 };
 
-interface PartMeta {
-  machine?: MachineInfo;
-  command?: string;
-  measuredAt?: string;
-}
-
 /** The tables of every part in a merged results document (latest.json), each with where and how it was measured. */
 export function renderMarkdown(doc: Record<string, unknown>): string {
   const out: string[] = [];
   for (const part of PARTS) {
-    const r = doc[part] as PartMeta | undefined;
+    const r = doc[part] as { machine?: MachineInfo } | undefined;
     if (!r) continue;
     const m = r.machine;
     const where = m
@@ -350,10 +359,13 @@ export function renderMarkdown(doc: Record<string, unknown>): string {
               : part === 'follow'
                 ? formatFollow(r as Parameters<typeof formatFollow>[0])
                 : formatStack(r as Parameters<typeof formatStack>[0]);
-    out.push(`${TITLES[part]}\n\n_${r.measuredAt ?? ''}, ${where}; \`${r.command ?? 'npm run bench'}\`_\n\n${body}\n`);
+    // Under each title: the commit, date and command the figures come from, then the machine.
+    out.push(`${TITLES[part]}\n\n_${capitalize(provenance(partMeta(doc, part)))}; ${where}_\n\n${body}\n`);
   }
   return out.join('\n');
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 let exiting = false;
 const bail = (reason: string, code: number) => {

@@ -4,7 +4,7 @@
  * memory sampling, bounded concurrency, visibility helpers and table formatting. Scope, sleep, the stack and the
  * worker launcher are the shared ones in src/local/.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { constants, readFileSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -55,6 +55,10 @@ export interface MachineInfo {
   temporalCli?: string;
   temporalSdk?: string;
   loadAverage: number[];
+  /** `git rev-parse --short HEAD` of the code measured; absent outside a git checkout (and in older results). */
+  commit?: string;
+  /** Whether the work tree held uncommitted changes (bench/results/ not counted), so `commit` is not all of it. */
+  dirty?: boolean;
 }
 
 export function machineInfo(): MachineInfo {
@@ -83,7 +87,21 @@ export function machineInfo(): MachineInfo {
     kernel: os.release(),
     ...(temporalSdk && { temporalSdk }),
     loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
+    ...gitRevision(),
   };
+}
+
+/** The commit the figures are measured at, and whether uncommitted changes (outside bench/results/) were measured too. */
+export function gitRevision(): { commit?: string; dirty?: boolean } {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', '.', ':(exclude)bench/results') !== '';
+    return { commit, dirty };
+  } catch {
+    return {}; // not a git checkout (an unpacked release): the results say "commit unknown"
+  }
 }
 
 /** Points the CLI resolver at the project's cached copy (the compiled bench lives elsewhere than `dist/`). */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { connect, type Connected } from '../client/connect.js';
 import { startRun } from '../client/runs.js';
-import { DEFAULT_TASK_QUEUE, workerConfigFromEnv } from '../config.js';
+import { DEFAULT_TASK_QUEUE, workerConfigFromEnv, type BudgetDefaults } from '../config.js';
 import { freePort, type DevServer } from '../devserver/dev-server.js';
 import { startCodecServer, type CodecServer } from '../sealed/codec-server.js';
 import { codecTokensFromEnv, sealedSettingsFromEnv } from '../sealed/config.js';
@@ -104,6 +104,24 @@ export function demoSpec(stamp: string): Record<string, unknown> {
     // Snappier reads than production defaults: the demo is watched live.
     wait: { deadline: '10m', policy: { maxDelayMs: 5000 } },
   };
+}
+
+/** The request budget's variables, which dev's in-process worker takes from the shell like any worker. */
+const BUDGET_VARIABLES = ['MODELARTS_BUDGET_READS_RPS', 'MODELARTS_BUDGET_WRITES_RPS'] as const;
+
+export function budgetEnv(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(BUDGET_VARIABLES.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
+
+/** dev's one line on the budget in force: it caps the whole fleet's creates, and how to raise it. */
+export function budgetLine(budget: BudgetDefaults): string {
+  const rate = (rps: number | undefined, what: string) =>
+    rps === undefined ? `no limit on ${what}` : `${rps} ${what}/s`;
+  return (
+    `${rate(budget.writesPerSecond, 'creates')} and ${rate(budget.readsPerSecond, 'reads')} for the whole fleet ` +
+    '(unless `budget set` set one); raise with MODELARTS_BUDGET_WRITES_RPS=10 or ' +
+    '`modelarts-export budget set --class writes --rps 10`'
+  );
 }
 
 /** The service name dev's worker and CLI report spans under. */
@@ -202,7 +220,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
     });
     const server = r.stack.devServer!;
     const sim = r.stack.sim;
-    const config = workerConfigFromEnv({ ...r.stack.workerEnv(), ...otelEnv, ...sealedEnv });
+    const config = workerConfigFromEnv({ ...r.stack.workerEnv(), ...budgetEnv(ctx.env), ...otelEnv, ...sealedEnv });
     // Quiet by default, and on stderr, so the console shows the banner and the demo.
     r.worker = await createWorker(
       config,
@@ -229,6 +247,7 @@ async function devAction(ctx: CliContext, flags: DevFlags): Promise<void> {
         `  Temporal server:     ${address} (namespace ${server.namespace}, history kept in ${temporalDb})`,
         `  ModelArts simulator: ${sim.url} (project ${sim.projectId}, state kept in ${simulatorState})`,
         `  Worker:              task queue ${DEFAULT_TASK_QUEUE}`,
+        `  Request budget:      ${budgetLine(config.tuning.budget)}`,
         // Jaeger built from the Go module proxy has no UI (a placeholder page): its query API lists the traces.
         `  Jaeger (traces):     ${r.jaeger ? `${r.jaeger.url}/api/traces?service=${DEV_TRACE_SERVICE}` : '(off; --tracing turns it on)'}`,
         ...(r.codec

@@ -46,6 +46,10 @@ it('starts everything, runs the chained demo export, prints the UI link and exit
 
   expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
   expect(stdout).toContain(`Temporal UI:         http://127.0.0.1:${uiPort}`);
+  // The default budget caps the whole fleet's creates: said once, with how to raise it.
+  expect(stdout).toMatch(
+    /Request budget: +2 creates\/s and 10 reads\/s for the whole fleet .*MODELARTS_BUDGET_WRITES_RPS=/,
+  );
   expect(stdout).toMatch(/modelarts-export start --dataset demoImgCls000000001 --path \S+ /);
   expect(stdout).toMatch(/✔ Run demo-chain-\d+ succeeded/);
   expect(stdout).toMatch(
