@@ -1,12 +1,15 @@
 /**
  * Part 2, overhead against Temporal itself: exports whose ModelArts task is already finished at the first status
- * read, end to end (client → dev server → worker process → simulator over HTTP), against a baseline workflow of
- * the same shape with no-op activities (bench/baseline.ts) on the same worker and server, batch after batch.
- * `ours-traced` runs the same exports on a second worker process with tracing on (OTLP/HTTP to a local Jaeger,
- * src/stack/local-jaeger.ts): the price of tracing, measured beside the untraced worker in the same run.
+ * read, end to end (client → dev server → worker process → simulator over HTTP), against baseline workflows of the
+ * same shape with no-op activities (bench/baseline.ts), batch after batch in alternating order. Each variant runs
+ * on a worker process of its own with the same tuning: ours (the shipped bundle's code, tracing interceptor in),
+ * ours with tracing on (OTLP/HTTP to a local Jaeger), ours sealed (AES-256-GCM, a key of its own), and the
+ * baselines (bare shape: activities on the workflow's queue; budget shape: on the budget queues, as ours; mirror:
+ * budget shape plus our search-attribute commands).
  *
- * The request budget is set explicitly, above the offered load (`unlimited` for both classes): this part measures
- * our code against Temporal, not the fleet's default budget of 2 creates/s (docs/request-budget.md).
+ * The request budget is on (every class rate-limited by the server) with limits above the offered load
+ * (ABOVE_LOAD_BUDGET): this part measures what the budget's dispatch and our code cost, not the default budget's cap
+ * of 2 creates/s (docs/request-budget.md).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -56,10 +59,19 @@ export const VARIANTS: Variant[] = [
 ];
 /** Runs of our workflows (the others are the baselines). */
 const isOurs = (variant: Variant) => variant.startsWith('ours');
-/** The worker process a variant runs on: ours and the baselines share one; tracing and sealed mode have their own. */
-type WorkerKind = 'plain' | 'traced' | 'sealed';
+/**
+ * The worker process a variant runs on, each with the same tuning and its own task queues: ours, ours traced, ours
+ * sealed, and the baselines' (whose bundle lacks our tracing interceptor, so they pay Temporal's costs only).
+ */
+type WorkerKind = 'plain' | 'traced' | 'sealed' | 'baseline';
 const workerOf = (variant: Variant): WorkerKind =>
-  variant === 'ours-traced' ? 'traced' : variant === 'ours-sealed' ? 'sealed' : 'plain';
+  variant === 'ours-traced'
+    ? 'traced'
+    : variant === 'ours-sealed'
+      ? 'sealed'
+      : variant.startsWith('baseline')
+        ? 'baseline'
+        : 'plain';
 
 /**
  * One variant against another: `exportsPerSec` = of ÷ over, `cpu` = over's CPU per export ÷ of's (worker + server +
@@ -315,22 +327,38 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     log('bundling our workflows + the baseline (bench/workflows.ts)');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-bundle-'));
     scope.defer('bundle dir', () => rm(dir, { recursive: true, force: true }));
-    const bundle = async (name: string, failureConverterPath?: string) => {
+    const built = path.join(projectRoot, 'dist', 'bench-build');
+    const bundle = async (name: string, options: { interceptor: boolean; failureConverterPath?: string }) => {
       const { code } = await bundleWorkflowCode({
-        workflowsPath: path.join(projectRoot, 'dist', 'bench-build', 'bench', 'workflows.js'),
-        ...(failureConverterPath && { failureConverterPath }),
+        workflowsPath: path.join(built, 'bench', 'workflows.js'),
+        // As the shipped bundles (src/scripts/build-workflow-bundle.ts), ours have the tracing interceptor in.
+        ...(options.interceptor && {
+          workflowInterceptorModules: [path.join(built, 'src', 'workflows', 'tracing.js')],
+        }),
+        ...(options.failureConverterPath && { failureConverterPath: options.failureConverterPath }),
         logger: new DefaultLogger('WARN'),
       });
       await writeFile(path.join(dir, name), code);
       return path.join(dir, name);
     };
-    const bundlePath = await bundle('bench-workflow-bundle.js');
+    const bundlePath = await bundle('bench-workflow-bundle.js', { interceptor: true });
+    const baselineBundlePath = await bundle('bench-workflow-bundle-baseline.js', { interceptor: false });
     // Sealed mode's bundle carries its failure converter (src/sealed/failure-converter.ts), as the shipped one does.
-    const sealedBundlePath = await bundle('bench-workflow-bundle-sealed.js', SEALED_FAILURE_CONVERTER_PATH);
+    const sealedBundlePath = await bundle('bench-workflow-bundle-sealed.js', {
+      interceptor: true,
+      failureConverterPath: SEALED_FAILURE_CONVERTER_PATH,
+    });
 
     const workerEntry = path.join(projectRoot, 'dist', 'bench-build', 'bench', 'worker-main.js');
     const env = { ...config.tuning, WORKFLOW_BUNDLE_PATH: bundlePath };
     const worker = await startBenchWorker(scope, workerEntry, stack.workerEnv(env), { label: 'overhead worker' });
+    const baselineQueue = `${taskQueue}-baseline`;
+    const baseline = await startBenchWorker(
+      scope,
+      workerEntry,
+      stack.workerEnv({ ...env, WORKFLOW_BUNDLE_PATH: baselineBundlePath, TEMPORAL_TASK_QUEUE: baselineQueue }),
+      { label: 'overhead worker (baselines)' },
+    );
     log('starting Jaeger for the traced worker (built and cached on first use)');
     const jaegerDir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-bench-jaeger-'));
     scope.defer('jaeger dir', () => rm(jaegerDir, { recursive: true, force: true }));
@@ -375,6 +403,7 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     const ctx: BatchContext = {
       workers: {
         plain: { taskQueue, workerPid: worker.pid },
+        baseline: { taskQueue: baselineQueue, workerPid: baseline.pid },
         traced: { taskQueue: tracedQueue, workerPid: traced.pid },
         sealed: { taskQueue: sealedQueue, workerPid: sealed.pid, client: sealedClient },
       },
@@ -384,7 +413,7 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     };
 
     // A healthy fleet under load pages no one: every wait the watch sees overdue is a false alert.
-    const watch = new OverdueWatch(() => client, [taskQueue, tracedQueue, sealedQueue]);
+    const watch = new OverdueWatch(() => client, [taskQueue, tracedQueue, sealedQueue, baselineQueue]);
     scope.defer('overdue watch', () => watch.stop());
 
     const variants = config.variants ?? VARIANTS;
