@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Payload } from '@temporalio/common';
+import type { Payload, SerializationContext } from '@temporalio/common';
 import { SealedCodec, sealedBy } from '../../src/sealed/codec.js';
 import { sealedSettingsFromEnv } from '../../src/sealed/config.js';
 import { KeyFileSource } from '../../src/sealed/key-file.js';
@@ -16,7 +16,7 @@ const TENANT = 'team-a';
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
 const payload: Payload = { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"x":1}') };
-const context = { namespace: 'default', workflowId: `${TENANT}~run-1` };
+const context: SerializationContext = { type: 'workflow', namespace: 'default', workflowId: `${TENANT}~run-1` };
 
 let dir: string;
 let file: string;
