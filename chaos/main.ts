@@ -3,7 +3,7 @@
  * duplicate tasks, that malformed input is refused before anything is created, and that secrets stay out of
  * histories, search attributes, memos and logs.
  *
- *   node dist/chaos/main.js [--only 1,3|kills,restarts,malformed,secrets,stack,upgrade] [--stack] [--upgrade]
+ *   node dist/chaos/main.js [--only 1,3|kills,restarts,malformed,secrets,stack,upgrade,rotation] [--stack] [--upgrade]
  *                           [--quick] [--seed N] [--serial]
  *
  * Scenario 5 (`--stack`) runs scenario 1's workload on the native production stack (PostgreSQL-backed
@@ -17,6 +17,7 @@
 import { setMaxListeners } from 'node:events';
 import { nativeStackScenario, serverRestartsScenario, workerKillsScenario } from './durability.js';
 import { malformedScenario } from './malformed.js';
+import { rotationScenario } from './rotation.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { secretsScenario } from './secrets.js';
 import { upgradeScenario } from './upgrade.js';
@@ -32,9 +33,13 @@ const SCENARIOS: (Scenario & { alias: string })[] = [
   { ...secretsScenario, alias: 'secrets' },
   { ...nativeStackScenario, alias: 'stack' },
   { ...upgradeScenario, alias: 'upgrade' },
+  { ...rotationScenario, alias: 'rotation' },
 ];
-/** What runs without --only or --stack: everything that needs no more than the Temporal CLI (and is not --upgrade). */
-const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s.alias !== 'stack' && s.alias !== 'upgrade');
+/**
+ * What runs without --only or --stack: everything that needs no more than the Temporal CLI, but for the long
+ * 1,000-wait modes (--upgrade, --only rotation), run when asked for.
+ */
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => !['stack', 'upgrade', 'rotation'].includes(s.alias));
 
 const USAGE = `usage: node dist/chaos/main.js [--only <ids>] [--stack] [--upgrade] [--quick] [--seed N] [--serial]
   --only <ids>  comma-separated scenarios: ${SCENARIOS.map((s) => `${s.id}|${s.alias}`).join(', ')}
@@ -43,6 +48,8 @@ const USAGE = `usage: node dist/chaos/main.js [--only <ids>] [--stack] [--upgrad
                 restarts; same as --only stack, and added to --only when both are given
   --upgrade     scenario 6: 1,000 waits on worker version A, rollout to an incompatible B, drain, rollback
                 (same as --only upgrade)
+                scenario 7 (--only rotation): 1,000 sealed waits in flight, a new current key in the keys file
+                without restarts, a worker SIGKILLed, keys-in-use before and after, the old key retired
   --quick       smaller runs (a couple of minutes in all)
   --seed N      seed of every random choice (default 20251122)
   --serial      one scenario at a time (default: 1, 2 then 5, and next to them 3 then 4)`;
@@ -157,7 +164,7 @@ async function main(): Promise<number> {
   const lanes = args.serial
     ? [args.only]
     : [
-        ['1', '2', '5', '6'],
+        ['1', '2', '5', '6', '7'],
         ['3', '4'],
       ]
         .map((ids) => args.only.filter((s) => ids.includes(s.id)))

@@ -186,10 +186,12 @@ export const ENV_REFERENCE: readonly EnvVariable[] = [
     group: 'Sealed mode',
     what:
       'per tenant, the current key id and the keys by id (32 random bytes, base64): ' +
-      '`{"default": {"current": "k1", "keys": {"k1": "…"}}}`. A file given by `_FILE` must be mode 0600. Also read ' +
-      'unsealed (runs sealed earlier still decode) and by `codec-server`',
+      '`{"default": {"current": "k1", "keys": {"k1": "…"}}}`. A file given by `_FILE` must be mode 0600, and is ' +
+      're-read when it changes (key rotation without a restart; a bad new file is logged and the last good keys ' +
+      'stay); keys in the variable itself are fixed. Also read unsealed (runs sealed earlier still decode) and by ' +
+      '`codec-server`',
     default: 'needed with `MODELARTS_SEALED=true`',
-    readIn: '`src/sealed/config.ts`',
+    readIn: '`src/sealed/config.ts`, `src/sealed/key-file.ts`',
     secret: true,
   },
   {

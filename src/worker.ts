@@ -27,6 +27,7 @@ import { currentTracing, startTracing, type Tracing } from './tracing/provider.j
 import { tracingSinks } from './tracing/sink.js';
 import { clientDataConverter, workerDataConverter } from './sealed/data-converter.js';
 import type { SealedKeyError } from './sealed/errors.js';
+import { KeyFileSource } from './sealed/key-file.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -157,6 +158,9 @@ export async function createWorker(
   budgetedExtras: BudgetedExtraActivities = {},
 ): Promise<RunningWorker> {
   installRuntimeLogger(logger, config.tuning.metricsBindAddress);
+  // A keys file is re-read when it changes (key rotation without a restart): its news goes to the worker's log.
+  if (config.sealed?.keys instanceof KeyFileSource)
+    config.sealed.keys.log = { info: (m) => logger.info(m), warn: (m) => logger.warn(m) };
   const tracing = startWorkerTracing(config, logger);
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);

@@ -15,7 +15,8 @@ import { ConfigError } from '../config-error.js';
 import { TENANT_PATTERN } from '../budget/classes.js';
 import { registerSecret } from '../modelarts/redact.js';
 import { withSecretFiles } from '../secret-files.js';
-import { StaticKeySource, type TenantKeys } from './key-source.js';
+import { KeyFileSource, type KeyFileOptions } from './key-file.js';
+import { type HeldKeySource, StaticKeySource, type TenantKeys } from './key-source.js';
 
 export const SEALED_VARIABLE = 'MODELARTS_SEALED';
 export const KEYS_VARIABLE = 'MODELARTS_SEALED_KEYS';
@@ -33,8 +34,11 @@ type Env = Record<string, string | undefined>;
 export interface SealedSettings {
   /** MODELARTS_SEALED=true: new writes are sealed. */
   sealed: boolean;
-  /** The configured keys; undefined when none are (an unsealed process then reads sealed payloads as errors). */
-  keys?: StaticKeySource;
+  /**
+   * The configured keys; undefined when none are (an unsealed process then reads sealed payloads as errors). From
+   * `MODELARTS_SEALED_KEYS_FILE` they follow the file (src/sealed/key-file.ts); from the variable itself they are fixed.
+   */
+  keys?: HeldKeySource;
 }
 
 function parseJsonObject(name: string, text: string, problems: string[]): Record<string, unknown> | undefined {
@@ -121,12 +125,29 @@ function flag(env: Env, problems: string[]): boolean {
   return false;
 }
 
-/** The sealed settings of a worker, CLI or library process; ConfigError names each bad variable. */
-export function sealedSettingsFromEnv(rawEnv: Env = process.env): SealedSettings {
+/** The keys in a keys file, validated as at start (owner-only, JSON, each tenant's current key among its keys). */
+export function readKeysFile(file: string, problems: string[]): StaticKeySource | undefined {
+  const fileVariable = `${KEYS_VARIABLE}_FILE`;
+  const { env, problems: read } = withSecretFiles({ [fileVariable]: file }, [KEYS_VARIABLE], { ownerOnly: true });
+  problems.push(...read);
+  const text = env[KEYS_VARIABLE]?.trim();
+  return text ? parseSealedKeys(text, problems, fileVariable) : undefined;
+}
+
+/**
+ * The sealed settings of a worker, CLI or library process; ConfigError names each bad variable. Keys from a file
+ * are re-read when it changes (`keyFile` tunes how: tests); a bad file at start is still a ConfigError.
+ */
+export function sealedSettingsFromEnv(rawEnv: Env = process.env, keyFile: KeyFileOptions = {}): SealedSettings {
   const { env, problems } = withSecretFiles(rawEnv, [KEYS_VARIABLE], { ownerOnly: true });
   const sealed = flag(env, problems);
   const text = env[KEYS_VARIABLE]?.trim();
-  const keys = text ? parseSealedKeys(text, problems) : undefined;
+  const fixed = text ? parseSealedKeys(text, problems) : undefined;
+  const file = rawEnv[`${KEYS_VARIABLE}_FILE`]?.trim();
+  const keys =
+    fixed && file && !rawEnv[KEYS_VARIABLE]?.trim()
+      ? new KeyFileSource(file, fixed, (p) => readKeysFile(file, p), keyFile)
+      : fixed;
   if (sealed && !text && !problems.some((p) => p.startsWith(KEYS_VARIABLE)))
     problems.push(
       `${SEALED_VARIABLE}=true needs keys: set ${KEYS_VARIABLE} or ${KEYS_VARIABLE}_FILE ` +

@@ -28,13 +28,24 @@ export interface TenantKeys {
   keys: ReadonlyMap<string, Buffer>;
 }
 
-/** A key source over keys held in memory (from the environment or a file). */
-export class StaticKeySource implements KeySource {
+/** Keys this process holds itself (environment or file): it can list them, e.g. to hash a search value with each. */
+export interface HeldKeySource extends KeySource {
+  tenantNames(): string[];
+  allKeys(tenant?: string): SealedKey[];
+}
+
+/** A key source over keys held in memory (from the environment, or one version of a file). */
+export class StaticKeySource implements HeldKeySource {
   constructor(private readonly tenants: ReadonlyMap<string, TenantKeys>) {}
 
   /** The tenants that have keys here. */
   tenantNames(): string[] {
     return [...this.tenants.keys()].sort();
+  }
+
+  /** A tenant's current key id (ids are not secret: every payload names its own). */
+  currentId(tenant: string): string | undefined {
+    return this.tenants.get(tenant)?.current;
   }
 
   allKeys(tenant?: string): SealedKey[] {
