@@ -75,11 +75,16 @@ function startWorkerTracing(config: WorkerConfig, logger: Logger): Tracing | und
     'Trace spans lost: the trace backend refused or was unreachable, or the export queue was full',
   );
   dropped.add(0); // the series exists from the start, so a dashboard shows 0 rather than "no data"
-  return startTracing(config.tracing, {
-    warn: (message) => logger.warn({ endpoint: config.tracing?.url }, message),
-    info: (message) => logger.info(message),
-    onDropped: (count) => dropped.add(count),
-  });
+  return startTracing(
+    config.tracing,
+    {
+      warn: (message) => logger.warn({ endpoint: config.tracing?.url }, message),
+      info: (message) => logger.info(message),
+      onDropped: (count) => dropped.add(count),
+    },
+    undefined,
+    { sealed: config.sealed?.sealed === true },
+  );
 }
 
 /**
@@ -150,7 +155,7 @@ export async function createWorker(
   logger: Logger,
   extraActivities: ExtraActivities = {},
 ): Promise<RunningWorker> {
-  installRuntimeLogger(logger, config.tuning.metricsBindAddress);
+  installRuntimeLogger(logger, config.tuning.metricsBindAddress, { sealed: config.sealed?.sealed === true });
   const tracing = startWorkerTracing(config, logger);
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);

@@ -226,3 +226,24 @@ describe('cross-site request forgery', () => {
     expect((await post(server.url, '/decode', { payloads: [mine] }, TOKEN_A)).status).toBe(200);
   });
 });
+
+it("at scale: team-a's token decodes 0 of 1,000 of team-b's payloads, no token 0, team-b's own token all 1,000", async () => {
+  const N = 1000;
+  const theirs = await Promise.all(Array.from({ length: N }, (_, i) => sealedFor('team-b', { dataset: `ds-b-${i}` })));
+  const decodedBy = async (token: string | undefined) => {
+    let decoded = 0;
+    for (let at = 0; at < N; at += 250) {
+      const res = await post(server.url, '/decode', { payloads: theirs.slice(at, at + 250).map(json) }, token);
+      if (res.status !== 200) continue;
+      for (const p of res.body.payloads!.map(payload)) if (!sealedBy(p)) decoded++;
+      if (token !== TOKEN_B) expect(JSON.stringify(res.body)).not.toContain('ds-b-');
+    }
+    return decoded;
+  };
+  const figures = {
+    otherTenant: await decodedBy(TOKEN_A),
+    noToken: await decodedBy(undefined),
+    own: await decodedBy(TOKEN_B),
+  };
+  expect(figures).toEqual({ otherTenant: 0, noToken: 0, own: N });
+});
