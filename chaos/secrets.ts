@@ -7,8 +7,9 @@
  * decoded), descriptions (pending activity failures), search attributes, memos, static summaries and details,
  * every worker's stdout/stderr, and the CLI's output. Expected: zero occurrences everywhere.
  *
- * Then the sealed pass (chaos/secrets-sealed.ts): sealed runs, and what the server holds read raw, searched for
- * every dataset id, OBS path, dataset name and error_msg. Expected: zero (search attributes reported apart).
+ * Then the sealed pass (chaos/secrets-sealed.ts): sealed runs, and every place searched for every dataset id, OBS
+ * path, dataset name and error_msg: what the server holds read raw, its database files, spans, metric labels and
+ * logs. Expected: zero, with clear control runs found by the same search; and a cross-tenant decode of 0.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -98,6 +99,8 @@ interface CanaryBase {
   sim: LocalStack['sim'];
   server: LocalStack['server'];
   dir: string;
+  /** The dev server's SQLite file (its -wal and -shm beside it). */
+  dbFile: string;
   /** Every worker's and CLI's environment before its auth mode is added. */
   common: Record<string, string>;
   /** The IAM settings (OTC `OS_*` names) with this password. */
@@ -118,7 +121,12 @@ interface Canary extends CanaryBase {
 /** The local stack with canary credentials, and the auth modes: three that work and four that cannot. */
 async function setUp(ctx: ScenarioContext): Promise<CanaryBase> {
   const { scope } = ctx;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-chaos-4-'));
+  scope.defer('remove temp dir', () => rm(dir, { recursive: true, force: true }));
+  // The server keeps its state in a file: the sealed pass searches the database files themselves.
+  const dbFile = path.join(dir, 'temporal.db');
   const stack = await startLocalStack({
+    devServer: { dbFilename: dbFile },
     simulator: {
       seed: ctx.seed + 4,
       credentials: [{ accessKey: CANARY.accessKey, secretKey: CANARY.secretKey, securityToken: CANARY.securityToken }],
@@ -130,8 +138,6 @@ async function setUp(ctx: ScenarioContext): Promise<CanaryBase> {
   });
   scope.defer('stop the local stack', () => stack.close());
   const { server, sim } = stack;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'modelarts-chaos-4-'));
-  scope.defer('remove temp dir', () => rm(dir, { recursive: true, force: true }));
 
   const common = {
     HOME: dir,
@@ -147,7 +153,7 @@ async function setUp(ctx: ScenarioContext): Promise<CanaryBase> {
     OS_USER_DOMAIN_NAME: CANARY.domain,
     OS_PROJECT_NAME: 'eu-de',
   });
-  return { ctx, sim, server, dir, common, iam, modes: authModes(iam) };
+  return { ctx, sim, server, dir, dbFile, common, iam, modes: authModes(iam) };
 }
 
 function authModes(iam: (password: string) => Record<string, string>): Mode[] {
@@ -567,29 +573,52 @@ async function runSecrets(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { places, runs } = await collectPlaces(c);
   const result = report(c, places, runs, outcomes, expiries, began);
   const aksk = base.modes.find((m) => m.name === 'aksk+sts')!;
-  const sealed = await runSealedPass(ctx, base, { ...base.common, ...aksk.env }, base.dir, client);
+  const sealed = await runSealedPass(ctx, base, { ...base.common, ...aksk.env }, base.dir, client, base.dbFile);
   return withSealedPass(result, sealed);
 }
 
-/** The sealed pass's figures and verdict, added to the canary's. */
+/** The sealed pass's table (one row per place, one column per kind of value), figures and verdict. */
 function withSealedPass(result: ScenarioResult, s: SealedPassResult): ScenarioResult {
   const expectedFailed = Math.floor((s.runs + 1) / 4); // every 4th run's task fails (i % 4 === 3)
   const outcomesOk = s.failed === expectedFailed && s.succeeded === s.runs - expectedFailed;
-  const ok = s.occurrences === 0 && s.sealedPayloads > 0 && outcomesOk;
-  const findings = [...(result.findings ?? []), ...s.leaks.map((l) => `sealed pass: in clear at the server: ${l}`)];
+  const findings = [...(result.findings ?? []), ...s.leaks.map((l) => `sealed pass: in clear: ${l}`)];
   if (!outcomesOk)
     findings.push(`sealed pass: ${s.succeeded} succeeded / ${s.failed} failed, expected ${expectedFailed} failed`);
   if (s.sealedPayloads === 0) findings.push('sealed pass: no binary/encrypted payload read: the search was vacuous');
+  // Where the control runs' values are in clear, the same search must find them.
+  const blind = s.rows.filter((r) => r.control === 0);
+  for (const r of blind) findings.push(`sealed pass: the search found no control value in ${r.place}: it cannot see`);
+  const x = s.crossTenant;
+  const crossOk =
+    x.otherAsked > 0 && x.otherDecoded === 0 && x.noTokenDecoded === 0 && x.ownDecoded === x.ownAsked && x.ownAsked > 0;
+  if (!crossOk) findings.push(`sealed pass: cross-tenant decode: ${JSON.stringify(x)}`);
+  const ok = s.occurrences === 0 && s.sealedPayloads > 0 && outcomesOk && blind.length === 0 && crossOk;
+
+  const kinds = [...(s.rows[0]?.counts.keys() ?? [])];
+  const details = [
+    `    sealed pass: ${s.runs} sealed runs (${s.succeeded} succeeded, ${s.failed} failed) of 2 tenants; ` +
+      `${s.controlRuns} clear control runs (${s.controlFailed} failed); spans dropped ${s.spansDropped}`,
+    `    ${cell('place', 62)} ${cell('bytes', 11)} ${kinds.map((k) => cell(k, 12)).join(' ')} ${cell('control', 8)} read`,
+  ];
+  let bytes = 0;
+  for (const r of s.rows) {
+    bytes += r.bytes;
+    details.push(
+      `    ${cell(r.place, 62)} ${cell(String(r.bytes), 11)} ${kinds.map((k) => cell(String(r.counts.get(k) ?? 0), 12)).join(' ')} ${cell(r.control === undefined ? 'n/a' : String(r.control), 8)} ${r.note}`,
+    );
+  }
+  const cross =
+    `cross-tenant decode: team-a's token on ${x.otherAsked} of team-b's sealed payloads decoded ${x.otherDecoded}; ` +
+    `no token decoded ${x.noTokenDecoded} of ${x.noTokenAsked} (HTTP ${x.noTokenStatus}); each tenant's own token ` +
+    `decoded ${x.ownDecoded} of ${x.ownAsked}`;
+  details.push(`    ${cross}`);
   const line =
-    `sealed pass ${ok ? 'PASS' : 'FAIL'}: ${s.runs} sealed runs (${s.succeeded} succeeded, ${s.failed} failed), ` +
-    `${s.bytesSearched} bytes of raw histories, memos, user metadata and failures searched, ` +
-    `${s.occurrences} occurrences of dataset ids, OBS paths, dataset names or error_msg ` +
-    `(${s.sealedPayloads} sealed payloads read); search attributes: ${s.searchAttributeOccurrences} dataset ids in ` +
-    'clear (keyed hashes are another part of #22, not counted)';
+    `sealed pass ${ok ? 'PASS' : 'FAIL'}: ${s.runs} sealed runs, ${bytes} bytes in ${s.rows.length} places searched, ` +
+    `${s.occurrences} occurrences of dataset ids, OBS paths, dataset names or error_msg; ${cross}`;
   return {
     ok: result.ok && ok,
     summary: `${result.summary}; ${line}`,
-    details: [...result.details, `    ${line}`],
+    details: [...result.details, ...details],
     findings,
   };
 }
@@ -598,6 +627,6 @@ export const secretsScenario: Scenario = {
   id: '4',
   name: 'secrets canary',
   // The sealed pass: 20 runs quick, 1,000 in full.
-  timeoutMs: (quick) => (quick ? 300_000 : 1_500_000),
+  timeoutMs: (quick) => (quick ? 420_000 : 2_100_000),
   run: runSecrets,
 };

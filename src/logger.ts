@@ -50,8 +50,20 @@ const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> 
  */
 const EXPECTED_SDK_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
 
+/** What a sealed process logs instead of an error's message (src/sealed/: the run's failure is read decoded). */
+export const SEALED_LOG_MESSAGE = '(sealed: read the run through the codec server)';
+
+export interface RuntimeLoggerOptions {
+  /**
+   * Sealed mode: an error's message (a ModelArts failure names the task and dataset ids and quotes the service's
+   * error_msg) is not logged; its name and failure type are. The SDK logs such errors itself ("Workflow failed",
+   * "Activity failed"), so this adapter is the one place to keep them out.
+   */
+  sealed?: boolean;
+}
+
 /** Routes every Temporal SDK log entry (with workflowId, activityId, ... metadata) to pino. */
-export function temporalLoggerFor(logger: Logger): DefaultLogger {
+export function temporalLoggerFor(logger: Logger, options: RuntimeLoggerOptions = {}): DefaultLogger {
   return new DefaultLogger('DEBUG', (entry) => {
     if (entry.level === 'WARN' && EXPECTED_SDK_WARNINGS.has(entry.message)) {
       logger.debug({ ...entry.meta }, entry.message);
@@ -61,7 +73,11 @@ export function temporalLoggerFor(logger: Logger): DefaultLogger {
     // Errors have no enumerable fields: keep what an operator needs to see.
     for (const [key, value] of Object.entries(meta)) {
       if (value instanceof Error)
-        meta[key] = { name: value.name, message: value.message, type: (value as { type?: string }).type };
+        meta[key] = {
+          name: value.name,
+          message: options.sealed ? SEALED_LOG_MESSAGE : value.message,
+          type: (value as { type?: string }).type,
+        };
     }
     logger[levelMap[entry.level]](meta, entry.message);
   });
@@ -70,11 +86,15 @@ export function temporalLoggerFor(logger: Logger): DefaultLogger {
 let installed = false;
 
 /** Installs the adapter as the Temporal runtime logger; must run before any Worker or NativeConnection exists. */
-export function installRuntimeLogger(logger: Logger, metricsBindAddress?: string): void {
+export function installRuntimeLogger(
+  logger: Logger,
+  metricsBindAddress?: string,
+  options: RuntimeLoggerOptions = {},
+): void {
   if (installed) return;
   installed = true;
   Runtime.install({
-    logger: temporalLoggerFor(logger),
+    logger: temporalLoggerFor(logger, options),
     telemetryOptions: {
       logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
       ...(metricsBindAddress ? { metrics: { prometheus: { bindAddress: metricsBindAddress } } } : {}),

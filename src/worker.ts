@@ -76,11 +76,16 @@ function startWorkerTracing(config: WorkerConfig, logger: Logger): Tracing | und
     'Trace spans lost: the trace backend refused or was unreachable, or the export queue was full',
   );
   dropped.add(0); // the series exists from the start, so a dashboard shows 0 rather than "no data"
-  return startTracing(config.tracing, {
-    warn: (message) => logger.warn({ endpoint: config.tracing?.url }, message),
-    info: (message) => logger.info(message),
-    onDropped: (count) => dropped.add(count),
-  });
+  return startTracing(
+    config.tracing,
+    {
+      warn: (message) => logger.warn({ endpoint: config.tracing?.url }, message),
+      info: (message) => logger.info(message),
+      onDropped: (count) => dropped.add(count),
+    },
+    undefined,
+    { sealed: config.sealed?.sealed === true },
+  );
 }
 
 /**
@@ -157,7 +162,7 @@ export async function createWorker(
   extraActivities: ExtraActivities = {},
   budgetedExtras: BudgetedExtraActivities = {},
 ): Promise<RunningWorker> {
-  installRuntimeLogger(logger, config.tuning.metricsBindAddress);
+  installRuntimeLogger(logger, config.tuning.metricsBindAddress, { sealed: config.sealed?.sealed === true });
   // A keys file is re-read when it changes (key rotation without a restart): its news goes to the worker's log.
   if (config.sealed?.keys instanceof KeyFileSource)
     config.sealed.keys.log = { info: (m) => logger.info(m), warn: (m) => logger.warn(m) };

@@ -14,10 +14,10 @@ export interface Connected {
 }
 
 /** Tracing for a client process (the CLI, a library user) when the OTEL_* variables turn it on. */
-function clientTracing(env: Record<string, string | undefined>): Tracing | undefined {
+function clientTracing(env: Record<string, string | undefined>, sealed: boolean): Tracing | undefined {
   const config = tracingConfigFromEnv(env);
   if (!config) return undefined;
-  return startTracing(config, { warn: (message) => process.stderr.write(`${message}\n`) });
+  return startTracing(config, { warn: (message) => process.stderr.write(`${message}\n`) }, undefined, { sealed });
 }
 
 /**
@@ -31,7 +31,7 @@ export async function connect(
   env: Record<string, string | undefined> = process.env,
 ): Promise<Connected> {
   const sealed = sealedSettingsFromEnv(env);
-  const tracing = clientTracing(env);
+  const tracing = clientTracing(env, sealed.sealed);
   const { address, tls, apiKey, metadata } = config.connectionOptions;
   const connection = await Connection.connect({ address, tls, apiKey, metadata });
   return {

@@ -13,6 +13,10 @@
  *   access token, and only to an https endpoint. What it can send is cookies (`codec.includeCredentials`), so a
  *   person signs in once at `/login` with the tenant's token, which the server keeps in an HttpOnly, SameSite=Strict
  *   cookie; the cookie then counts as that bearer token.
+ * - Cross-site request forgery: a POST to `/login` must come from the codec server's own sign-in page or the UI's
+ *   origin, and a request authenticated by the cookie (not a bearer header) from the UI's origin; any other Origin,
+ *   or none, is refused with 403 before the token is read. SameSite=Strict alone is not enough: every port of
+ *   127.0.0.1 is the same site, so another local web app's page would send the cookie.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -68,15 +72,24 @@ function tenantOf(tokens: ReadonlyMap<string, string>, token: string | undefined
   return tenant;
 }
 
-/** The token of `Authorization: Bearer …`, or else of the login cookie. */
-function tokenOfRequest(req: IncomingMessage): string | undefined {
+/** The token of `Authorization: Bearer …`, or else of the login cookie, and which of the two it came in. */
+function tokenOfRequest(req: IncomingMessage): { token: string; via: 'bearer' | 'cookie' } | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (bearer) return bearer[1];
+  if (bearer) return { token: bearer[1]!, via: 'bearer' };
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === CODEC_COOKIE) return decodeURIComponent(value.join('='));
+    if (name === CODEC_COOKIE) return { token: decodeURIComponent(value.join('=')), via: 'cookie' };
   }
   return undefined;
+}
+
+/**
+ * The codec server's own origin as the browser sees it (its Host, over http or behind a TLS proxy https): where its
+ * sign-in form is posted from. A forged request from another page carries that page's Origin, not this one.
+ */
+function ownOrigins(req: IncomingMessage): string[] {
+  const host = req.headers.host;
+  return host ? [`http://${host}`, `https://${host}`] : [];
 }
 
 function fromJson(p: JsonPayload): Payload {
@@ -170,10 +183,23 @@ function sendPage(res: ServerResponse, status: number, html: string, headers: Re
   res.end(html);
 }
 
-/** `GET /login`: the form; `POST /login` (form-encoded `token`): sets the cookie when the token is a tenant's. */
-async function login(req: IncomingMessage, res: ServerResponse, tokens: ReadonlyMap<string, string>): Promise<void> {
+/**
+ * `GET /login`: the form; `POST /login` (form-encoded `token`): sets the cookie when the token is a tenant's, and
+ * only when posted from this server's own page or the UI (a forged sign-in would bind a victim's browser to the
+ * attacker's tenant).
+ */
+async function login(
+  req: IncomingMessage,
+  res: ServerResponse,
+  tokens: ReadonlyMap<string, string>,
+  corsOrigin: string | undefined,
+): Promise<void> {
   if (req.method === 'GET') return sendPage(res, 200, LOGIN_PAGE("Sign in with your tenant's codec token."));
   if (req.method !== 'POST') throw new HttpError(405, '/login takes GET or POST');
+  const origin = req.headers.origin;
+  const allowed = [...ownOrigins(req), ...(corsOrigin ? [corsOrigin] : [])];
+  if (!origin || !allowed.includes(origin))
+    return sendPage(res, 403, LOGIN_PAGE('Refused: a sign-in must be sent from this page (cross-site request).'));
   const token = new URLSearchParams(await readText(req)).get('token')?.trim();
   const tenant = tenantOf(tokens, token);
   if (!tenant || !token) return sendPage(res, 401, LOGIN_PAGE('Unknown token: not signed in.'));
@@ -195,7 +221,7 @@ export function codecRequestHandler(options: Omit<CodecServerOptions, 'host' | '
     res.setHeader('Vary', 'Origin');
     const path = (req.url ?? '').split('?')[0];
     try {
-      if (path === '/login') return await login(req, res, options.tokens);
+      if (path === '/login') return await login(req, res, options.tokens, options.corsOrigin);
       if (path !== '/encode' && path !== '/decode')
         throw new HttpError(404, 'the codec server answers /encode, /decode and /login');
       if (req.method === 'OPTIONS') {
@@ -209,7 +235,14 @@ export function codecRequestHandler(options: Omit<CodecServerOptions, 'host' | '
         return;
       }
       if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`);
-      const tenant = tenantOf(options.tokens, tokenOfRequest(req));
+      const given = tokenOfRequest(req);
+      // A browser sends the cookie with any page's request: only the UI's may use it.
+      if (given?.via === 'cookie' && !corsAllowed)
+        throw new HttpError(
+          403,
+          "a request signed in by cookie must come from the Temporal UI's origin (--cors-origin)",
+        );
+      const tenant = tenantOf(options.tokens, given?.token);
       if (!tenant) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="modelarts-codec"');
         throw new HttpError(

@@ -22,6 +22,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { Context } from '@opentelemetry/api';
 import type { TracingConfig } from './config.js';
+import { SealedSpanProcessor } from './sealed-spans.js';
 
 export interface TracingHooks {
   /** One line when spans start being lost (backend down, queue full); again only after a recovery. */
@@ -138,11 +139,21 @@ export function currentTracing(): Tracing | undefined {
   return current;
 }
 
+export interface TracingOptions {
+  /** A sealed process: spans leave without error messages (src/tracing/sealed-spans.ts). */
+  sealed?: boolean;
+}
+
 /**
  * Starts tracing and registers it globally; a second call returns the first provider (one per process).
  * `exporter` replaces the OTLP exporter (tests use the SDK's InMemorySpanExporter).
  */
-export function startTracing(config: TracingConfig, hooks: TracingHooks, exporter?: SpanExporter): Tracing {
+export function startTracing(
+  config: TracingConfig,
+  hooks: TracingHooks,
+  exporter?: SpanExporter,
+  options: TracingOptions = {},
+): Tracing {
   if (current) return current;
   const resource = new Resource({ ...config.resourceAttributes, 'service.name': config.serviceName });
   const accounting = new Accounting(hooks, config.url);
@@ -153,11 +164,12 @@ export function startTracing(config: TracingConfig, hooks: TracingHooks, exporte
       headers: config.headers,
       ...(config.timeoutMs !== undefined && { timeoutMillis: config.timeoutMs }),
     });
-  const processor = new CountingProcessor(
+  const counting = new CountingProcessor(
     new BatchSpanProcessor(new CountingExporter(otlp, accounting), config.batch),
     accounting,
     config.batch.maxQueueSize,
   );
+  const processor = options.sealed ? new SealedSpanProcessor(counting) : counting;
   const provider = new BasicTracerProvider({
     resource,
     sampler:

@@ -70,6 +70,14 @@ async function post(base: string, path: string, body: unknown, token?: string, o
   };
 }
 
+/** POST /login as the browser's sign-in form would, with this Origin (none when undefined). */
+const signIn = (token: string, origin: string | undefined) =>
+  fetch(`${server.url}/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(origin && { Origin: origin }) },
+    body: new URLSearchParams({ token }).toString(),
+  });
+
 it("decodes the caller's own tenant's payloads and passes every other one through still sealed", async () => {
   const mine = await sealedFor('team-a', { dataset: 'ds-a' });
   const theirs = await sealedFor('team-b', { dataset: 'ds-b' });
@@ -151,12 +159,8 @@ it("allows the UI's origin, preflight included, with the X-Namespace header; not
 });
 
 it('signs a browser in at /login: the HttpOnly cookie then decodes like the bearer token (the Temporal UI sends cookies)', async () => {
-  const form = (token: string) =>
-    fetch(`${server.url}/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
-    });
+  // The browser posts the sign-in form from the codec server's own page: its Origin is the server's.
+  const form = (token: string) => signIn(token, server.url);
   expect((await fetch(`${server.url}/login`)).status).toBe(200);
   const refused = await form('wrong-token-wrong-token-wrong');
   expect(refused.status).toBe(401);
@@ -185,8 +189,61 @@ it('signs a browser in at /login: the HttpOnly cookie then decodes like the bear
   expect(stale.status).toBe(401);
   const badCookie = await fetch(`${server.url}/decode`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Cookie: 'modelarts_codec=not-a-token-not-a-token-xx' },
+    headers: { 'Content-Type': 'application/json', Cookie: 'modelarts_codec=not-a-token-not-a-token-xx', Origin: UI },
     body: JSON.stringify({ payloads: [json(mine)] }),
   });
   expect(badCookie.status).toBe(401);
+});
+
+describe('cross-site request forgery', () => {
+  it('refuses a sign-in posted from a foreign origin or with no Origin (403, no cookie set)', async () => {
+    for (const origin of ['http://evil.example', 'http://127.0.0.1:1', 'null', undefined]) {
+      const res = await signIn(TOKEN_A, origin);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(await res.text()).toMatch(/cross-site/);
+    }
+    // The UI's origin may post it too (a sign-in link or form of the UI's own).
+    expect((await signIn(TOKEN_A, UI)).status).toBe(200);
+  });
+
+  it("refuses a cookie-authenticated decode or encode from any origin but the UI's, or with none (403)", async () => {
+    const cookie = (await signIn(TOKEN_A, server.url)).headers.get('set-cookie')!.split(';')[0]!;
+    const mine = json(await sealedFor('team-a', { dataset: 'ds-a' }));
+    for (const path of ['/decode', '/encode'])
+      for (const origin of ['http://evil.example', server.url, undefined]) {
+        const res = await fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Cookie: cookie, ...(origin && { Origin: origin }) },
+          body: JSON.stringify({ payloads: [mine] }),
+        });
+        expect(res.status).toBe(403);
+        const text = await res.text();
+        expect(text).toMatch(/must come from the Temporal UI's origin/);
+        expect(text).not.toContain('ds-a');
+      }
+    // A bearer token is not sent by a browser on its own: callers with one (CLI, scripts) need no Origin.
+    expect((await post(server.url, '/decode', { payloads: [mine] }, TOKEN_A)).status).toBe(200);
+  });
+});
+
+it("at scale: team-a's token decodes 0 of 1,000 of team-b's payloads, no token 0, team-b's own token all 1,000", async () => {
+  const N = 1000;
+  const theirs = await Promise.all(Array.from({ length: N }, (_, i) => sealedFor('team-b', { dataset: `ds-b-${i}` })));
+  const decodedBy = async (token: string | undefined) => {
+    let decoded = 0;
+    for (let at = 0; at < N; at += 250) {
+      const res = await post(server.url, '/decode', { payloads: theirs.slice(at, at + 250).map(json) }, token);
+      if (res.status !== 200) continue;
+      for (const p of res.body.payloads!.map(payload)) if (!sealedBy(p)) decoded++;
+      if (token !== TOKEN_B) expect(JSON.stringify(res.body)).not.toContain('ds-b-');
+    }
+    return decoded;
+  };
+  const figures = {
+    otherTenant: await decodedBy(TOKEN_A),
+    noToken: await decodedBy(undefined),
+    own: await decodedBy(TOKEN_B),
+  };
+  expect(figures).toEqual({ otherTenant: 0, noToken: 0, own: N });
 });

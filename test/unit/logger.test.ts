@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { temporalLoggerFor } from '../../src/logger.js';
+import { SEALED_LOG_MESSAGE, temporalLoggerFor } from '../../src/logger.js';
 
 function memoryLogger() {
   const lines: { level: number; msg: string }[] = [];
@@ -24,6 +24,24 @@ it("logs the SDK's warning for the budget queues' activity-only workers at debug
     ['No workflows registered, not polling for workflow tasks', 'debug'],
     ['Workflow task failed', 'warn'],
   ]);
+});
+
+it("sealed: the SDK's error lines keep the error's name and failure type, not its message (ids, error_msg)", () => {
+  const failure = Object.assign(
+    new Error('export task T1 on dataset SealedDs7 ended FAILED: ModelArts.4352 bucket /secret-bucket/ refused'),
+    { type: 'ModelArtsTaskFailed' },
+  );
+  for (const sealed of [true, false]) {
+    const { logger, lines } = memoryLogger();
+    temporalLoggerFor(logger, { sealed }).warn('Workflow failed', { error: failure, workflowId: 'team-a~r1' });
+    const line = JSON.stringify(lines);
+    expect(lines[0]).toMatchObject({ msg: 'Workflow failed', workflowId: 'team-a~r1' });
+    expect(lines[0]).toMatchObject({ error: { name: 'Error', type: 'ModelArtsTaskFailed' } });
+    if (sealed) {
+      expect(lines[0]).toMatchObject({ error: { message: SEALED_LOG_MESSAGE } });
+      expect(line).not.toMatch(/SealedDs7|secret-bucket|T1/);
+    } else expect(line).toContain('SealedDs7');
+  }
 });
 
 it('the pretty format honours its destination (dev sends worker lines to stderr)', () => {
