@@ -32,7 +32,6 @@ import {
   benchClient,
   benchScope,
   benchStack,
-  childPid,
   cpuMs,
   eventName,
   historyEvents,
@@ -40,7 +39,6 @@ import {
   mdTable,
   mean,
   projectRoot,
-  quantile,
   selfCpuMs,
   startBenchWorker,
   withTimeout,
@@ -131,7 +129,7 @@ export function ratioOf(summary: Partial<Record<Variant, VariantSummary>>, of: V
   const cpuB = totalCpu(b);
   const round = (n: number) => +n.toFixed(3);
   return {
-    exportsPerSec: a && b ? round(a.exportsPerSec.median / b.exportsPerSec.median) : NaN,
+    exportsPerSec: a && b ? round(a.exportsPerSec.mean / b.exportsPerSec.mean) : NaN,
     ...(cpuA !== undefined && cpuB !== undefined && { cpu: round(cpuB / cpuA) }),
     ...(a?.historyBytes !== undefined && b?.historyBytes && { historyBytes: round(a.historyBytes / b.historyBytes) }),
   };
@@ -169,8 +167,8 @@ export interface Batch {
 }
 
 export interface VariantSummary {
-  /** Median over the rounds: one batch slowed by something else on the machine does not move it. */
-  exportsPerSec: { median: number; min: number; max: number };
+  /** Mean over the rounds (each round on a fresh server, in alternating order). */
+  exportsPerSec: { mean: number; min: number; max: number };
   cpuMsPerExport: { worker?: number; server?: number; bench: number };
   /** History events of one sample run: the parent and its step. */
   events: { parent: number; step: number };
@@ -241,7 +239,7 @@ async function runBatch(
   ctx: BatchContext,
 ): Promise<{ batch: Batch; ids: string[] }> {
   const { taskQueue, workerPid, client: workerClient } = ctx.workers[workerOf(variant)];
-  const datasets = isOurs(variant) ? datasetsFor(sim, runs, `ovh-${variant}-${round}`) : [];
+  const datasets = isOurs(variant) ? datasetsFor(sim, runs, `ovh-${variant}-${round}-${randomUUID().slice(0, 6)}`) : [];
   const ids = Array.from({ length: runs }, (_, i) => `ovh-${variant}-r${round}-${i}-${randomUUID().slice(0, 8)}`);
   const requests0 = sim.counters().total.requests;
   const cpu0 = {
@@ -320,7 +318,6 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
   try {
     const taskQueue = `bench-overhead-${randomUUID().slice(0, 8)}`;
     const stack = await benchStack(scope, config.dynamicConfig, taskQueue);
-    const serverPid = childPid('start-dev');
     const sim = stack.sim;
     const client = await benchClient(scope, stack.server);
 
@@ -407,7 +404,6 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
         traced: { taskQueue: tracedQueue, workerPid: traced.pid },
         sealed: { taskQueue: sealedQueue, workerPid: sealed.pid, client: sealedClient },
       },
-      serverPid,
       startConcurrency: config.startConcurrency,
       timeoutMs: config.timeoutMs,
     };
@@ -417,19 +413,21 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
     scope.defer('overdue watch', () => watch.stop());
 
     const variants = config.variants ?? VARIANTS;
-    log(`warm-up: ${config.warmup} runs of each variant`);
     const sampleIds: Partial<Record<Variant, string>> = {};
-    for (const variant of variants) {
-      const { ids } = await runBatch(client, sim, variant, 0, config.warmup, ctx);
-      sampleIds[variant] = ids[0];
-    }
-
     const batches: Batch[] = [];
+    const devServer = stack.devServer!;
     for (let round = 1; round <= config.rounds; round++) {
-      // Alternate the order so neither variant always runs on a warmer (or busier) machine.
+      // Every round on an empty server: an in-memory dev server slows as it fills (measured: 19.6 → 11.3 exports/s
+      // over 9,000 runs), which would bill a variant for the runs measured before it.
+      if (round > 1) await devServer.restart();
+      ctx.serverPid = devServer.pid();
+      log(`round ${round}: ${round > 1 ? 'fresh dev server, ' : ''}warm-up ${config.warmup} runs of each variant`);
+      for (const variant of variants) await runBatch(client, sim, variant, 0, config.warmup, ctx);
+      // Alternate the order (an even number of rounds): every variant's mean position in a round is the same.
       const order = round % 2 === 1 ? variants : [...variants].reverse();
       for (const variant of order) {
-        const { batch } = await runBatch(client, sim, variant, round, config.runs, ctx);
+        const { batch, ids } = await runBatch(client, sim, variant, round, config.runs, ctx);
+        sampleIds[variant] = ids[0];
         log(
           `round ${round} ${variant}: ${batch.runs} exports in ${(batch.wallMs / 1000).toFixed(1)} s = ` +
             `${batch.exportsPerSec}/s (failed ${batch.failed})`,
@@ -450,7 +448,7 @@ export async function runOverhead(config: OverheadConfig, log: (m: string) => vo
       const worker = avg((b) => b.cpuMsPerExport.worker);
       const serverCpu = avg((b) => b.cpuMsPerExport.server);
       summary[variant] = {
-        exportsPerSec: { median: +quantile(rates, 0.5).toFixed(1), min: Math.min(...rates), max: Math.max(...rates) },
+        exportsPerSec: { mean: +mean(rates).toFixed(1), min: Math.min(...rates), max: Math.max(...rates) },
         cpuMsPerExport: {
           ...(worker !== undefined && { worker }),
           ...(serverCpu !== undefined && { server: serverCpu }),
@@ -497,9 +495,9 @@ export function formatOverhead(r: OverheadResult): string {
     const bytes = s.historyBytes !== undefined ? ` (${(s.historyBytes / 1024).toFixed(1)} KiB)` : '';
     return [
       VARIANT_TITLES[v],
-      s.exportsPerSec.median.toFixed(1),
+      s.exportsPerSec.mean.toFixed(1),
       `${s.exportsPerSec.min}–${s.exportsPerSec.max}`,
-      ours ? (ours.exportsPerSec.median / s.exportsPerSec.median).toFixed(2) : '–',
+      ours ? (ours.exportsPerSec.mean / s.exportsPerSec.mean).toFixed(2) : '–',
       `${s.events.parent} + ${s.events.step}${bytes}`,
       `${fmt(cpu.worker)} / ${fmt(cpu.server)} / ${fmt(cpu.bench)}`,
     ];
@@ -509,7 +507,7 @@ export function formatOverhead(r: OverheadResult): string {
     mdTable(
       [
         'workflow',
-        'exports/s (median)',
+        'exports/s (mean of rounds)',
         'range',
         'ours ÷ this',
         'events (parent + step), history',

@@ -80,9 +80,10 @@ function configs(quick: boolean) {
     timeoutMs: 15 * 60_000,
   };
   const overhead: OverheadConfig = {
-    runs: quick ? 50 : 500,
-    rounds: quick ? 1 : 3,
-    warmup: quick ? 10 : 50,
+    // An even number of rounds (alternating order), each on a fresh dev server after its own warm-up.
+    runs: quick ? 50 : 300,
+    rounds: quick ? 2 : 4,
+    warmup: quick ? 10 : 20,
     startConcurrency: 50,
     tuning: {
       WORKER_MAX_CACHED_WORKFLOWS: 2000,
