@@ -25,7 +25,7 @@ import { stepTaskSignal } from './definitions.js';
 import { descriptionWithMarker, withMarker } from './marker.js';
 import { startWhenNotBusy, waitForNewDataset } from './service-waits.js';
 import { DatasetIdKey, TaskIdKey } from './search-attributes.js';
-import { searchValue } from './search-values.js';
+import { isSealedRun, searchValue } from './search-values.js';
 import { StepState, type StartingResume } from './step-state.js';
 import type { StepInput, StepResult, StepResume, StepSpec } from './types.js';
 import { DEFAULT_MAX_READS_PER_RUN, DEFAULT_UNKNOWN_STATUS_LIMIT_MS, waitForTerminal } from './wait.js';
@@ -54,7 +54,8 @@ async function tellParent(input: StepInput, taskId: string, reattached: boolean)
 /** Records the task on the step (and, for steps started by 0.1.0, tells the pipeline at once). */
 async function adoptTask(input: StepInput, state: StepState, taskId: string, reattached: boolean): Promise<StepResume> {
   const resume = state.adopt(taskId, reattached);
-  const value = await uncancellable(() => searchValue(TaskIdKey, taskId));
+  // Only a sealed run hashes (a local activity); an unsealed one sets the id as it is, with no scope to run.
+  const value = isSealedRun() ? await uncancellable(() => searchValue(TaskIdKey, taskId)) : taskId;
   upsertSearchAttributes([{ key: TaskIdKey, value }]);
   if (input.tellParent !== 'on-cancel') await tellParent(input, taskId, reattached);
   return resume;

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
 import type {
@@ -68,6 +69,11 @@ interface Script {
    * the retry then finds that task and reattaches, as the real activities do.
    */
   lostAnswers?: number;
+  /**
+   * The first create hangs without ever heartbeating, as on a worker that died right after taking the task: only the
+   * server's heartbeat timer (running from the attempt's start) can notice it.
+   */
+  hangFirstCreate?: boolean;
   /** Instead of `reads`: the task runs this long from its creation, with linear progress, then succeeds. */
   durationMs?: number;
   /** With `durationMs`: report 0 % and count this many samples instead (finished_sample_count rises linearly). */
@@ -102,6 +108,7 @@ export class FakeModelArts {
   }
 
   private readonly createsByDataset = new Map<string, number>();
+  private readonly hung = new Set<string>();
 
   /** Exports and intelligent tasks get `task-of-{dataset}`; imports `import-of-…`, versions `version-of-…`. */
   private readonly busyByDataset = new Map<string, number>();
@@ -133,7 +140,14 @@ export class FakeModelArts {
 
   activities(): Activities {
     return {
-      createOrReattachExport: async (input) => this.started('createOrReattachExport', input.datasetId, input),
+      createOrReattachExport: async (input) => {
+        if (this.scripts.get(input.datasetId)?.hangFirstCreate && !this.hung.has(input.datasetId)) {
+          this.hung.add(input.datasetId);
+          this.calls.push(['createOrReattachExport', input]);
+          await Context.current().cancelled; // only the worker's shutdown ends it
+        }
+        return this.started('createOrReattachExport', input.datasetId, input);
+      },
       startOrReattachTask: async (input) => this.started('startOrReattachTask', input.datasetId, input),
       createOrReattachImport: async (input) => this.started('createOrReattachImport', input.datasetId, input, 'import'),
       publishOrReattachVersion: async (input) =>

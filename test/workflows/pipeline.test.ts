@@ -5,6 +5,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { awaitRun, getProgress, startRun } from '../../src/client/runs.js';
 import { firstReadDelayMs, priorOf, withDefaults } from '../../src/polling/policy.js';
 import { moveToCurrentVersionSignal, setPollPolicyUpdate } from '../../src/workflows/definitions.js';
@@ -19,6 +20,8 @@ import {
   type InProcessWorker,
 } from './fake-modelarts.js';
 import { runMarker } from '../../src/workflows/marker.js';
+
+const { temporal } = proto;
 
 let w: InProcessWorker;
 beforeAll(async () => {
@@ -145,6 +148,28 @@ describe('how a run ends', () => {
       }),
     );
     expect(w.fake.callsOf('stopTask')).not.toContainEqual(expect.objectContaining({ datasetId: exp }));
+  });
+});
+
+describe('lost attempts', () => {
+  it('retries a create that never answers after the heartbeat timeout, though it never beat (no beat at the start)', async () => {
+    const id = dataset();
+    w.fake.script(id, { reads: [succeeded], hangFirstCreate: true });
+    const { workflowId } = await start({ steps: [exportStep(id)] });
+    expectSucceeded(await awaitRun(w.client, workflowId));
+    expect(
+      w.fake.callsOf('createOrReattachExport').filter((c) => (c as { datasetId: string }).datasetId === id),
+    ).toHaveLength(2);
+    // The second attempt's start names why the first ended: the server's heartbeat timer, which runs from the
+    // attempt's start, so activities need not beat at once (src/activities/heartbeat.ts).
+    const history = await w.client.workflow.getHandle(`${workflowId}.step-1`).fetchHistory();
+    const started = (history.events ?? []).flatMap((e) =>
+      e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes] : [],
+    );
+    const retried = started.find((a) => a.attempt === 2);
+    expect(retried?.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
+      temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
+    );
   });
 });
 
