@@ -83,7 +83,6 @@ function startWorkerTracing(config: WorkerConfig, logger: Logger): Tracing | und
       info: (message) => logger.info(message),
       onDropped: (count) => dropped.add(count),
     },
-    undefined,
     { sealed: config.sealed?.sealed === true },
   );
 }

@@ -17,7 +17,7 @@ export interface Connected {
 function clientTracing(env: Record<string, string | undefined>, sealed: boolean): Tracing | undefined {
   const config = tracingConfigFromEnv(env);
   if (!config) return undefined;
-  return startTracing(config, { warn: (message) => process.stderr.write(`${message}\n`) }, undefined, { sealed });
+  return startTracing(config, { warn: (message) => process.stderr.write(`${message}\n`) }, { sealed });
 }
 
 /**

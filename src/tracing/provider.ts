@@ -140,19 +140,17 @@ export function currentTracing(): Tracing | undefined {
 }
 
 export interface TracingOptions {
+  /** Replaces the OTLP exporter (tests use the SDK's InMemorySpanExporter). */
+  exporter?: SpanExporter;
   /** A sealed process: spans leave without error messages (src/tracing/sealed-spans.ts). */
   sealed?: boolean;
 }
 
-/**
- * Starts tracing and registers it globally; a second call returns the first provider (one per process).
- * `exporter` replaces the OTLP exporter (tests use the SDK's InMemorySpanExporter).
- */
+/** Starts tracing and registers it globally; a second call returns the first provider (one per process). */
 export function startTracing(
   config: TracingConfig,
   hooks: TracingHooks,
-  exporter?: SpanExporter,
-  options: TracingOptions = {},
+  { exporter, sealed }: TracingOptions = {},
 ): Tracing {
   if (current) return current;
   const resource = new Resource({ ...config.resourceAttributes, 'service.name': config.serviceName });
@@ -169,7 +167,7 @@ export function startTracing(
     accounting,
     config.batch.maxQueueSize,
   );
-  const processor = options.sealed ? new SealedSpanProcessor(counting) : counting;
+  const processor = sealed ? new SealedSpanProcessor(counting) : counting;
   const provider = new BasicTracerProvider({
     resource,
     sampler:

@@ -32,7 +32,7 @@ beforeAll(async () => {
     {
       warn: () => undefined,
     },
-    memory,
+    { exporter: memory },
   );
 });
 

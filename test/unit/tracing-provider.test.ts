@@ -27,7 +27,7 @@ it('keeps going when the backend refuses batches: one warning, lost spans counte
   const tracing = startTracing(
     config,
     { warn: (m) => warnings.push(m), info: (m) => infos.push(m), onDropped: (n) => (dropped += n) },
-    backend,
+    { exporter: backend },
   );
   try {
     const tracer = trace.getTracer('test');

@@ -16,7 +16,7 @@ const SECRET = 'export task T9 on dataset SealedDs42 ended FAILED: ModelArts.435
 async function spansOf(sealed: boolean) {
   const exporter = new InMemorySpanExporter();
   const config = tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })!;
-  const tracing = startTracing(config, { warn: () => undefined }, exporter, { sealed });
+  const tracing = startTracing(config, { warn: () => undefined }, { exporter, sealed });
   try {
     const span = trace.getTracer('test').startSpan('RunActivity:createExportTask', {
       attributes: { 'modelarts.error_code': 'ModelArts.4352' },
