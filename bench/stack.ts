@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { startRun } from '../src/client/runs.js';
+import { freePort } from '../src/devserver/dev-server.js';
 import { SimulatorAdmin } from '../src/simulator/admin-client.js';
 import type * as StackModule from '../src/stack/stack.js';
 import type { PipelineResult } from '../src/workflows/types.js';
@@ -180,7 +181,9 @@ export async function runStack(config: StackConfig, log: (m: string) => void): P
     // The stack's worker command and environment, pointed at the dev server.
     const env = { ...stack.workerEnv(), TEMPORAL_ADDRESS: devServer.address, TEMPORAL_NAMESPACE: devServer.namespace };
     for (let i = 1; i <= config.workers; i++) {
-      await startBenchWorker(scope, path.join(projectRoot, 'bin', 'modelarts-export.js'), env, {
+      // Each with a metrics port of its own, as the stack gives its workers (compose's environment names one port).
+      const metrics = { WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` };
+      await startBenchWorker(scope, path.join(projectRoot, 'bin', 'modelarts-export.js'), { ...env, ...metrics }, {
         args: ['worker'],
         label: `dev-server worker ${i}`,
       });
