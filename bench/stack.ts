@@ -183,10 +183,15 @@ export async function runStack(config: StackConfig, log: (m: string) => void): P
     for (let i = 1; i <= config.workers; i++) {
       // Each with a metrics port of its own, as the stack gives its workers (compose's environment names one port).
       const metrics = { WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` };
-      await startBenchWorker(scope, path.join(projectRoot, 'bin', 'modelarts-export.js'), { ...env, ...metrics }, {
-        args: ['worker'],
-        label: `dev-server worker ${i}`,
-      });
+      await startBenchWorker(
+        scope,
+        path.join(projectRoot, 'bin', 'modelarts-export.js'),
+        { ...env, ...metrics },
+        {
+          args: ['worker'],
+          label: `dev-server worker ${i}`,
+        },
+      );
     }
     const targets: Record<StackServer, Target> = {
       dev: { server: 'dev', client: await benchClient(scope, devServer), taskQueue },
