@@ -29,10 +29,10 @@ import { awaitRun, startRun, type RunOutcome } from '../client/runs.js';
 import { temporalConfigFromEnv } from '../config.js';
 import { startLocalStack } from '../local/stack.js';
 import { pollUntil, sleep } from '../local/time.js';
-import { KEY_ID_METADATA, SealedCodec, TENANT_METADATA } from '../sealed/codec.js';
+import { SealedCodec } from '../sealed/codec.js';
 import { clientKeys } from '../sealed/data-converter.js';
 import { KeyFileSource } from '../sealed/key-file.js';
-import { keysInUse, type KeyInUse } from '../sealed/keys-in-use.js';
+import { keysInUse, payloadKeys, type KeyInUse } from '../sealed/keys-in-use.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 import { seconds, seeded, WorkerSupervisor } from './support.js';
 
@@ -80,22 +80,6 @@ async function inLanes<T>(items: T[], lanes: number, fn: (item: T) => Promise<vo
   );
 }
 
-const utf8 = (bytes: unknown) => (bytes instanceof Uint8Array ? Buffer.from(bytes).toString('utf8') : undefined);
-
-/** Every `tenant\0keyId` the payloads under `node` name (raw protobuf objects). */
-function keyIds(node: unknown, out = new Set<string>()): Set<string> {
-  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return out;
-  if (Array.isArray(node)) {
-    for (const n of node) keyIds(n, out);
-    return out;
-  }
-  const metadata = (node as { metadata?: Record<string, unknown> }).metadata;
-  const keyId = metadata && utf8(metadata[KEY_ID_METADATA]);
-  if (keyId) out.add(`${utf8(metadata[TENANT_METADATA]) ?? ''}\0${keyId}`);
-  for (const v of Object.values(node)) keyIds(v, out);
-  return out;
-}
-
 /** A protobuf Timestamp as epoch ms. */
 function eventMs(time: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   return Number(String(time?.seconds ?? 0)) * 1000 + (time?.nanos ?? 0) / 1e6;
@@ -138,29 +122,21 @@ async function keyTimes(client: Client, t0: number, oldId: string, newId: string
   const times: KeyTimes = { executions: executions.length, openAtWrite: 0, neverNew: [], freshOldLate: 0 };
   await inLanes(executions, 8, async (e) => {
     if (e.start < t0 && (e.close === undefined || e.close > t0)) openAtWrite.add(e.workflowId);
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const page = await client.workflowService.getWorkflowExecutionHistory({
-        namespace: client.options.namespace,
-        execution: { workflowId: e.workflowId, runId: e.runId },
-        ...(nextPageToken && { nextPageToken }),
-      });
-      for (const event of page.history?.events ?? []) {
-        const ids = [...keyIds(event)].map((k) => k.split('\0')[1]);
-        if (ids.length === 0) continue;
-        const at = eventMs(event.eventTime);
-        if (ids.includes(newId)) {
-          const seen = firstNew.get(e.workflowId);
-          if (seen === undefined || at < seen) firstNew.set(e.workflowId, at);
-        }
-        const fresh = FRESH_ATTRIBUTES.some((a) => (event as Record<string, unknown>)[a]);
-        if (fresh && ids.includes(oldId) && at > t0 + FRESH_OLD_KEY_GRACE_MS) {
-          times.freshOldLate++;
-          times.freshOldExample ??= `${e.workflowId} event ${String(event.eventId)} at +${((at - t0) / 1000).toFixed(1)} s`;
-        }
+    const history = await client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
+    for (const event of history.events ?? []) {
+      const ids = [...payloadKeys(event)].map((k) => k.split('\0')[1]);
+      if (ids.length === 0) continue;
+      const at = eventMs(event.eventTime);
+      if (ids.includes(newId)) {
+        const seen = firstNew.get(e.workflowId);
+        if (seen === undefined || at < seen) firstNew.set(e.workflowId, at);
       }
-      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken);
+      const fresh = FRESH_ATTRIBUTES.some((a) => (event as Record<string, unknown>)[a]);
+      if (fresh && ids.includes(oldId) && at > t0 + FRESH_OLD_KEY_GRACE_MS) {
+        times.freshOldLate++;
+        times.freshOldExample ??= `${e.workflowId} event ${String(event.eventId)} at +${((at - t0) / 1000).toFixed(1)} s`;
+      }
+    }
   });
   times.openAtWrite = openAtWrite.size;
   const all = [...firstNew.values()];

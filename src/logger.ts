@@ -4,7 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { DefaultLogger, type LogLevel, type LogMetadata, Runtime } from '@temporalio/worker';
-import { REDACT_PATHS, REDACTED } from './modelarts/redact.js';
+import { REDACT_PATHS, REDACTED, SEALED_TEXT } from './modelarts/redact.js';
 
 export interface LoggerOptions {
   level?: string;
@@ -50,9 +50,6 @@ const levelMap: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> 
  */
 const EXPECTED_SDK_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
 
-/** What a sealed process logs instead of an error's message (src/sealed/: the run's failure is read decoded). */
-export const SEALED_LOG_MESSAGE = '(sealed: read the run through the codec server)';
-
 export interface RuntimeLoggerOptions {
   /**
    * Sealed mode: an error's message (a ModelArts failure names the task and dataset ids and quotes the service's
@@ -75,7 +72,7 @@ export function temporalLoggerFor(logger: Logger, options: RuntimeLoggerOptions 
       if (value instanceof Error)
         meta[key] = {
           name: value.name,
-          message: options.sealed ? SEALED_LOG_MESSAGE : value.message,
+          message: options.sealed ? SEALED_TEXT : value.message,
           type: (value as { type?: string }).type,
         };
     }

@@ -8,6 +8,8 @@
  */
 
 export const REDACTED = '[REDACTED]';
+/** What a sealed process writes instead of an error's text, in logs and spans (the run's failure is read decoded). */
+export const SEALED_TEXT = '(sealed: read the run through the codec server)';
 
 /** Keys whose values are secrets (or identify one), wherever they appear in what we log. */
 const SECRET_KEYS = [

@@ -23,18 +23,19 @@ export interface KeyInUse {
 
 const utf8 = (bytes: unknown) => (bytes instanceof Uint8Array ? Buffer.from(bytes).toString('utf8') : undefined);
 
-/** Every (tenant, key id) a raw history's payloads name. */
-function payloadKeys(value: unknown, out: Set<string>, seen = new Set<unknown>()): void {
-  if (!value || typeof value !== 'object' || value instanceof Uint8Array || seen.has(value)) return;
+/** Every `tenant\0keyId` the payloads under `value` name (a raw history, an event: protobuf objects). */
+export function payloadKeys(value: unknown, out = new Set<string>(), seen = new Set<unknown>()): Set<string> {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array || seen.has(value)) return out;
   seen.add(value);
   if (Array.isArray(value)) {
     for (const v of value) payloadKeys(v, out, seen);
-    return;
+    return out;
   }
   const metadata = (value as { metadata?: Record<string, unknown> }).metadata;
   const keyId = metadata && utf8(metadata[KEY_ID_METADATA]);
   if (keyId) out.add(`${utf8(metadata[TENANT_METADATA]) ?? ''}\0${keyId}`);
   for (const v of Object.values(value)) payloadKeys(v, out, seen);
+  return out;
 }
 
 /** The keys open runs need, by tenant and key id (sorted). */
@@ -57,18 +58,9 @@ export async function keysInUse(client: Client): Promise<KeyInUse[]> {
       const keyId = searchHashKeyId(info.typedSearchAttributes.get(key));
       if (keyId) note(tenantOfWorkflowId(info.workflowId), keyId, 'search', info.workflowId, counted);
     }
-    const keys = new Set<string>();
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const page = await client.workflowService.getWorkflowExecutionHistory({
-        namespace: client.options.namespace,
-        execution: { workflowId: info.workflowId, runId: info.runId },
-        ...(nextPageToken && { nextPageToken }),
-      });
-      payloadKeys(page.history?.events, keys);
-      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken);
-    for (const key of keys) {
+    // The history as the server holds it: fetchHistory pages through it and decodes no payload.
+    const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
+    for (const key of payloadKeys(history.events)) {
       const [tenant, keyId] = key.split('\0') as [string, string];
       note(tenant, keyId, 'payloads', info.workflowId, counted);
     }

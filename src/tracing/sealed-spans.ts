@@ -8,8 +8,7 @@
  */
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
-
-export const SEALED_SPAN_MESSAGE = '(sealed: read the run through the codec server)';
+import { SEALED_TEXT } from '../modelarts/redact.js';
 
 /** Event attributes holding an error's text (OpenTelemetry exception semantic conventions). */
 const ERROR_TEXT_ATTRIBUTES = ['exception.message', 'exception.stacktrace'];
@@ -18,7 +17,7 @@ function sealedEvent(event: TimedEvent): TimedEvent {
   const attributes = event.attributes;
   if (!attributes || !ERROR_TEXT_ATTRIBUTES.some((k) => k in attributes)) return event;
   const kept = Object.fromEntries(Object.entries(attributes).filter(([k]) => !ERROR_TEXT_ATTRIBUTES.includes(k)));
-  return { ...event, attributes: { ...kept, 'exception.message': SEALED_SPAN_MESSAGE } };
+  return { ...event, attributes: { ...kept, 'exception.message': SEALED_TEXT } };
 }
 
 /** The span as it leaves a sealed process: the same span (prototype chain), with its error texts replaced. */
@@ -28,7 +27,7 @@ export function sealedSpan(span: ReadableSpan): ReadableSpan {
   if (!hasMessage && events.every((e, i) => e === span.events[i])) return span;
   // Object.create keeps every getter and method of the SDK's span (spanContext(), duration, ...) working.
   return Object.create(span as object, {
-    status: { value: hasMessage ? { ...span.status, message: SEALED_SPAN_MESSAGE } : span.status, enumerable: true },
+    status: { value: hasMessage ? { ...span.status, message: SEALED_TEXT } : span.status, enumerable: true },
     events: { value: events, enumerable: true },
   }) as ReadableSpan;
 }

@@ -152,6 +152,9 @@ function listOf(service: Service, key: string): string[] {
     );
 }
 
+/** A service's image (as `config` prints it). */
+const imageOf = (service: Service) => /^ {4}image: (.+)$/m.exec(service.text)?.[1];
+
 function configServices(env: Record<string, string> = {}, profile?: string): Map<string, Service> {
   return parseServices(composeOk([...(profile ? ['--profile', profile] : []), 'config'], env));
 }
@@ -223,7 +226,7 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
 
   it('pins every image to an explicit version (overridable through variables)', () => {
     const services = configServices();
-    const image = (name: string) => /^ {4}image: (.+)$/m.exec(services.get(name)!.text)?.[1];
+    const image = (name: string) => imageOf(services.get(name)!);
     expect(image('postgresql')).toBe('postgres:16');
     expect(image('temporal-schema-setup')).toBe('temporalio/admin-tools:1.32.1');
     expect(image('temporal-create-namespace')).toBe('temporalio/admin-tools:1.32.1');
@@ -497,8 +500,7 @@ describe('docker-compose.yml (validated with docker-compose 1.29)', () => {
   it('runs the simulator from the same image, listening on 0.0.0.0:8090', () => {
     const services = configServices({}, 'simulator');
     const simulator = services.get('simulator')!;
-    const image = (s: Service) => /^ {4}image: (.+)$/m.exec(s.text)?.[1];
-    expect(image(simulator)).toBe(image(services.get('worker')!));
+    expect(imageOf(simulator)).toBe(imageOf(services.get('worker')!));
     expect([...listOf(simulator, 'entrypoint'), ...listOf(simulator, 'command')]).toEqual([
       'node',
       'bin/modelarts-export.js',
@@ -515,8 +517,7 @@ describe('docker-compose.yml in sealed mode', () => {
   it('runs the codec server from the worker image, published on loopback, CORS for the UI; off the UI without it', () => {
     const services = configServices({}, 'sealed');
     const codec = services.get('codec-server')!;
-    const image = (s: Service) => /^ {4}image: (.+)$/m.exec(s.text)?.[1];
-    expect(image(codec)).toBe(image(services.get('worker')!));
+    expect(imageOf(codec)).toBe(imageOf(services.get('worker')!));
     expect([...listOf(codec, 'entrypoint'), ...listOf(codec, 'command')]).toEqual([
       'node',
       'bin/modelarts-export.js',

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { SEALED_LOG_MESSAGE, temporalLoggerFor } from '../../src/logger.js';
+import { temporalLoggerFor } from '../../src/logger.js';
+import { SEALED_TEXT } from '../../src/modelarts/redact.js';
 
 function memoryLogger() {
   const lines: { level: number; msg: string }[] = [];
@@ -38,7 +39,7 @@ it("sealed: the SDK's error lines keep the error's name and failure type, not it
     expect(lines[0]).toMatchObject({ msg: 'Workflow failed', workflowId: 'team-a~r1' });
     expect(lines[0]).toMatchObject({ error: { name: 'Error', type: 'ModelArtsTaskFailed' } });
     if (sealed) {
-      expect(lines[0]).toMatchObject({ error: { message: SEALED_LOG_MESSAGE } });
+      expect(lines[0]).toMatchObject({ error: { message: SEALED_TEXT } });
       expect(line).not.toMatch(/SealedDs7|secret-bucket|T1/);
     } else expect(line).toContain('SealedDs7');
   }

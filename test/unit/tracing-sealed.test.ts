@@ -8,7 +8,7 @@ import { TRACING_SINK } from '../../src/contract/trace-context.js';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { tracingConfigFromEnv } from '../../src/tracing/config.js';
 import { startTracing } from '../../src/tracing/provider.js';
-import { SEALED_SPAN_MESSAGE } from '../../src/tracing/sealed-spans.js';
+import { SEALED_TEXT } from '../../src/modelarts/redact.js';
 import { tracingSinks } from '../../src/tracing/sink.js';
 
 const SECRET = 'export task T9 on dataset SealedDs42 ended FAILED: ModelArts.4352 /secret-bucket/ refused';
@@ -55,14 +55,14 @@ async function spansOf(sealed: boolean) {
 it('a sealed process exports no error message: status and exception event replaced, the rest kept', async () => {
   const [span, workflowSpan] = await spansOf(true);
   expect(workflowSpan!.name).toBe('RunWorkflow:exportStep');
-  expect(workflowSpan!.status).toEqual({ code: SpanStatusCode.ERROR, message: SEALED_SPAN_MESSAGE });
+  expect(workflowSpan!.status).toEqual({ code: SpanStatusCode.ERROR, message: SEALED_TEXT });
   expect(workflowSpan!.attributes['modelarts.task_kind']).toBe('export');
   expect(span!.name).toBe('RunActivity:createExportTask');
-  expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: SEALED_SPAN_MESSAGE });
+  expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: SEALED_TEXT });
   expect(span!.attributes['modelarts.error_code']).toBe('ModelArts.4352');
   const event = span!.events.find((e) => e.name === 'exception')!;
   expect(event.attributes?.['exception.type']).toBe('ModelArtsError');
-  expect(event.attributes?.['exception.message']).toBe(SEALED_SPAN_MESSAGE);
+  expect(event.attributes?.['exception.message']).toBe(SEALED_TEXT);
   expect(event.attributes?.['exception.stacktrace']).toBeUndefined();
   expect(span!.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
   expect(span!.duration).toBeDefined();
