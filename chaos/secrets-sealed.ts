@@ -29,6 +29,7 @@ import { freePort } from '../devserver/dev-server.js';
 import { workerEntry } from '../local/paths.js';
 import type { LocalStack } from '../local/stack.js';
 import { startWorkerProcess, type WorkerProcess } from '../local/worker-process.js';
+import { sealedBy } from '../sealed/codec.js';
 import { startCodecServer } from '../sealed/codec-server.js';
 import { parseSealedKeys } from '../sealed/config.js';
 import { ensureDemoSealedFiles } from '../sealed/demo-files.js';
@@ -115,6 +116,13 @@ interface JsonPayload {
 
 const metaText = (p: JsonPayload, name: string) =>
   p.metadata[name] === undefined ? undefined : Buffer.from(p.metadata[name], 'base64').toString('latin1');
+
+/** The tenant a sealed payload names in its clear header (src/sealed/codec.ts). */
+const tenantOf = (p: JsonPayload) =>
+  sealedBy({
+    metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  })?.tenant;
 
 /** Every payload (`{metadata, data}`, base64) of a JSON tree. */
 function payloadsOf(node: unknown, out: JsonPayload[] = []): JsonPayload[] {
@@ -267,8 +275,7 @@ async function crossTenantDecode(
   const server = await startCodecServer({ host: '127.0.0.1', port: 0, keys, tokens });
   try {
     const [a, b] = TENANTS;
-    const of = (t: string) =>
-      sealedPayloads.filter((p) => metaText(p, 'encryption-tenant') === t).slice(0, CROSS_TENANT_N);
+    const of = (t: string) => sealedPayloads.filter((p) => tenantOf(p) === t).slice(0, CROSS_TENANT_N);
     const mine = of(a);
     const theirs = of(b);
     const other = await decodeCount(server.url, theirs, tokensByTenant[a]);

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Client, type DataConverter } from '@temporalio/client';
 import { createActivities } from './activities/index.js';
 import { runLocalActivities } from './activities/placeholders.js';
-import { searchHashActivities } from './activities/search-hash.js';
+import { searchHashActivities, withTaskIdSearchValues } from './activities/search-hash.js';
 import { scheduleHistoryActivities } from './activities/schedule-history.js';
 import { ConfigError } from './config-error.js';
 import { workerConfigFromEnv, type WorkerConfig } from './config.js';
@@ -168,7 +168,7 @@ export async function createWorker(
   const tracing = startWorkerTracing(config, logger);
   const client = new ModelArtsClient({ ...config.modelarts, logger });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
-  const activities = budgetedActivities(createActivities(client), logger);
+  const activities = budgetedActivities(withTaskIdSearchValues(createActivities(client), config.sealed?.keys), logger);
   const common = sharedWorkerOptions(config, connection, tracing, countKeyErrors(logger));
   // The workflows' queue hosts the workflows and any extra activities; each budget class gets its own queue.
   const main = await Worker.create({

@@ -43,6 +43,8 @@ export interface StartedTask {
   taskId: string;
   /** True when the task this run created earlier was found and reused. */
   reattached: boolean;
+  /** The task id's keyed hash, from a worker holding the run's tenant key (src/activities/search-hash.ts). */
+  taskIdSearchValue?: string;
 }
 
 /**

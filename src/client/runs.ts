@@ -24,7 +24,7 @@ import { EXPORT_PIPELINE_TYPE as PIPELINE_TYPE, queryString } from '../contract/
 import type * as workflows from '../workflows/index.js';
 import type { exportPipeline } from '../workflows/pipeline.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
-import type { PipelineProgress, PipelineResult, PipelineSpec, StepProgress } from '../workflows/types.js';
+import type { PipelineProgress, PipelineResult, PipelineSpec, SealedSearch, StepProgress } from '../workflows/types.js';
 import { parsePipelineSpec, SpecError } from '../spec/pipeline.js';
 import { describeCharacter, echo, unsafeCharacter, type PathCharacters } from '../modelarts/obs-path.js';
 import { rethrowRefusal } from './refused.js';
@@ -182,15 +182,32 @@ export function runMetadata(spec: PipelineSpec, summary = summaryOf(spec), datas
 }
 
 /**
- * The `ModelArtsDatasetId` a run of `spec` by `tenant` starts with: a sealed client writes the keyed hash under the
- * tenant's current key (src/sealed/search-hash.ts), which also tells the run to hash the values it sets later.
+ * What a sealed client adds to a run of `spec` by `tenant`: the keyed hashes of the spec's dataset ids under the
+ * tenant's current key (src/sealed/search-hash.ts), the run's second argument. The first dataset's is also the run's
+ * own `ModelArtsDatasetId` (`datasetValueOf`), which tells the run it is sealed. Undefined for an unsealed client.
  */
-export async function datasetSearchValue(client: Client, spec: PipelineSpec, tenant: string): Promise<string> {
-  const value = datasetOf(spec);
-  if (!isSealedClient(client)) return value;
+export async function sealedSearchOf(
+  client: Client,
+  spec: PipelineSpec,
+  tenant: string,
+): Promise<SealedSearch | undefined> {
+  if (!isSealedClient(client)) return undefined;
   const key = await clientKeys(client)?.current(tenant);
   if (!key) throw new Error(`sealed mode: no current key for tenant ${JSON.stringify(tenant)} in ${KEYS_VARIABLE}`);
-  return searchHash(key, DatasetIdKey.name, value);
+  const datasetIds: Record<string, string> = {};
+  for (const id of [datasetOf(spec), ...spec.steps.map((step) => step.datasetId)])
+    if (id !== undefined) datasetIds[id] = searchHash(key, DatasetIdKey.name, id);
+  return { datasetIds };
+}
+
+/** The `ModelArtsDatasetId` a run of `spec` starts with: clear, or the sealed client's keyed hash. */
+export function datasetValueOf(spec: PipelineSpec, sealed: SealedSearch | undefined): string {
+  return sealed?.datasetIds[datasetOf(spec)] ?? datasetOf(spec);
+}
+
+/** The pipeline's arguments: the spec, and a sealed client's keyed hashes. */
+export function pipelineArgs(spec: PipelineSpec, sealed: SealedSearch | undefined): Parameters<typeof exportPipeline> {
+  return sealed ? [spec, sealed] : [spec];
 }
 
 /**
@@ -206,17 +223,18 @@ export async function startRun(client: Client, specInput: unknown, options: Star
       : (workflowIdProblem(options.workflowId) ?? (sealed ? sealedIdProblem(options.workflowId, spec) : undefined));
   if (problem) throw new SpecError([{ field: 'workflowId', message: `workflowId: ${problem}` }]);
   const workflowId = options.workflowId ?? defaultWorkflowId(spec, sealed);
+  const sealedSearch = await sealedSearchOf(client, spec, tenantOfWorkflowId(workflowId));
   try {
     const handle = await client.workflow.start<typeof exportPipeline>(EXPORT_PIPELINE_TYPE, {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [spec],
+      args: pipelineArgs(spec, sealedSearch),
       // Running or finished, an existing run with this id is attached to (below), never duplicated.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       // The pipeline's own workflow tasks get the run's priority too (its children and activities set it anyway).
       priority: priorityOf(stepBudget(spec)),
-      ...runMetadata(spec, summaryOf(spec), await datasetSearchValue(client, spec, tenantOfWorkflowId(workflowId))),
+      ...runMetadata(spec, summaryOf(spec), datasetValueOf(spec, sealedSearch)),
     });
     return { handle, workflowId, started: true };
   } catch (err) {

@@ -30,8 +30,17 @@ import {
   type ScheduleTiming,
 } from '../spec/schedule.js';
 import { queryString, SCHEDULED_BY_ID } from '../contract/visibility.js';
-import type { PipelineSpec } from '../workflows/types.js';
-import { datasetClause, datasetOf, datasetSearchValue, EXPORT_PIPELINE_TYPE, runMetadata, summaryOf } from './runs.js';
+import type { PipelineSpec, SealedSearch } from '../workflows/types.js';
+import {
+  datasetClause,
+  datasetOf,
+  datasetValueOf,
+  EXPORT_PIPELINE_TYPE,
+  pipelineArgs,
+  runMetadata,
+  sealedSearchOf,
+  summaryOf,
+} from './runs.js';
 import { clientKeys } from '../sealed/data-converter.js';
 import { isSearchHash } from '../sealed/search-hash.js';
 import { DatasetIdKey } from '../workflows/search-attributes.js';
@@ -134,8 +143,17 @@ function previousDatasetValue(
   return typeof pair?.value === 'string' ? pair.value : undefined;
 }
 
-/** `datasetValue`: the spec's dataset as the runs store it (a keyed hash from a sealed client: `datasetSearchValue`). */
-function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string, datasetValue: string) {
+/**
+ * `datasetValue`: the spec's dataset as the runs store it (a keyed hash from a sealed client: `datasetValueOf`);
+ * `sealed`: a sealed client's keyed hashes of the spec's dataset ids (`sealedSearchOf`).
+ */
+function actionOf(
+  spec: PipelineSpec,
+  taskQueue: string,
+  scheduleId: string,
+  datasetValue: string,
+  sealed: SealedSearch | undefined,
+) {
   const tenant = spec.tenant ?? DEFAULT_TENANT;
   return {
     type: 'startWorkflow' as const,
@@ -143,7 +161,7 @@ function actionOf(spec: PipelineSpec, taskQueue: string, scheduleId: string, dat
     // A tenant's runs carry its prefix (the server appends the time), so sealed mode seals them with its key.
     ...(tenant !== DEFAULT_TENANT && { workflowId: withTenantPrefix(tenant, `${scheduleId}-workflow`) }),
     taskQueue,
-    args: [spec],
+    args: pipelineArgs(spec, sealed),
     ...runMetadata(spec, `${summaryOf(spec)} (schedule ${scheduleId})`, datasetValue),
   };
 }
@@ -162,8 +180,8 @@ export async function createSchedule(client: Client, options: CreateScheduleOpti
   if (!options.taskQueue) issues.push({ field: 'taskQueue', message: 'taskQueue: is required' });
   if (issues.length > 0 || !spec) throw new ScheduleOptionsError(issues);
 
-  const datasetValue = await datasetSearchValue(client, spec, spec.tenant ?? DEFAULT_TENANT);
-  const action = actionOf(spec, options.taskQueue, options.scheduleId, datasetValue);
+  const sealed = await sealedSearchOf(client, spec, spec.tenant ?? DEFAULT_TENANT);
+  const action = actionOf(spec, options.taskQueue, options.scheduleId, datasetValueOf(spec, sealed), sealed);
   const scheduleOptions: ScheduleOptions = {
     scheduleId: options.scheduleId,
     spec: scheduleSpecOf(timing),
@@ -202,9 +220,8 @@ export async function updateSchedule(
   const parsed = changes.spec !== undefined ? checkSpec(changes.spec, issues, options) : undefined;
   if (issues.length > 0) throw new ScheduleOptionsError(issues);
   // A new spec's dataset as its runs store it; otherwise the dataset (and so its stored value) is unchanged.
-  const newDatasetValue = parsed
-    ? await datasetSearchValue(client, parsed, parsed.tenant ?? DEFAULT_TENANT)
-    : undefined;
+  const newSealed = parsed ? await sealedSearchOf(client, parsed, parsed.tenant ?? DEFAULT_TENANT) : undefined;
+  const newDatasetValue = parsed ? datasetValueOf(parsed, newSealed) : undefined;
 
   await client.schedule.getHandle(scheduleId).update((previous) => {
     const prevSpec = previous.action.args?.[0] as PipelineSpec | undefined;
@@ -224,7 +241,13 @@ export async function updateSchedule(
         spec !== undefined
           ? {
               ...previous.action,
-              ...actionOf(spec, changes.taskQueue ?? previous.action.taskQueue, scheduleId, datasetValue),
+              ...actionOf(
+                spec,
+                changes.taskQueue ?? previous.action.taskQueue,
+                scheduleId,
+                datasetValue,
+                parsed ? newSealed : (previous.action.args?.[1] as SealedSearch | undefined),
+              ),
               workflowId: previous.action.workflowId,
             }
           : previous.action,

@@ -1,28 +1,36 @@
 /**
  * `npm run histories:record`: runs representative workflows (single export, three-step chain, intelligent task,
  * failed task, cancelled wait, continue-as-new, the dataset lifecycle, a busy refusal waited out, a task shown late and
- * a new dataset ready late) on a throwaway dev server and simulator, and writes their histories
+ * a new dataset ready late, a sealed chain) on a throwaway dev server and simulator, and writes their histories
  * to test/histories/. The replay test runs them through the current workflow code on every `npm test`, so a change
  * that would break running workflows (non-determinism) fails CI. Re-record only on purpose; names given as arguments
  * (`npm run histories:record -- lifecycle`) record only those, leaving the others as they are.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { BUDGET_CLASSES, budgetQueueName } from '../budget/classes.js';
 import { createActivities } from '../activities/index.js';
 import { runLocalActivities } from '../activities/placeholders.js';
 import { awaitRun, startRun } from '../client/runs.js';
+import { workerConfigFromEnv } from '../config.js';
 import { startDevServer } from '../devserver/dev-server.js';
+import { startLocalStack } from '../local/stack.js';
 import { projectRoot } from '../devserver/resolve-cli.js';
 import { createLogger, installRuntimeLogger } from '../logger.js';
 import { ModelArtsClient } from '../modelarts/client.js';
 import { TokenAuth } from '../modelarts/auth.js';
+import { sealedSettingsFromEnv } from '../sealed/config.js';
+import { clientDataConverter } from '../sealed/data-converter.js';
 import { startSimulator } from '../simulator/index.js';
+import { createWorker } from '../worker.js';
 
 const outDir = path.join(projectRoot, 'test', 'histories');
+/** Test-only keys (never a real one): the sealed history is recorded and replayed with them. */
+const SEALED_TEST_KEYS = path.join(outDir, 'sealed-test-keys');
 const policy = { minDelayMs: 100, initialDelayMs: 100, maxDelayMs: 500 };
 /** Meets the service's preconditions for auto labeling. */
 const labeled = { labels: [{ name: 'cat', type: 0 }], total_sample_count: 50, annotated_sample_count: 10 };
@@ -60,12 +68,13 @@ async function record(
   name: string,
   spec: { steps: unknown[] } & Record<string, unknown>,
   act?: (workflowId: string) => Promise<void>,
+  on: { client: Client; taskQueue: string } = { client, taskQueue },
 ): Promise<void> {
   if (only.length > 0 && !only.includes(name)) return;
   const workflowId = `history-${name}`;
-  await startRun(client, spec, { taskQueue, workflowId });
+  await startRun(on.client, spec, { taskQueue: on.taskQueue, workflowId });
   if (act) await act(workflowId);
-  const outcome = await awaitRun(client, workflowId);
+  const outcome = await awaitRun(on.client, workflowId);
   let written = 0;
   for (const id of [workflowId, ...spec.steps.map((_, i) => `${workflowId}.step-${i + 1}`)]) {
     // Walk a continue-as-new chain backwards: each run's start event names the run it continues.
@@ -209,10 +218,67 @@ async function recordSlowService(): Promise<void> {
   });
 }
 
+/**
+ * A sealed run (docs/sealed.md) on the real worker (src/worker.ts), with the test-only keys of
+ * test/histories/sealed-test-keys, which the replay test decodes with: a chain whose second step exports the
+ * dataset the first made (its dataset id is hashed during the run, the first one's by the client).
+ */
+async function recordSealed(): Promise<void> {
+  if (only.length > 0 && !only.includes('sealed')) return;
+  const keysText = await readFile(SEALED_TEST_KEYS, 'utf8');
+  const stack = await startLocalStack({ server: { address: server.address, namespace: 'default' } });
+  const env = stack.workerEnv({
+    TEMPORAL_TASK_QUEUE: `${taskQueue}-sealed`,
+    MODELARTS_SEALED: 'true',
+    MODELARTS_SEALED_KEYS: keysText,
+    MODELARTS_BUDGET_READS_RPS: 1000,
+    MODELARTS_BUDGET_WRITES_RPS: 1000,
+  });
+  const { worker: sealedWorker, close } = await createWorker(workerConfigFromEnv(env), createLogger({ level: 'warn' }));
+  const sealedClient = new Client({
+    connection,
+    dataConverter: clientDataConverter(sealedSettingsFromEnv(env)) as unknown as DataConverter,
+  });
+  const d = stack.sim.createDataset({ dataset_name: 'history-sealed', ...labeled });
+  stack.sim.setBehavior(d.dataset_id, { durationMs: 800, progress: 'linear' });
+  const running = sealedWorker.run();
+  try {
+    await record(
+      'sealed',
+      {
+        steps: [
+          {
+            kind: 'export',
+            datasetId: d.dataset_id,
+            request: {
+              path: '/customer-bucket/sealed/',
+              export_params: {
+                export_dest: 'NEW_DATASET',
+                export_new_dataset_name: 'history-sealed-new',
+                export_new_dataset_work_path: '/customer-bucket/sealed-new/',
+              },
+            },
+          },
+          { kind: 'export', request: { path: '/customer-bucket/sealed-coco/', annotation_format: 'COCO' } },
+        ],
+        wait: { policy },
+      },
+      undefined,
+      { client: sealedClient, taskQueue: env.TEMPORAL_TASK_QUEUE! },
+    );
+  } finally {
+    sealedWorker.shutdown();
+    await running;
+    await close();
+    await stack.close();
+  }
+}
+
 const recording = worker.runUntil(async () => {
   await recordBasics();
   await recordLifecycle();
   await recordSlowService();
+  await recordSealed();
 });
 await Promise.all([recording, ...budgetWorkers.map((w) => w.runUntil(recording))]);
 await nativeConnection.close();

@@ -1,10 +1,15 @@
 /**
  * The sealed payload codec: AES-256-GCM (node:crypto) over the whole Payload (its metadata too, so not even the
- * encoding shows), a random 96-bit IV per payload, and the tenant and key id in clear metadata, bound to the
+ * encoding shows), a random 96-bit IV per payload, and the tenant and key id in a clear header, bound to the
  * ciphertext as additional authenticated data (moving a payload to another tenant or key id fails to decrypt).
  *
- *   metadata: encoding=binary/encrypted, encryption-key-id=KEY_ID, encryption-tenant=TENANT
- *   data:     IV (12) ‖ ciphertext ‖ tag (16)
+ *   metadata: encoding=binary/encrypted
+ *   data:     0x02 ‖ u8 length ‖ TENANT ‖ u8 length ‖ KEY_ID ‖ IV (12) ‖ ciphertext ‖ tag (16)
+ *   AAD:      the header (everything before the IV)
+ *
+ * About 50 bytes over the clear payload (src/sealed/frame.ts shrinks the hidden metadata). Envelope v1, written by
+ * earlier builds, named tenant and key id in metadata (`encryption-tenant`, `encryption-key-id`; 45 bytes more per
+ * payload): it is still read, so runs sealed by them finish.
  *
  * Writing uses the current key of the owner's tenant (src/sealed/tenant.ts). Reading needs no context: the
  * payload names its tenant and key, which is also how the codec server picks the caller's own payloads. Clear
@@ -14,58 +19,88 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { SealedKeyError, type SealedKeyProblem } from './errors.js';
-import { framePayload, unframePayload } from './frame.js';
+import { framePayload, unframeFull, unframePayload } from './frame.js';
 import type { KeySource, SealedKey } from './key-source.js';
 import { tenantOfContext } from './tenant.js';
 
 export const ENCODING = 'binary/encrypted';
-export const KEY_ID_METADATA = 'encryption-key-id';
-export const TENANT_METADATA = 'encryption-tenant';
+const ENVELOPE_V2 = 2;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const AAD_PREFIX = 'modelarts-sealed/v1';
+/** Envelope v1 (read only): tenant and key id in metadata, and its AAD. */
+const V1_KEY_ID_METADATA = 'encryption-key-id';
+const V1_TENANT_METADATA = 'encryption-tenant';
+const V1_AAD_PREFIX = 'modelarts-sealed/v1';
 
 const utf8 = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
-/** The tenant and key id a sealed payload names; undefined for a clear payload. */
-export function sealedBy(payload: Payload): { tenant: string; keyId: string } | undefined {
+/** A sealed payload's clear parts: who sealed it, and the rest from the IV on. */
+interface Envelope {
+  tenant: string;
+  keyId: string;
+  body: Buffer;
+  v1: boolean;
+}
+
+/** The AAD binding a payload to its tenant and key id: v2's header, or v1's text. */
+function aadOf(key: SealedKey, v1 = false): Buffer {
+  if (v1) return Buffer.from(`${V1_AAD_PREFIX}\0${key.tenant}\0${key.id}`, 'utf8');
+  return header(key.tenant, key.id);
+}
+
+function header(tenant: string, keyId: string): Buffer {
+  const t = Buffer.from(tenant, 'utf8');
+  const k = Buffer.from(keyId, 'utf8');
+  return Buffer.concat([Buffer.from([ENVELOPE_V2, t.length]), t, Buffer.from([k.length]), k]);
+}
+
+function envelopeOf(payload: Payload): Envelope | undefined {
   if (utf8(payload.metadata?.encoding) !== ENCODING) return undefined;
+  const data = Buffer.from(payload.data ?? new Uint8Array());
+  const v1KeyId = utf8(payload.metadata?.[V1_KEY_ID_METADATA]);
+  if (v1KeyId !== undefined) {
+    return { tenant: utf8(payload.metadata?.[V1_TENANT_METADATA]) ?? '', keyId: v1KeyId, body: data, v1: true };
+  }
+  // Not a v2 header: sealed, but by nothing this codec knows (it fails authentication with any key).
+  if (data[0] !== ENVELOPE_V2 || data.length < 2) return { tenant: '', keyId: '', body: data, v1: false };
+  const tenantEnd = 2 + data[1]!;
+  const keyIdEnd = tenantEnd + 1 + (data[tenantEnd] ?? 0);
   return {
-    tenant: utf8(payload.metadata?.[TENANT_METADATA]) ?? '',
-    keyId: utf8(payload.metadata?.[KEY_ID_METADATA]) ?? '',
+    tenant: data.subarray(2, tenantEnd).toString('utf8'),
+    keyId: data.subarray(tenantEnd + 1, keyIdEnd).toString('utf8'),
+    body: data.subarray(keyIdEnd),
+    v1: false,
   };
 }
 
-function aad(tenant: string, keyId: string): Buffer {
-  return Buffer.from(`${AAD_PREFIX}\0${tenant}\0${keyId}`, 'utf8');
+/** The tenant and key id a sealed payload names; undefined for a clear payload. */
+export function sealedBy(payload: Payload): { tenant: string; keyId: string } | undefined {
+  const envelope = envelopeOf(payload);
+  return envelope && { tenant: envelope.tenant, keyId: envelope.keyId };
 }
 
 export function seal(payload: Payload, key: SealedKey): Payload {
   const iv = randomBytes(IV_BYTES);
+  const aad = aadOf(key);
   const cipher = createCipheriv('aes-256-gcm', key.bytes, iv);
-  cipher.setAAD(aad(key.tenant, key.id));
+  cipher.setAAD(aad);
   const plain = framePayload(payload);
-  const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-  return {
-    metadata: {
-      encoding: Buffer.from(ENCODING),
-      [KEY_ID_METADATA]: Buffer.from(key.id),
-      [TENANT_METADATA]: Buffer.from(key.tenant),
-    },
-    data,
-  };
+  const data = Buffer.concat([aad, iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  return { metadata: { encoding: Buffer.from(ENCODING) }, data };
 }
 
 /** Decrypts with `key` (the one the payload names); throws `tampered` when authentication fails. */
 export function unseal(payload: Payload, key: SealedKey, workflowId?: string): Payload {
-  const data = Buffer.from(payload.data ?? new Uint8Array());
   try {
-    if (data.length < IV_BYTES + TAG_BYTES) throw new Error('too short');
-    const decipher = createDecipheriv('aes-256-gcm', key.bytes, data.subarray(0, IV_BYTES));
-    decipher.setAAD(aad(key.tenant, key.id));
-    decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-    return unframePayload(plain);
+    const envelope = envelopeOf(payload);
+    const body = envelope?.body;
+    if (!envelope || !body || body.length < IV_BYTES + TAG_BYTES) throw new Error('too short');
+    const decipher = createDecipheriv('aes-256-gcm', key.bytes, body.subarray(0, IV_BYTES));
+    // The AAD is made from the key's own tenant and id: a payload claiming others fails authentication.
+    decipher.setAAD(aadOf(key, envelope.v1));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    const plain = Buffer.concat([decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)), decipher.final()]);
+    return envelope.v1 ? unframeFull(plain) : unframePayload(plain);
   } catch {
     throw new SealedKeyError('tampered', key.tenant, key.id, workflowId);
   }

@@ -2,11 +2,18 @@
  * The plaintext of a sealed payload: the whole Payload (metadata and data) in a small binary frame, so the
  * ciphertext hides the encoding too and adds only a few bytes (base64 or JSON would add a third).
  *
+ * Written now (envelope v2), one form byte first:
+ *   0: u8 encoding length, encoding (utf8), data          the payload's only metadata is its encoding (json/plain…)
+ *   1: the full frame below                               any other metadata
+ * Full frame (also the whole plaintext of envelope v1, without a form byte):
  *   u16 count, then per metadata entry: u16 key length, key (utf8), u32 value length, value; then the data.
  */
 import type { Payload } from '@temporalio/common';
 
-export function framePayload(payload: Payload): Buffer {
+const ENCODING_ONLY = 0;
+const FULL = 1;
+
+function fullFrame(payload: Payload): Buffer[] {
   const entries = Object.entries(payload.metadata ?? {});
   const parts: Buffer[] = [];
   const count = Buffer.alloc(2);
@@ -19,11 +26,34 @@ export function framePayload(payload: Payload): Buffer {
     head.writeUInt32BE(value?.length ?? 0, 2);
     parts.push(head.subarray(0, 2), k, head.subarray(2), Buffer.from(value ?? new Uint8Array()));
   }
-  parts.push(Buffer.from(payload.data ?? new Uint8Array()));
-  return Buffer.concat(parts);
+  return parts;
+}
+
+export function framePayload(payload: Payload): Buffer {
+  const data = Buffer.from(payload.data ?? new Uint8Array());
+  const keys = Object.keys(payload.metadata ?? {});
+  const encoding = payload.metadata?.encoding;
+  if (keys.length === 1 && encoding && encoding.length < 256) {
+    return Buffer.concat([Buffer.from([ENCODING_ONLY, encoding.length]), Buffer.from(encoding), data]);
+  }
+  return Buffer.concat([Buffer.from([FULL]), ...fullFrame(payload), data]);
 }
 
 export function unframePayload(frame: Buffer): Payload {
+  if (frame[0] === ENCODING_ONLY && frame.length >= 2) {
+    const end = 2 + frame[1]!;
+    if (end > frame.length) throw new RangeError('sealed payload frame is cut short');
+    return {
+      metadata: { encoding: new Uint8Array(frame.subarray(2, end)) },
+      data: new Uint8Array(frame.subarray(end)),
+    };
+  }
+  if (frame[0] === FULL) return unframeFull(frame.subarray(1));
+  throw new RangeError('sealed payload frame has an unknown form');
+}
+
+/** The full frame (envelope v1's whole plaintext). */
+export function unframeFull(frame: Buffer): Payload {
   let at = 0;
   const need = (n: number) => {
     if (at + n > frame.length) throw new RangeError('sealed payload frame is cut short');

@@ -1,11 +1,12 @@
 /**
  * Which sealed keys open runs still need, so an old key is retired only when none does. Reads the open runs'
- * histories raw (no codec, so no key is needed to ask): every payload names its tenant and key id in clear
- * metadata (src/sealed/codec.ts), and keyed search values name theirs (src/sealed/search-hash.ts). A run needs a
+ * histories raw (no codec, so no key is needed to ask): every payload names its tenant and key id in its clear
+ * header (src/sealed/codec.ts), and keyed search values name theirs (src/sealed/search-hash.ts). A run needs a
  * key to replay (payloads) and to be found by `list --dataset` (search values).
  */
 import type { Client } from '@temporalio/client';
-import { KEY_ID_METADATA, TENANT_METADATA } from './codec.js';
+import type { Payload } from '@temporalio/common';
+import { sealedBy } from './codec.js';
 import { searchHashKeyId } from './search-hash.js';
 import { tenantOfWorkflowId } from './tenant.js';
 import { DatasetIdKey, TaskIdKey } from '../workflows/search-attributes.js';
@@ -21,8 +22,6 @@ export interface KeyInUse {
   examples: string[];
 }
 
-const utf8 = (bytes: unknown) => (bytes instanceof Uint8Array ? Buffer.from(bytes).toString('utf8') : undefined);
-
 /** Every `tenant\0keyId` the payloads under `value` name (a raw history, an event: protobuf objects). */
 export function payloadKeys(value: unknown, out = new Set<string>(), seen = new Set<unknown>()): Set<string> {
   if (!value || typeof value !== 'object' || value instanceof Uint8Array || seen.has(value)) return out;
@@ -31,9 +30,8 @@ export function payloadKeys(value: unknown, out = new Set<string>(), seen = new 
     for (const v of value) payloadKeys(v, out, seen);
     return out;
   }
-  const metadata = (value as { metadata?: Record<string, unknown> }).metadata;
-  const keyId = metadata && utf8(metadata[KEY_ID_METADATA]);
-  if (keyId) out.add(`${utf8(metadata[TENANT_METADATA]) ?? ''}\0${keyId}`);
+  const by = 'metadata' in value ? sealedBy(value as Payload) : undefined;
+  if (by) out.add(`${by.tenant}\0${by.keyId}`);
   for (const v of Object.values(value)) payloadKeys(v, out, seen);
   return out;
 }

@@ -14,7 +14,7 @@
  * fairness key, in clear in workflow ids too) identify nothing and stay clear.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
-import { SEARCH_HASH_PREFIX } from '../workflows/search-attributes.js';
+import { SEARCH_HASH_PREFIX, TaskIdKey } from '../workflows/search-attributes.js';
 import type { KeySource, SealedKey } from './key-source.js';
 
 export { SEARCH_HASH_PREFIX };
@@ -38,6 +38,11 @@ function searchKey(key: SealedKey): Buffer {
 export function searchHash(key: SealedKey, attribute: string, value: string): string {
   const mac = createHmac('sha256', searchKey(key)).update(`${attribute}\0${value}`, 'utf8').digest('hex');
   return `${SEARCH_HASH_PREFIX}${key.id}:${mac}`;
+}
+
+/** The keyed hash a sealed run stores in `ModelArtsTaskId` for a task id (its start activity makes it). */
+export function taskIdHash(key: SealedKey, taskId: string): string {
+  return searchHash(key, TaskIdKey.name, taskId);
 }
 
 /** Whether a search attribute value is a keyed hash (else it was written clear, by an unsealed run). */

@@ -39,7 +39,7 @@ import { searchValue } from './search-values.js';
 import { priorityOf, stepBudget } from '../budget/classes.js';
 import { exportStep, importStep, intelligentTaskStep, publishVersionStep } from './step.js';
 import { mergePolicy } from './step-state.js';
-import type { PipelineProgress, PipelineResult, PipelineSpec, StepResult, StepSpec } from './types.js';
+import type { PipelineProgress, PipelineResult, PipelineSpec, SealedSearch, StepResult, StepSpec } from './types.js';
 
 export function stepWorkflowId(pipelineWorkflowId: string, index: number): string {
   return `${pipelineWorkflowId}.step-${index + 1}`;
@@ -208,7 +208,12 @@ function stepPrior(
 
 type RunEnd = Pick<RunEndDetails, 'workflowId' | 'steps' | 'failedStep' | 'datasetId'>;
 
-export async function exportPipeline(input: PipelineSpec): Promise<PipelineResult> {
+/** The keyed hash of a dataset id the sealed client made at start, if it did. */
+function hashedByClient(sealed: SealedSearch | undefined, datasetId: string): string | undefined {
+  return sealed && Object.hasOwn(sealed.datasetIds, datasetId) ? sealed.datasetIds[datasetId] : undefined;
+}
+
+export async function exportPipeline(input: PipelineSpec, sealed?: SealedSearch): Promise<PipelineResult> {
   const info = workflowInfo();
   const spec = await expandPlaceholders(input);
   const startedAtMs = Date.now();
@@ -250,7 +255,9 @@ export async function exportPipeline(input: PipelineSpec): Promise<PipelineResul
         workflowId: entry.workflowId,
         args: [input],
         // Set at start, so the step needs no upsert (an event and a visibility write) of its own.
-        typedSearchAttributes: [{ key: DatasetIdKey, value: await searchValue(DatasetIdKey, datasetId) }],
+        typedSearchAttributes: [
+          { key: DatasetIdKey, value: await searchValue(DatasetIdKey, datasetId, hashedByClient(sealed, datasetId)) },
+        ],
         staticSummary: `Step ${index + 1}/${spec.steps.length}: ${stepSummary(step, datasetId)}`,
         priority: priorityOf(budget),
       });

@@ -51,11 +51,20 @@ async function tellParent(input: StepInput, taskId: string, reattached: boolean)
   );
 }
 
-/** Records the task on the step (and, for steps started by 0.1.0, tells the pipeline at once). */
-async function adoptTask(input: StepInput, state: StepState, taskId: string, reattached: boolean): Promise<StepResume> {
+/**
+ * Records the task on the step (and, for steps started by 0.1.0, tells the pipeline at once). `hashed`: the task
+ * id's keyed hash from the start activity's answer, which a sealed run stores as it is.
+ */
+async function adoptTask(
+  input: StepInput,
+  state: StepState,
+  taskId: string,
+  reattached: boolean,
+  hashed?: string,
+): Promise<StepResume> {
   const resume = state.adopt(taskId, reattached);
-  // Only a sealed run hashes (a local activity); an unsealed one sets the id as it is, with no scope to run.
-  const value = isSealedRun() ? await uncancellable(() => searchValue(TaskIdKey, taskId)) : taskId;
+  // An unsealed run sets the id as it is, with no scope to run; a sealed one may need a local activity.
+  const value = !isSealedRun() ? taskId : (hashed ?? (await uncancellable(() => searchValue(TaskIdKey, taskId))));
   upsertSearchAttributes([{ key: TaskIdKey, value }]);
   if (input.tellParent !== 'on-cancel') await tellParent(input, taskId, reattached);
   return resume;
@@ -357,7 +366,7 @@ async function startOrAdopt<K extends StepSpec['kind']>(
     ),
   );
   log.info(started.reattached ? start.said.reattached : start.said.created, { [start.said.key]: started.taskId });
-  return adoptTask(input, state, started.taskId, started.reattached);
+  return adoptTask(input, state, started.taskId, started.reattached, started.taskIdSearchValue);
 }
 
 /** Runs one step of any kind: its handlers, its task (created, reattached or carried), the wait, the result. */

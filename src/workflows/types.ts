@@ -103,6 +103,15 @@ export interface PipelineSpec {
   pathCharacters?: 'documented' | 'any';
 }
 
+/**
+ * A sealed client's second argument to a run: the keyed hashes of the spec's dataset ids (by id), so the pipeline
+ * sets its steps' `ModelArtsDatasetId` with no local activity (src/workflows/search-values.ts). Unsealed runs, and
+ * runs started by older clients, have none.
+ */
+export interface SealedSearch {
+  datasetIds: Record<string, string>;
+}
+
 export type StepOutcome = 'succeeded' | 'failed' | 'stopped' | 'cancelled' | 'timed-out';
 
 export interface StepResult {

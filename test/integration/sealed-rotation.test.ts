@@ -12,6 +12,7 @@ import { awaitRun, listRuns, startRun } from '../../src/client/runs.js';
 import { sealedSettingsFromEnv } from '../../src/sealed/config.js';
 import { clientDataConverter } from '../../src/sealed/data-converter.js';
 import type { KeyInUse } from '../../src/sealed/keys-in-use.js';
+import { searchHash } from '../../src/sealed/search-hash.js';
 import { DatasetIdKey, TaskIdKey } from '../../src/workflows/search-attributes.js';
 import { createHarness, eventually, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
 
@@ -110,7 +111,10 @@ describe('sealed search attributes and key rotation', () => {
           : undefined;
       });
       expect(both.find((k) => k.keyId === 'k1')?.uses).toEqual(expect.arrayContaining(['payloads', 'search']));
-      expectSucceeded(await awaitRun(newClient, workflowId));
+      const result = expectSucceeded(await awaitRun(newClient, workflowId));
+      // The task id's hash came with the create's answer, made under the key current then: k1.
+      const k1Key = { tenant, id: 'k1', bytes: Buffer.from(k1, 'base64') };
+      expect(taskId).toBe(searchHash(k1Key, TaskIdKey.name, result.steps[0]!.taskId));
       // Found by dataset with the rotated keys (its hash is under k1), shown with its dataset id.
       const found = await eventually(async () => {
         const runs = await listRuns(newClient, { datasetId: dataset.dataset_id });

@@ -1,7 +1,8 @@
 /**
  * Sealed mode end to end (real dev server, real worker processes, simulator over HTTP): a sealed run's history,
  * fetched raw without the codec, holds none of its dataset id, OBS path or ModelArts error_msg in payloads, memo,
- * user metadata or failures, while `status` through the CLI decodes it; a run started unsealed finishes on a sealed
+ * user metadata or failures, while `status` through the CLI decodes it; its search values are keyed hashes made by
+ * the client and the create activity (no local activity), for schedules too; a run started unsealed finishes on a sealed
  * worker; a sealed run on an unsealed worker fails its workflow task naming the key id and run, and resumes when
  * a sealed worker comes.
  */
@@ -10,13 +11,25 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { run as cli } from '../../src/cli/main.js';
 import { awaitRun, startRun } from '../../src/client/runs.js';
+import {
+  createSchedule,
+  deleteSchedule,
+  scheduledRunsQuery,
+  triggerSchedule,
+  updateSchedule,
+} from '../../src/client/schedules.js';
+import { searchHash } from '../../src/sealed/search-hash.js';
+import { DatasetIdKey } from '../../src/workflows/search-attributes.js';
+import type { SealedSearch } from '../../src/workflows/types.js';
 import { sealedSettingsFromEnv } from '../../src/sealed/config.js';
 import { clientDataConverter } from '../../src/sealed/data-converter.js';
+import { SEALED_SEARCH_PATCH } from '../../src/workflows/search-values.js';
 import { createHarness, eventually, expectSucceeded, FAST_POLICY, type Harness } from '../support/harness.js';
 
+const TEAM_A_KEY = { tenant: 'team-a', id: 'a1', bytes: randomBytes(32) };
 const KEYS = JSON.stringify({
   default: { current: 'd1', keys: { d1: randomBytes(32).toString('base64') } },
-  'team-a': { current: 'a1', keys: { a1: randomBytes(32).toString('base64') } },
+  'team-a': { current: 'a1', keys: { a1: TEAM_A_KEY.bytes.toString('base64') } },
 });
 const SEALED_ENV = { MODELARTS_SEALED: 'true', MODELARTS_SEALED_KEYS: KEYS };
 const wait = { policy: FAST_POLICY, deadline: '2m' };
@@ -107,6 +120,18 @@ describe('sealed mode', () => {
     expect(outcome.outcome).toBe('failed');
     if (outcome.outcome !== 'succeeded') expect(outcome.message).toContain(errorMsg);
 
+    // Keyed hashes made by the client and the create activity: no local activity, no patch in either history.
+    for (const id of [started.workflowId, `${started.workflowId}.step-1`]) {
+      const handle = h.client.workflow.getHandle(id);
+      const { events } = await handle.fetchHistory();
+      const markers = (events ?? []).map((e) => e.markerRecordedEventAttributes?.markerName);
+      expect({ id, localActivities: markers.filter((m) => m === 'core_local_activity') }).toEqual({
+        id,
+        localActivities: [],
+      });
+      const { searchAttributes } = await handle.describe();
+      expect(searchAttributes.TemporalChangeVersion ?? []).not.toContain(SEALED_SEARCH_PATCH);
+    }
     const okRaw = await rawHistories(started.workflowId, 1);
     const badRaw = await rawHistories(failed.workflowId, 1);
     expect(okRaw).toContain('binary/encrypted');
@@ -144,6 +169,47 @@ describe('sealed mode', () => {
     expectSucceeded(await awaitRun(sealedClient, workflowId));
     // The sealed worker wrote sealed payloads into the run started clear.
     expect(await rawHistories(workflowId, 1)).toContain('binary/encrypted');
+  });
+
+  it("starts a sealed schedule's runs with the client's keyed hashes, kept across an update", async () => {
+    const queue = `sealed-schedule-${randomUUID()}`;
+    await workerOn(queue, SEALED_ENV);
+    const dataset = h.sim.createDataset({ dataset_name: `sealed-sched-${randomUUID().slice(0, 8)}` });
+    h.sim.setBehavior(dataset.dataset_id, { durationMs: 300, progress: 'linear' });
+    const scheduleId = `sealed-${randomUUID().slice(0, 8)}`;
+    const spec = {
+      steps: [{ kind: 'export', datasetId: dataset.dataset_id, request: { path: '/bucket/sched/' } }],
+      wait,
+    };
+    await createSchedule(sealedClient, {
+      scheduleId,
+      spec: { ...spec, tenant: 'team-a' },
+      every: '1h',
+      paused: true,
+      taskQueue: queue,
+    });
+    try {
+      // An update that leaves the spec alone keeps the hashes the create made.
+      await updateSchedule(sealedClient, scheduleId, { timezone: 'Europe/Berlin' });
+      const { action } = await sealedClient.schedule.getHandle(scheduleId).describe();
+      const hashes = (action as { args?: unknown[] }).args?.[1] as SealedSearch;
+      const expected = searchHash(TEAM_A_KEY, DatasetIdKey.name, dataset.dataset_id);
+      expect(hashes).toEqual({ datasetIds: { [dataset.dataset_id]: expected } });
+
+      await triggerSchedule(sealedClient, scheduleId);
+      const workflowId = await eventually(async () => {
+        for await (const run of h.client.workflow.list({ query: scheduledRunsQuery(scheduleId) }))
+          return run.workflowId;
+        return undefined;
+      });
+      expectSucceeded(await awaitRun(sealedClient, workflowId));
+      const step = await h.client.workflow.getHandle(`${workflowId}.step-1`).describe();
+      expect(step.typedSearchAttributes.get(DatasetIdKey)).toBe(expected);
+      const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
+    } finally {
+      await deleteSchedule(sealedClient, scheduleId);
+    }
   });
 
   it('fails the workflow task of a sealed run on an unsealed worker naming key id and run, then resumes on a sealed one', async () => {

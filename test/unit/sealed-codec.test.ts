@@ -1,7 +1,7 @@
 /** The sealed payload codec: round trips, key ids, tamper detection, tenant isolation, clear pass-through. */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload, type SerializationContext } from '@temporalio/common';
-import { ENCODING, KEY_ID_METADATA, SealedCodec, sealedBy, TENANT_METADATA } from '../../src/sealed/codec.js';
+import { ENCODING, SealedCodec, sealedBy } from '../../src/sealed/codec.js';
 import { SealedKeyError } from '../../src/sealed/errors.js';
 import { StaticKeySource, type TenantKeys } from '../../src/sealed/key-source.js';
 import { tenantOfWorkflowId, withTenantPrefix } from '../../src/sealed/tenant.js';
@@ -34,9 +34,9 @@ describe('sealed codec', () => {
 
   it('round-trips a payload, hiding its content and encoding, and names the key id and tenant', async () => {
     const [sealed] = await codec.encode([clear()], ctx('team-a~nightly'));
+    expect(Object.keys(sealed!.metadata!)).toEqual(['encoding']);
     expect(meta(sealed!, 'encoding')).toBe(ENCODING);
-    expect(meta(sealed!, KEY_ID_METADATA)).toBe('a1');
-    expect(meta(sealed!, TENANT_METADATA)).toBe('team-a');
+    expect(sealedBy(sealed!)).toEqual({ tenant: 'team-a', keyId: 'a1' });
     expect(text(sealed!)).not.toContain(SECRET.datasetId);
     expect(text(sealed!)).not.toContain('json/plain');
     const [back] = await codec.decode([sealed!]);
@@ -77,16 +77,50 @@ describe('sealed codec', () => {
     await expect(codec.decode([flipped], ctx('team-a~r'))).rejects.toThrow(
       'sealed payload of run team-a~r (key "a1" of tenant "team-a") failed authentication',
     );
-    // Same bytes claimed for the default tenant's key k1: the AAD binds tenant and key id.
-    const moved = {
-      ...sealed!,
-      metadata: {
-        ...sealed!.metadata,
-        [TENANT_METADATA]: Buffer.from('default'),
-        [KEY_ID_METADATA]: Buffer.from('k1'),
-      },
-    };
+    // Same ciphertext claimed for the default tenant's key k1: the AAD binds tenant and key id.
+    const header = Buffer.from([2, 6, ...Buffer.from('team-a'), 2, ...Buffer.from('a1')]);
+    expect(Buffer.from(sealed!.data!).subarray(0, header.length)).toEqual(header);
+    const claim = Buffer.from([2, 7, ...Buffer.from('default'), 2, ...Buffer.from('k1')]);
+    const moved = { ...sealed!, data: Buffer.concat([claim, Buffer.from(sealed!.data!).subarray(header.length)]) };
+    expect(sealedBy(moved)).toEqual({ tenant: 'default', keyId: 'k1' });
     await expect(codec.decode([moved])).rejects.toMatchObject({ problem: 'tampered', tenant: 'default', keyId: 'k1' });
+  });
+
+  it('adds under 60 bytes to a JSON payload (v1 added 102)', async () => {
+    const size = (p: Payload) =>
+      (p.data?.length ?? 0) + Object.entries(p.metadata ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const [sealed] = await codec.encode([clear()], ctx('team-a~r'));
+    // Header 2+6+1+2, IV 12, tag 16, frame 2 ("json/plain" moves inside), "binary/encrypted" 6 longer.
+    expect(size(sealed!) - size(clear())).toBe(57);
+  });
+
+  it('reads envelope v1 (tenant and key id in metadata), written by earlier builds', async () => {
+    // v1 as those builds wrote it: IV ‖ ciphertext ‖ tag over the full frame, AAD "modelarts-sealed/v1\0tenant\0id".
+    const u16 = (n: number) => Buffer.from([n >> 8, n & 255]);
+    const u32 = (n: number) => Buffer.concat([u16(0), u16(n)]);
+    const data = Buffer.from(clear().data!);
+    const fullFrame = Buffer.concat([
+      u16(1),
+      u16(8),
+      Buffer.from('encoding'),
+      u32(10),
+      Buffer.from('json/plain'),
+      data,
+    ]);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', ka, iv);
+    cipher.setAAD(Buffer.from('modelarts-sealed/v1\0team-a\0a1'));
+    const v1: Payload = {
+      metadata: {
+        encoding: Buffer.from(ENCODING),
+        'encryption-key-id': Buffer.from('a1'),
+        'encryption-tenant': Buffer.from('team-a'),
+      },
+      data: Buffer.concat([iv, cipher.update(fullFrame), cipher.final(), cipher.getAuthTag()]),
+    };
+    expect(sealedBy(v1)).toEqual({ tenant: 'team-a', keyId: 'a1' });
+    const [back] = await codec.decode([v1]);
+    expect(defaultPayloadConverter.fromPayload(back!)).toEqual(SECRET);
   });
 
   it("isolates tenants: another tenant's keys cannot read a payload", async () => {
