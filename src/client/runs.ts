@@ -205,9 +205,11 @@ export function datasetValueOf(spec: PipelineSpec, sealed: SealedSearch | undefi
   return sealed?.datasetIds[datasetOf(spec)] ?? datasetOf(spec);
 }
 
-/** The pipeline's arguments: the spec, and a sealed client's keyed hashes. */
+/** The pipeline's arguments: the spec, and a sealed client's keyed hashes (the first dataset's is the run's own). */
 export function pipelineArgs(spec: PipelineSpec, sealed: SealedSearch | undefined): Parameters<typeof exportPipeline> {
-  return sealed ? [spec, sealed] : [spec];
+  if (!sealed) return [spec];
+  const { [datasetOf(spec)]: _own, ...others } = sealed.datasetIds;
+  return [spec, { datasetIds: others }];
 }
 
 /**

@@ -7,8 +7,8 @@
  *   data:     0x02 ‖ u8 length ‖ TENANT ‖ u8 length ‖ KEY_ID ‖ IV (12) ‖ ciphertext ‖ tag (16)
  *   AAD:      the header (everything before the IV)
  *
- * About 50 bytes over the clear payload (src/sealed/frame.ts shrinks the hidden metadata). Envelope v1, written by
- * earlier builds, named tenant and key id in metadata (`encryption-tenant`, `encryption-key-id`; 45 bytes more per
+ * 46 bytes over a clear JSON payload (src/sealed/frame.ts writes its encoding in one byte). Envelope v1, written by
+ * earlier builds, named tenant and key id in metadata (`encryption-tenant`, `encryption-key-id`; 56 bytes more per
  * payload): it is still read, so runs sealed by them finish.
  *
  * Writing uses the current key of the owner's tenant (src/sealed/tenant.ts). Reading needs no context: the

@@ -3,7 +3,8 @@
  * ciphertext hides the encoding too and adds only a few bytes (base64 or JSON would add a third).
  *
  * Written now (envelope v2), one form byte first:
- *   0: u8 encoding length, encoding (utf8), data          the payload's only metadata is its encoding (json/plain…)
+ *   2: data                                               metadata is exactly encoding=json/plain (most payloads)
+ *   0: u8 encoding length, encoding (utf8), data          the payload's only metadata is another encoding
  *   1: the full frame below                               any other metadata
  * Full frame (also the whole plaintext of envelope v1, without a form byte):
  *   u16 count, then per metadata entry: u16 key length, key (utf8), u32 value length, value; then the data.
@@ -12,6 +13,8 @@ import type { Payload } from '@temporalio/common';
 
 const ENCODING_ONLY = 0;
 const FULL = 1;
+const JSON_PLAIN = 2;
+const JSON_PLAIN_ENCODING = 'json/plain';
 
 function fullFrame(payload: Payload): Buffer[] {
   const entries = Object.entries(payload.metadata ?? {});
@@ -33,6 +36,9 @@ export function framePayload(payload: Payload): Buffer {
   const data = Buffer.from(payload.data ?? new Uint8Array());
   const keys = Object.keys(payload.metadata ?? {});
   const encoding = payload.metadata?.encoding;
+  if (keys.length === 1 && encoding && Buffer.from(encoding).toString('latin1') === JSON_PLAIN_ENCODING) {
+    return Buffer.concat([Buffer.from([JSON_PLAIN]), data]);
+  }
   if (keys.length === 1 && encoding && encoding.length < 256) {
     return Buffer.concat([Buffer.from([ENCODING_ONLY, encoding.length]), Buffer.from(encoding), data]);
   }
@@ -40,6 +46,12 @@ export function framePayload(payload: Payload): Buffer {
 }
 
 export function unframePayload(frame: Buffer): Payload {
+  if (frame[0] === JSON_PLAIN) {
+    return {
+      metadata: { encoding: new Uint8Array(Buffer.from(JSON_PLAIN_ENCODING)) },
+      data: new Uint8Array(frame.subarray(1)),
+    };
+  }
   if (frame[0] === ENCODING_ONLY && frame.length >= 2) {
     const end = 2 + frame[1]!;
     if (end > frame.length) throw new RangeError('sealed payload frame is cut short');

@@ -40,10 +40,10 @@ function pgBinDir(): string {
 }
 
 /** Runs a PostgreSQL program, as the `postgres` user when we are root. */
-async function pg(bin: string, program: string, args: string[], input?: string): Promise<string> {
+async function pg(bin: string, program: string, args: string[], input?: string, maxBuffer = 8 << 20): Promise<string> {
   const file = path.join(bin, program);
   const [cmd, argv] = asRoot() ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
-  const child = run(cmd, argv, { maxBuffer: 8 * 1024 * 1024 });
+  const child = run(cmd, argv, { maxBuffer });
   if (input !== undefined) child.child.stdin?.end(input);
   const { stdout } = await child;
   return stdout;
@@ -141,6 +141,17 @@ export class PostgresCluster {
     const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', this.dir, '-p', String(this.port)];
     args.push('-U', 'postgres', '-d', 'postgres');
     return pg(this.bin, 'psql', args, sql);
+  }
+
+  /** A database's rows as pg_dump writes them (plain SQL, data only; bytea in hex): what a backup holds. */
+  dump(database: string): Promise<string> {
+    return pg(
+      this.bin,
+      'pg_dump',
+      ['-h', this.dir, '-p', String(this.port), '--data-only', database],
+      undefined,
+      1 << 30,
+    );
   }
 
   async running(): Promise<boolean> {

@@ -208,9 +208,14 @@ function stepPrior(
 
 type RunEnd = Pick<RunEndDetails, 'workflowId' | 'steps' | 'failedStep' | 'datasetId'>;
 
-/** The keyed hash of a dataset id the sealed client made at start, if it did. */
-function hashedByClient(sealed: SealedSearch | undefined, datasetId: string): string | undefined {
-  return sealed && Object.hasOwn(sealed.datasetIds, datasetId) ? sealed.datasetIds[datasetId] : undefined;
+/**
+ * The keyed hash of a dataset id the sealed client made at start, if it did: the first step's is the run's own
+ * `ModelArtsDatasetId`, the others' came in `sealed`.
+ */
+function hashedByClient(spec: PipelineSpec, sealed: SealedSearch | undefined, datasetId: string): string | undefined {
+  if (!sealed) return undefined;
+  if (datasetId === (spec.steps[0]?.datasetId ?? '')) return workflowInfo().typedSearchAttributes.get(DatasetIdKey);
+  return Object.hasOwn(sealed.datasetIds, datasetId) ? sealed.datasetIds[datasetId] : undefined;
 }
 
 export async function exportPipeline(input: PipelineSpec, sealed?: SealedSearch): Promise<PipelineResult> {
@@ -256,7 +261,10 @@ export async function exportPipeline(input: PipelineSpec, sealed?: SealedSearch)
         args: [input],
         // Set at start, so the step needs no upsert (an event and a visibility write) of its own.
         typedSearchAttributes: [
-          { key: DatasetIdKey, value: await searchValue(DatasetIdKey, datasetId, hashedByClient(sealed, datasetId)) },
+          {
+            key: DatasetIdKey,
+            value: await searchValue(DatasetIdKey, datasetId, hashedByClient(spec, sealed, datasetId)),
+          },
         ],
         staticSummary: `Step ${index + 1}/${spec.steps.length}: ${stepSummary(step, datasetId)}`,
         priority: priorityOf(budget),

@@ -104,9 +104,9 @@ export interface PipelineSpec {
 }
 
 /**
- * A sealed client's second argument to a run: the keyed hashes of the spec's dataset ids (by id), so the pipeline
- * sets its steps' `ModelArtsDatasetId` with no local activity (src/workflows/search-values.ts). Unsealed runs, and
- * runs started by older clients, have none.
+ * A sealed client's second argument to a run: the keyed hashes (by id) of the spec's dataset ids but the first
+ * step's, whose hash is the run's own `ModelArtsDatasetId`, so the pipeline sets its steps' `ModelArtsDatasetId` with
+ * no local activity (src/workflows/search-values.ts). Unsealed runs, and runs started by older clients, have none.
  */
 export interface SealedSearch {
   datasetIds: Record<string, string>;

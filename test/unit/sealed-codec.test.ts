@@ -86,12 +86,12 @@ describe('sealed codec', () => {
     await expect(codec.decode([moved])).rejects.toMatchObject({ problem: 'tampered', tenant: 'default', keyId: 'k1' });
   });
 
-  it('adds under 60 bytes to a JSON payload (v1 added 102)', async () => {
+  it('adds 46 bytes to a JSON payload (v1 added 102)', async () => {
     const size = (p: Payload) =>
       (p.data?.length ?? 0) + Object.entries(p.metadata ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
     const [sealed] = await codec.encode([clear()], ctx('team-a~r'));
-    // Header 2+6+1+2, IV 12, tag 16, frame 2 ("json/plain" moves inside), "binary/encrypted" 6 longer.
-    expect(size(sealed!) - size(clear())).toBe(57);
+    // Header 2+6+1+2, IV 12, tag 16, frame 1 (json/plain in one byte); "binary/encrypted" is 6 longer.
+    expect(size(sealed!) - size(clear())).toBe(46);
   });
 
   it('reads envelope v1 (tenant and key id in metadata), written by earlier builds', async () => {
@@ -201,7 +201,11 @@ describe('payload frame', () => {
       metadata: { encoding: new Uint8Array(Buffer.from('binary/null')), x: new Uint8Array() },
       data: new Uint8Array(),
     });
-    const frame = framePayload(clear());
+    expect(unframePayload(framePayload(clear()))).toEqual({
+      metadata: { encoding: new Uint8Array(Buffer.from('json/plain')) },
+      data: new Uint8Array(clear().data!),
+    });
+    const frame = framePayload({ metadata: { encoding: Buffer.from('binary/null') }, data: new Uint8Array() });
     expect(() => unframePayload(frame.subarray(0, 5))).toThrow(/cut short/);
   });
 });
