@@ -417,7 +417,7 @@ export async function runSealedPass(
     'search attribute values (API)',
     server.sealed.attributes,
     server.clear.attributes,
-    `${(server.sealed.attributes.match(/h1:/g) ?? []).length} keyed hashes`,
+    `${(server.sealed.attributes.match(/h2:/g) ?? []).length} keyed hashes`,
   );
   for (const { file } of await databaseFiles(dbFile)) {
     const scanned = await scanFile(file, sealedFams);

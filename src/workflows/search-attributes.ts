@@ -19,10 +19,13 @@ export const ReadsFailingSinceKey = defineSearchAttributeKey(
 );
 
 /**
- * In a sealed run, `ModelArtsDatasetId` and `ModelArtsTaskId` hold keyed hashes with this prefix (src/sealed/search-
- * hash.ts); a run whose own dataset attribute starts with it hashes the values it sets (src/workflows/search-values.ts).
+ * In a sealed run, `ModelArtsDatasetId` and `ModelArtsTaskId` hold keyed hashes (src/sealed/search-hash.ts), written
+ * `h2:KEY_ID:…` (`h1:KEY_ID:…` by earlier builds); a run whose own dataset attribute is one hashes the values it sets
+ * (src/workflows/search-values.ts).
  */
-export const SEARCH_HASH_PREFIX = 'h1:';
+export function isSearchHash(value: unknown): value is string {
+  return typeof value === 'string' && /^h[12]:/.test(value);
+}
 
 export const SEARCH_ATTRIBUTE_KEYS = [
   DatasetIdKey,

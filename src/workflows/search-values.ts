@@ -7,7 +7,7 @@
  */
 import { patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { SearchHashActivities } from '../activities/search-hash.js';
-import { DatasetIdKey, SEARCH_HASH_PREFIX } from './search-attributes.js';
+import { DatasetIdKey, isSearchHash } from './search-attributes.js';
 
 export const SEALED_SEARCH_PATCH = 'sealed-search-hash';
 
@@ -18,8 +18,7 @@ const local = proxyLocalActivities<SearchHashActivities>({
 
 /** Whether this run's search attributes hold keyed hashes. */
 export function isSealedRun(): boolean {
-  const own = workflowInfo().typedSearchAttributes.get(DatasetIdKey);
-  return typeof own === 'string' && own.startsWith(SEARCH_HASH_PREFIX);
+  return isSearchHash(workflowInfo().typedSearchAttributes.get(DatasetIdKey));
 }
 
 /**

@@ -42,7 +42,7 @@ import {
   traceIdFor,
   type TracingSinks,
 } from '../contract/trace-context.js';
-import { DatasetIdKey, SEARCH_HASH_PREFIX, TaskIdKey } from './search-attributes.js';
+import { DatasetIdKey, isSearchHash, TaskIdKey } from './search-attributes.js';
 
 const sinks = proxySinks<TracingSinks>();
 
@@ -153,7 +153,7 @@ function taskAttributes(args: unknown[], result: unknown): Attributes {
   if (typeof kind === 'string') attributes['modelarts.task_kind'] = kind;
   const datasetId = info.typedSearchAttributes.get(DatasetIdKey);
   // A sealed run's search attributes hold keyed hashes: its spans carry those, never the clear ids of its result.
-  const sealed = typeof datasetId === 'string' && datasetId.startsWith(SEARCH_HASH_PREFIX);
+  const sealed = isSearchHash(datasetId);
   const fromResult = sealed ? undefined : (result as { taskId?: unknown } | undefined)?.taskId;
   const taskId = typeof fromResult === 'string' ? fromResult : info.typedSearchAttributes.get(TaskIdKey);
   if (taskId) attributes['modelarts.task_id'] = taskId;

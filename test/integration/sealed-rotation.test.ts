@@ -78,10 +78,10 @@ describe('sealed search attributes and key rotation', () => {
       return info?.typedSearchAttributes.get(TaskIdKey) ? info : undefined;
     });
     const taskId = step.typedSearchAttributes.get(TaskIdKey)!;
-    expect(taskId).toMatch(/^h1:k1:[0-9a-f]{64}$/);
-    expect(step.typedSearchAttributes.get(DatasetIdKey)).toMatch(/^h1:k1:[0-9a-f]{64}$/);
+    expect(taskId).toMatch(/^h2:k1:[A-Za-z0-9_-]{22}$/);
+    expect(step.typedSearchAttributes.get(DatasetIdKey)).toMatch(/^h2:k1:[A-Za-z0-9_-]{22}$/);
     const pipeline = await h.client.workflow.getHandle(workflowId).describe();
-    expect(pipeline.typedSearchAttributes.get(DatasetIdKey)).toMatch(/^h1:k1:/);
+    expect(pipeline.typedSearchAttributes.get(DatasetIdKey)).toMatch(/^h2:k1:/);
     expect(JSON.stringify([step.searchAttributes, pipeline.searchAttributes])).not.toContain(dataset.dataset_id);
     await eventually(async () => ((await keysInUse()).length > 0 ? true : undefined));
     expect(keyIds(await keysInUse())).toBe('k1');

@@ -174,11 +174,17 @@ describe('sealed mode', () => {
   it("starts a sealed schedule's runs with the client's keyed hashes, kept across an update", async () => {
     const queue = `sealed-schedule-${randomUUID()}`;
     await workerOn(queue, SEALED_ENV);
-    const dataset = h.sim.createDataset({ dataset_name: `sealed-sched-${randomUUID().slice(0, 8)}` });
-    h.sim.setBehavior(dataset.dataset_id, { durationMs: 300, progress: 'linear' });
+    const [first, second] = ['a', 'b'].map((n) => {
+      const d = h.sim.createDataset({ dataset_name: `sealed-sched-${n}-${randomUUID().slice(0, 8)}` });
+      h.sim.setBehavior(d.dataset_id, { durationMs: 300, progress: 'linear' });
+      return d.dataset_id;
+    });
     const scheduleId = `sealed-${randomUUID().slice(0, 8)}`;
     const spec = {
-      steps: [{ kind: 'export', datasetId: dataset.dataset_id, request: { path: '/bucket/sched/' } }],
+      steps: [
+        { kind: 'export', datasetId: first, request: { path: '/bucket/sched-a/' } },
+        { kind: 'export', datasetId: second, request: { path: '/bucket/sched-b/' } },
+      ],
       wait,
     };
     await createSchedule(sealedClient, {
@@ -189,12 +195,14 @@ describe('sealed mode', () => {
       taskQueue: queue,
     });
     try {
-      // An update that leaves the spec alone keeps the hashes the create made.
+      // An update that leaves the spec alone keeps the hashes the create made: the first dataset's in the runs' own
+      // search attribute, the others' in the second argument.
       await updateSchedule(sealedClient, scheduleId, { timezone: 'Europe/Berlin' });
       const { action } = await sealedClient.schedule.getHandle(scheduleId).describe();
-      const hashes = (action as { args?: unknown[] }).args?.[1] as SealedSearch;
-      const expected = searchHash(TEAM_A_KEY, DatasetIdKey.name, dataset.dataset_id);
-      expect(hashes).toEqual({ datasetIds: { [dataset.dataset_id]: expected } });
+      const hash = (id: string) => searchHash(TEAM_A_KEY, DatasetIdKey.name, id);
+      expect(JSON.stringify(action.typedSearchAttributes)).toContain(hash(first!));
+      const args = (action as { args?: unknown[] }).args;
+      expect(args?.[1] as SealedSearch).toEqual({ datasetIds: { [second!]: hash(second!) } });
 
       await triggerSchedule(sealedClient, scheduleId);
       const workflowId = await eventually(async () => {
@@ -203,8 +211,10 @@ describe('sealed mode', () => {
         return undefined;
       });
       expectSucceeded(await awaitRun(sealedClient, workflowId));
-      const step = await h.client.workflow.getHandle(`${workflowId}.step-1`).describe();
-      expect(step.typedSearchAttributes.get(DatasetIdKey)).toBe(expected);
+      for (const [i, id] of [first!, second!].entries()) {
+        const step = await h.client.workflow.getHandle(`${workflowId}.step-${i + 1}`).describe();
+        expect(step.typedSearchAttributes.get(DatasetIdKey)).toBe(hash(id));
+      }
       const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
       expect(events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
     } finally {

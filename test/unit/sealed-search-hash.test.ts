@@ -3,7 +3,7 @@ import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { run as cli } from '../../src/cli/main.js';
 import { datasetClause, listRunsQuery } from '../../src/client/runs.js';
 import { StaticKeySource, type TenantKeys } from '../../src/sealed/key-source.js';
-import { isSearchHash, searchHash, searchHashKeyId, searchValues } from '../../src/sealed/search-hash.js';
+import { isSearchHash, searchHash, searchHashKeyId, searchHashV1, searchValues } from '../../src/sealed/search-hash.js';
 
 const a1 = randomBytes(32);
 const a2 = randomBytes(32);
@@ -26,15 +26,19 @@ const source = new StaticKeySource(
 const key = (tenant: string, id: string, bytes: Buffer) => ({ tenant, id, bytes });
 
 describe('searchHash', () => {
-  it('is HMAC-SHA256 under an HKDF-derived search key, prefixed with h1 and the key id', () => {
+  it('is HMAC-SHA256 under an HKDF-derived search key, cut to 128 bits, prefixed with h2 and the key id', () => {
     const value = searchHash(key('team-a', 'a1', a1), 'ModelArtsDatasetId', 'gfghHSokody6AJigS5A');
     const derived = Buffer.from(hkdfSync('sha256', a1, Buffer.from('team-a'), 'modelarts-sealed/search/v1', 32));
-    const mac = createHmac('sha256', derived).update('ModelArtsDatasetId\0gfghHSokody6AJigS5A').digest('hex');
-    expect(value).toBe(`h1:a1:${mac}`);
+    const mac = createHmac('sha256', derived).update('ModelArtsDatasetId\0gfghHSokody6AJigS5A').digest();
+    expect(value).toBe(`h2:a1:${mac.subarray(0, 16).toString('base64url')}`);
+    expect(value).toHaveLength('h2:a1:'.length + 22);
     expect(value).not.toContain('gfghHSokody6AJigS5A');
     // Not the encryption key used directly.
-    expect(value).not.toBe(
-      `h1:a1:${createHmac('sha256', a1).update('ModelArtsDatasetId\0gfghHSokody6AJigS5A').digest('hex')}`,
+    const direct = createHmac('sha256', a1).update('ModelArtsDatasetId\0gfghHSokody6AJigS5A').digest();
+    expect(value).not.toBe(`h2:a1:${direct.subarray(0, 16).toString('base64url')}`);
+    // Earlier builds' form (all 256 bits in hex), which queries still look for.
+    expect(searchHashV1(key('team-a', 'a1', a1), 'ModelArtsDatasetId', 'gfghHSokody6AJigS5A')).toBe(
+      `h1:a1:${mac.toString('hex')}`,
     );
   });
 
@@ -54,6 +58,8 @@ describe('searchHash', () => {
     const value = searchHash(key('team-a', 'k.2025-06', a1), 'ModelArtsTaskId', 't1');
     expect(isSearchHash(value)).toBe(true);
     expect(searchHashKeyId(value)).toBe('k.2025-06');
+    expect(searchHashKeyId(searchHashV1(key('team-a', 'k.2025-06', a1), 'ModelArtsTaskId', 't1'))).toBe('k.2025-06');
+    expect(isSearchHash(searchHashV1(key('team-a', 'k1', a1), 'ModelArtsTaskId', 't1'))).toBe(true);
     expect(isSearchHash('gfghHSokody6AJigS5A')).toBe(false);
     expect(searchHashKeyId('gfghHSokody6AJigS5A')).toBeUndefined();
     expect(searchHashKeyId(undefined)).toBeUndefined();
@@ -64,9 +70,13 @@ describe('queries for sealed runs', () => {
   it('hashes the value with every key held (rotated-out ones too), besides the clear value', () => {
     const values = searchValues(source, 'ModelArtsDatasetId', 'DS1');
     expect(values[0]).toBe('DS1');
-    expect(values.slice(1).map(searchHashKeyId).sort()).toEqual(['a1', 'a2', 'd1']);
+    // h2 and h1 (earlier builds) under each key.
+    expect(values.slice(1).map(searchHashKeyId).sort()).toEqual(['a1', 'a1', 'a2', 'a2', 'd1', 'd1']);
+    expect(values.filter((v) => v.startsWith('h1:'))).toHaveLength(3);
     expect(searchValues(source, 'ModelArtsDatasetId', 'DS1', 'team-a').map(searchHashKeyId)).toEqual([
       undefined,
+      'a1',
+      'a2',
       'a1',
       'a2',
     ]);
@@ -77,7 +87,7 @@ describe('queries for sealed runs', () => {
     expect(datasetClause('DS1')).toBe(`ModelArtsDatasetId = 'DS1'`);
     const clause = datasetClause('DS1', source);
     expect(clause).toMatch(
-      /^ModelArtsDatasetId IN \('DS1', 'h1:d1:[0-9a-f]{64}', 'h1:a1:[0-9a-f]{64}', 'h1:a2:[0-9a-f]{64}'\)$/,
+      /^ModelArtsDatasetId IN \('DS1', 'h2:d1:[\w-]{22}', 'h2:a1:[\w-]{22}', 'h2:a2:[\w-]{22}', 'h1:d1:[0-9a-f]{64}', 'h1:a1:[0-9a-f]{64}', 'h1:a2:[0-9a-f]{64}'\)$/,
     );
     expect(listRunsQuery({ datasetId: 'DS1', status: 'running' }, source)).toContain(clause);
   });
@@ -95,11 +105,13 @@ describe('queries for sealed runs', () => {
       env: { MODELARTS_SEALED: 'true', MODELARTS_SEALED_KEYS: keys, TEMPORAL_ADDRESS: '127.0.0.1:1' },
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    const expected = ['a1', 'a2'].map((id, i) =>
-      searchHash(key('team-a', id, [a1, a2][i]!), 'ModelArtsDatasetId', 'DS1'),
+    const keyA1 = key('team-a', 'a1', a1);
+    const keyA2 = key('team-a', 'a2', a2);
+    const expected = [searchHash, searchHashV1].flatMap((hash) =>
+      [keyA1, keyA2].map((k) => `'${hash(k, 'ModelArtsDatasetId', 'DS1')}'`),
     );
     expect(stdout.trim()).toBe(
-      `WorkflowType = 'exportPipeline' AND ModelArtsDatasetId IN ('DS1', '${expected[0]}', '${expected[1]}')`,
+      `WorkflowType = 'exportPipeline' AND ModelArtsDatasetId IN ('DS1', ${expected.join(', ')})`,
     );
   });
 });
